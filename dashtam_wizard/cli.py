@@ -1,0 +1,282 @@
+"""Command line: `dashtam-wizard [PATH]` opens the TUI; subcommands run the same engine headless.
+
+Imports are lazy: `plan` never loads Textual or the Docker SDK, so it starts fast and
+CI images need neither a terminal nor a daemon for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from .core.errors import BadInput
+
+COMMANDS = ("plan", "apply", "rollback", "status", "verify", "demo", "extract")
+EXIT_OK, EXIT_PENDING, EXIT_BAD = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="dashtam-wizard",
+        description="Restructure a Python service's Docker and build layout: preview every change, apply it "
+        "as one transaction, verify it on a real Docker daemon, roll it back byte for byte.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def path_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("path", nargs="?", default=".", type=Path, help="the repo (default: .)")
+
+    sp = sub.add_parser("plan", help="print every phase's changes with diffs (touches nothing)")
+    path_arg(sp)
+    sp.add_argument("--phase", type=int, action="append", choices=range(1, 8), metavar="N")
+    sp.add_argument("--check", action="store_true", help="exit 1 if anything is left to do")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--show-secrets", action="store_true", help="do not mask secret values")
+    sp.add_argument("--no-diff", action="store_true", help="list changes without diffs")
+
+    sp = sub.add_parser("apply", help="apply the plan (or some phases) as one transaction")
+    path_arg(sp)
+    sp.add_argument("--phase", type=int, action="append", choices=range(1, 8), metavar="N")
+    sp.add_argument("--skip", action="append", default=[], metavar="ID", help="leave out a change (id from plan)")
+    sp.add_argument("--include", action="append", default=[], metavar="ID", help="include an off-by-default change")
+    sp.add_argument("--yes", action="store_true", help="required: confirm the apply")
+
+    sp = sub.add_parser("rollback", help="undo the latest apply (or more) byte for byte")
+    path_arg(sp)
+    sp.add_argument("--list", action="store_true", help="list applies that can be rolled back")
+    g = sp.add_mutually_exclusive_group()
+    g.add_argument("--to", metavar="ID", help="undo every apply back to and including ID")
+    g.add_argument("--all", action="store_true", help="undo every apply")
+    sp.add_argument("--yes", action="store_true", help="required: confirm the rollback")
+
+    sp = sub.add_parser("status", help="the plan's Migration Checklist, ticked from evidence")
+    path_arg(sp)
+    sp.add_argument("--json", action="store_true")
+
+    sp = sub.add_parser("verify", help="build the stages on the Docker daemon and run the plan's checks")
+    path_arg(sp)
+    sp.add_argument("--stage", action="append", metavar="NAME")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--show-secrets", action="store_true")
+    sp.add_argument("--run-tests", action="store_true", help="also run the test suite in the development container")
+
+    sp = sub.add_parser("extract", help="copy pyproject.toml and uv.lock out of the running app container")
+    path_arg(sp)
+    sp.add_argument("--yes", action="store_true", help="write them (otherwise show the diff only)")
+
+    sp = sub.add_parser("demo", help="write the bundled legacy sample into DIR (a git repo)")
+    sp.add_argument("dir", type=Path)
+    return p
+
+
+def _tui_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dashtam-wizard", add_help=False)
+    p.add_argument("path", nargs="?", default=".", type=Path)
+    p.add_argument("--demo", action="store_true")
+    return p
+
+
+def _repo(path: Path) -> Path:
+    root = path.expanduser().resolve()
+    if not root.is_dir():
+        raise BadInput(str(path), "is not a directory")
+    return root
+
+
+def _recover(root: Path, console: Console) -> None:
+    from .apply import recover
+
+    result = recover(root)
+    if result is not None:
+        console.print(f"[yellow]Recovered an interrupted operation: {result.summary()}[/yellow]")
+
+
+def cmd_plan(args: argparse.Namespace, console: Console) -> int:
+    from .core.planner import build_plan
+    from .render import plan_json, print_plan
+
+    root = _repo(args.path)
+    plan = build_plan(root)
+    phases = set(args.phase) if args.phase else None
+    pending = any(c for p in plan.phases if phases is None or p.number in phases for c in p.changes if c.default)
+    if args.json:
+        print(json.dumps(plan_json(plan, phases, args.show_secrets), indent=2))
+    elif args.check:
+        if pending:
+            n = sum(1 for c in plan.changes(phases) if c.default)
+            console.print(f"{n} change(s) pending — run `dashtam-wizard plan` to see them.")
+        else:
+            console.print("Nothing left to do: the repo is migrated.")
+    else:
+        print_plan(console, plan, phases, args.show_secrets, diffs=not args.no_diff)
+    return EXIT_PENDING if args.check and pending else EXIT_OK
+
+
+def cmd_apply(args: argparse.Namespace, console: Console) -> int:
+    from .apply import ApplyError, apply_changes
+    from .core.context import Options
+    from .core.planner import build_plan
+
+    root = _repo(args.path)
+    if not args.yes:
+        console.print("apply changes files: review `dashtam-wizard plan` first, then add --yes.")
+        return EXIT_BAD
+    _recover(root, console)
+    options = Options(skip=frozenset(args.skip), include=frozenset(args.include))
+    plan = build_plan(root, options)
+    known = {c.id for c in plan.changes()}
+    unknown = [i for i in [*args.skip, *args.include] if i not in known]
+    if unknown:
+        console.print(f"unknown change id: {unknown[0]} (see `dashtam-wizard plan` for ids)")
+        return EXIT_BAD
+    phases = set(args.phase) if args.phase else {p.number for p in plan.phases}
+    earlier = [p.number for p in plan.phases if p.number not in phases and p.number < max(phases)
+               and any(options.selected(c) for c in p.changes)]
+    if earlier:
+        console.print(f"phase {earlier[0]} has pending changes: apply it first (or add --phase {earlier[0]})")
+        return EXIT_BAD
+    changes = [c for c in plan.changes(phases) if options.selected(c)]
+    if not changes:
+        console.print("Nothing to apply: those phases are done.")
+        return EXIT_OK
+    total = len(changes)
+
+    def step(i: int, n: int, c) -> None:  # noqa: ANN001
+        console.print(f"  [{i}/{n}] {c.kind.value:6} {c.path}")
+
+    try:
+        record = apply_changes(root, changes, phases=sorted(phases), on_step=step)
+    except ApplyError as exc:
+        console.print(f"[red]apply failed, nothing changed:[/red] {exc}")
+        return EXIT_BAD
+    console.print(f"[green]Applied {total} change(s) as {record.id}.[/green] Undo with "
+                  f"`dashtam-wizard rollback {args.path}` .")
+    return EXIT_OK
+
+
+def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
+    from .apply import ApplyError, history, rollback
+
+    root = _repo(args.path)
+    records = history(root)
+    if args.list:
+        if not records:
+            console.print("No applies recorded.")
+        for r in records:
+            console.print(f"{r.id}  {r.created}  phases {','.join(map(str, r.phases))}  {r.status}  "
+                          f"{len(r.change_ids)} change(s)")
+        return EXIT_OK
+    if not args.yes:
+        console.print("rollback restores files: add --yes (see --list for what can be rolled back).")
+        return EXIT_BAD
+    try:
+        result = rollback(root, to=args.to, all=args.all)
+    except ApplyError as exc:
+        console.print(f"[red]rollback refused:[/red] {exc}")
+        return EXIT_BAD
+    console.print(f"[green]{result.summary()}[/green]")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, console: Console) -> int:
+    from .core.checklist import status
+    from .render import item_json, print_checklist
+
+    root = _repo(args.path)
+    _plan, items = status(root)
+    if args.json:
+        print(json.dumps({"root": str(root), "items": [item_json(i) for i in items]}, indent=2))
+    else:
+        print_checklist(console, items)
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace, console: Console) -> int:
+    from .docker.verify import run_verify
+
+    root = _repo(args.path)
+    return run_verify(root, args.stage, args.json, console, show_secrets=args.show_secrets,
+                      run_tests=args.run_tests)
+
+
+def cmd_extract(args: argparse.Namespace, console: Console) -> int:
+    from .docker.extract import run_extract
+
+    return run_extract(_repo(args.path), console, write=args.yes)
+
+
+def cmd_demo(args: argparse.Namespace, console: Console) -> int:
+    from .demo import write_sample
+
+    dest = write_sample(args.dir.expanduser().resolve())
+    console.print(f"Wrote the legacy sample to {dest}. Next: `dashtam-wizard plan {args.dir}`")
+    return EXIT_OK
+
+
+def run_tui(path: Path | None, demo: bool, console: Console) -> int:
+    from .demo import temp_sample
+
+    root = temp_sample() if demo else _repo(path or Path("."))
+    try:
+        from .tui.app import run as tui_run
+    except ImportError:
+        tui_run = None
+    if tui_run is None:
+        from .core.planner import build_plan
+        from .render import print_plan
+
+        print_plan(console, build_plan(root), None, False)
+        return EXIT_OK
+    return tui_run(root, demo=demo)
+
+
+HANDLERS = {"plan": cmd_plan, "apply": cmd_apply, "rollback": cmd_rollback, "status": cmd_status,
+            "verify": cmd_verify, "extract": cmd_extract, "demo": cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    console = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    try:
+        if argv and argv[0] in COMMANDS or any(a in ("-h", "--help") for a in argv[:1]):
+            args = _parser().parse_args(argv)
+            if args.command is None:
+                _parser().print_help()
+                return EXIT_OK
+            return HANDLERS[args.command](args, console)
+        targs = _tui_parser().parse_args(argv)
+        return run_tui(targs.path, targs.demo, console)
+    except BadInput as exc:
+        err.print(f"dashtam-wizard: {exc.one_line()}", markup=False, soft_wrap=True)
+        return EXIT_BAD
+    except OSError as exc:
+        where = exc.filename or "dashtam-wizard"
+        err.print(f"dashtam-wizard: {where}: {exc.strerror or exc}", markup=False, soft_wrap=True)
+        return EXIT_BAD
+    except KeyboardInterrupt:
+        err.print("dashtam-wizard: interrupted; nothing half-written (the journal recovers on next start)")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the user gets one line, the traceback goes to a file
+        log = _save_traceback()
+        err.print(f"dashtam-wizard: internal error: {type(exc).__name__}: {exc} (details: {log})",
+                  markup=False, soft_wrap=True)
+        return EXIT_BAD
+
+
+def _save_traceback() -> str:
+    import tempfile
+    import traceback
+
+    fd, name = tempfile.mkstemp(prefix="dashtam-wizard-crash-", suffix=".log")
+    with open(fd, "w") as fh:
+        fh.write(traceback.format_exc())
+    return name
+
+
+if __name__ == "__main__":
+    sys.exit(main())

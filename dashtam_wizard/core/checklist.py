@@ -1,0 +1,109 @@
+"""The plan's whole Migration Checklist, ticked from evidence in the repo.
+
+Pre-Migration and Migration come from the phases; Testing from the last `verify` run
+(saved in .dashtam-wizard/verify.json); Documentation and Cleanup from the files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .detect import detect
+from .model import ChecklistItem, Evidence, Plan
+from .phases.p1_backup import LEGACY_MARK
+from .planner import plan_tree
+from .snapshot import STATE_DIR, Tree, read_tree
+
+SECTIONS = ("Pre-Migration", "Migration", "Testing", "Documentation", "Cleanup")
+VERIFY_FILE = "verify.json"
+REPORT_PATHS = ("docs/migration-report.md", "MIGRATION.md")
+
+# (checklist text, check ids that must all pass); "stage:X" means stage X built.
+TESTING = (
+    ("Test dev build (no cache)", ("stage:development",)),
+    ("Verify non-root user in dev", ("user",)),
+    ("Test file permissions", ("ownership", "bind_mount")),
+    ("Run full test suite", ("tests",)),
+    ("Test CI build", ("stage:ci",)),
+    ("Verify env vars loaded correctly", ("env",)),
+)
+
+
+def load_verify(root: Path) -> dict | None:
+    try:
+        return json.loads((root / STATE_DIR / VERIFY_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _testing(results: dict | None) -> list[ChecklistItem]:
+    items = []
+    checks = {c.get("id"): c for c in (results or {}).get("checks", [])}
+    stages = set((results or {}).get("stages_built", []))
+    for text, needs in TESTING:
+        if results is None:
+            items.append(ChecklistItem("Testing", text, None, Evidence("run `dashtam-wizard verify`")))
+            continue
+        states = []
+        for need in needs:
+            if need.startswith("stage:"):
+                stage = need.split(":", 1)[1]
+                states.append(True if stage in stages or (stage == "ci" and stages) else None)
+            else:
+                c = checks.get(need)
+                states.append(None if c is None else bool(c.get("passed")))
+        done = False if False in states else (None if None in states else True)
+        ev = "; ".join(str(checks[n].get("evidence", ""))[:80] for n in needs if n in checks) or (
+            "built: " + ", ".join(sorted(stages)) if stages else "not run")
+        items.append(ChecklistItem("Testing", text, done, Evidence(ev)))
+    return items
+
+
+def _mentions_old(tree: Tree, path: str, old: list[str]) -> bool:
+    text = tree.text(path) or ""
+    return any(re.search(rf"(?<![\w./-]){re.escape(o)}(?![\w.-])", text) for o in old)
+
+
+def status(root: Path) -> tuple[Plan, list[ChecklistItem]]:
+    root = root.resolve()
+    tree = read_tree(root)
+    plan = plan_tree(tree, str(root), root.name)
+    items = [i for p in plan.phases for i in p.checklist]
+    seen = {i.text for i in items}
+    for text in ("Create .dockerignore", "Create env/README.md"):
+        if text not in seen:
+            items.append(ChecklistItem("Migration", text, None))
+    items += _testing(load_verify(root))
+
+    facts = detect(tree, root.name)
+    old = [cf.path for cf in facts.compose if cf.path != cf.target and cf.path in tree.files]
+    old += [p for p in facts.env_files.values() if not p.startswith("env/")]
+    for text, path in (("Update main README.md", "README.md"), ("Update WARP.md if needed", "WARP.md")):
+        if path not in tree.files:
+            items.append(ChecklistItem("Documentation", text, path == "WARP.md", Evidence(f"no {path}")))
+        else:
+            stale = _mentions_old(tree, path, old)
+            items.append(ChecklistItem("Documentation", text, not stale,
+                                       Evidence("mentions old paths" if stale else "no old paths", path)))
+    docs = [d for d in facts.docs if d.startswith("docs/")]
+    stale_docs = [d for d in docs if _mentions_old(tree, d, old)]
+    items.append(ChecklistItem("Documentation", "Update infrastructure docs", not stale_docs,
+                               Evidence("old paths in " + ", ".join(stale_docs) if stale_docs else "no old paths")))
+    report = next((p for p in REPORT_PATHS if p in tree.files), None)
+    items.append(ChecklistItem("Documentation", "Add migration notes", report is not None,
+                               Evidence(report or "no migration report yet (TUI: Report)", report)))
+
+    base = [cf for cf in facts.compose if cf.target.endswith(".example")]
+    gone = all(cf.path not in tree.files for cf in base)
+    items.append(ChecklistItem("Cleanup", "Remove old docker-compose.yml", gone,
+                               Evidence("removed (kept as " + ", ".join(cf.target for cf in base) + ")" if gone and base
+                                        else "no unused base compose file" if not base else "still at the root")))
+    for req in ("requirements.txt", "requirements-dev.txt"):
+        text = tree.text(req)
+        done = text is None or text.startswith(LEGACY_MARK)
+        items.append(ChecklistItem("Cleanup", f"Remove {req} (or mark as legacy)", done,
+                                   Evidence("absent" if text is None else "marked legacy" if done else "still primary", req)))
+    items.append(ChecklistItem("Cleanup", "Clean up unused files", None, manual=True))
+    return plan, items

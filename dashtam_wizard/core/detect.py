@@ -1,0 +1,241 @@
+"""Detect the repo's current state: names, compose files, env files, who uses what.
+
+Everything here is read from the repo (never from the plan's Dashtam names), so the same
+engine works for any FastAPI/Postgres/Redis-style service.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from .errors import BadInput
+from .snapshot import Tree
+
+COMPOSE_RE = re.compile(r"^(docker-)?compose(\.(?P<env>[A-Za-z0-9_-]+))?\.ya?ml$")
+ENV_RE = re.compile(r"^\.env\.(?P<env>[A-Za-z0-9_-]+)$")
+MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
+DEFAULT_COMPOSE = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+_MAKE_ASSIGN = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::{1,3}=|\?=|\+=|=|!=)\s*(.*)$")
+_MAKE_REF = re.compile(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]")
+_ENV_ALIASES = {"development": "dev", "testing": "test", "production": "prod", "local": "dev"}
+
+
+@dataclass
+class Invocation:
+    """One `docker compose` command line found in a Makefile, workflow or script."""
+
+    path: str
+    line: int
+    files: list[str]  # -f arguments (as written, variables expanded)
+    env_file: str | None
+    project: str | None
+
+
+@dataclass
+class ComposeFile:
+    path: str  # current location
+    env: str  # dev, test, ci, prod, ...
+    used: bool
+    target: str  # where it belongs after migration
+    env_file_before: str | None  # --env-file used for interpolation before migration
+    invocations: list[Invocation] = field(default_factory=list)
+
+    @property
+    def migrated(self) -> bool:
+        return self.path == self.target
+
+
+@dataclass
+class Facts:
+    project: str
+    compose: list[ComposeFile]
+    env_files: dict[str, str]  # env name -> current path of its local env file (root or env/)
+    example_env: str | None  # .env.example (root or env/)
+    env_examples: dict[str, str]  # env name -> .env.<env>.example path
+    makefiles: list[str]
+    scripts: list[str]  # workflows and shell scripts that may reference paths
+    docs: list[str]
+    dockerfile: str | None
+    requirements: list[str]
+    invocations: list[Invocation]
+
+
+def _normalize_project(name: str) -> str:
+    name = re.sub(r"[^a-z0-9_-]", "", name.lower())
+    return name.lstrip("_-") or "app"
+
+
+def project_name(tree: Tree, root_name: str) -> str:
+    text = tree.text("pyproject.toml")
+    if text is not None:
+        try:
+            name = tomllib.loads(text).get("project", {}).get("name")
+        except tomllib.TOMLDecodeError as exc:
+            raise BadInput("pyproject.toml", f"is not valid TOML ({exc})", getattr(exc, "lineno", None)) from None
+        if isinstance(name, str) and name.strip():
+            return _normalize_project(name)
+    return _normalize_project(root_name)
+
+
+def compose_dir_name(root_name: str) -> str:
+    """The project name Compose derives from a directory when nothing else names it."""
+    return _normalize_project(root_name)
+
+
+def _expand_make(text: str) -> list[tuple[int, str]]:
+    """Makefile lines (joined continuations) with simple `$(VAR)` references expanded."""
+    variables: dict[str, str] = {}
+    lines: list[tuple[int, str]] = []
+    buf, start = "", 0
+    for n, raw in enumerate(text.splitlines(), 1):
+        if not buf:
+            start = n
+        if raw.endswith("\\"):
+            buf += raw[:-1] + " "
+            continue
+        line = buf + raw
+        buf = ""
+        m = _MAKE_ASSIGN.match(line)
+        if m and not line.startswith("\t"):
+            variables[m.group(1)] = m.group(2).strip()
+        lines.append((start, line))
+    for _ in range(3):  # nested references, bounded
+        lines = [(n, _MAKE_REF.sub(lambda m: variables.get(m.group(1), m.group(0)), s)) for n, s in lines]
+    return lines
+
+
+def _parse_invocation(path: str, n: int, line: str) -> Invocation | None:
+    if "docker compose" not in line and "docker-compose " not in line:
+        return None
+    seg = line[line.find("docker compose") if "docker compose" in line else line.find("docker-compose ") :]
+    seg = re.split(r"&&|\|\||;|\|", seg)[0]
+    try:
+        words = shlex.split(seg, comments=False)
+    except ValueError:
+        words = seg.split()
+    files: list[str] = []
+    env_file = project = None
+    it = iter(range(len(words)))
+    for i in it:
+        w = words[i]
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if w in ("-f", "--file") and nxt:
+            files.append(nxt)
+            next(it, None)
+        elif w.startswith("--file="):
+            files.append(w.split("=", 1)[1])
+        elif w == "--env-file" and nxt:
+            env_file = nxt
+            next(it, None)
+        elif w.startswith("--env-file="):
+            env_file = w.split("=", 1)[1]
+        elif w in ("-p", "--project-name") and nxt:
+            project = nxt
+            next(it, None)
+    return Invocation(path, n, files, env_file, project)
+
+
+def _norm(p: str) -> str:
+    return str(PurePosixPath(p.removeprefix("./")))
+
+
+def _env_of(name: str) -> str | None:
+    m = COMPOSE_RE.match(name)
+    if not m:
+        return None
+    env = m.group("env")
+    return _ENV_ALIASES.get(env, env) if env else None
+
+
+def detect(tree: Tree, root_name: str) -> Facts:
+    makefiles = [m for m in MAKEFILES if m in tree.files] + tree.glob("*.mk")
+    scripts = sorted(
+        set(tree.glob(".github/workflows/*.yml") + tree.glob(".github/workflows/*.yaml"))
+        | {p for p in tree.files if p.endswith(".sh")}
+    )
+    docs = sorted(p for p in tree.files if p.endswith(".md") and not p.startswith("env/"))
+
+    invocations: list[Invocation] = []
+    for path in makefiles + scripts:
+        text = tree.text(path) or ""
+        lines = _expand_make(text) if path in makefiles else list(enumerate(text.splitlines(), 1))
+        for n, line in lines:
+            inv = _parse_invocation(path, n, line)
+            if inv:
+                invocations.append(inv)
+
+    compose: list[ComposeFile] = []
+    names = [p for p in tree.listdir("") if COMPOSE_RE.match(p) and p in tree.files]
+    migrated = [f"compose/{p}" for p in tree.listdir("compose") if COMPOSE_RE.match(p.removesuffix(".example"))]
+    for path in names + migrated:
+        base = PurePosixPath(path).name
+        env = _env_of(base.removesuffix(".example"))
+        invs = [i for i in invocations if any(_norm(f) == path for f in i.files)]
+        default_use = base in DEFAULT_COMPOSE and any(not i.files for i in invocations) and "/" not in path
+        mentioned = any(
+            re.search(rf"(?<![\w./-]){re.escape(path)}(?![\w-])", tree.text(p) or "")
+            for p in makefiles + scripts
+        )
+        used = bool(invs) or default_use or mentioned
+        if path.startswith("compose/"):
+            target = path
+            if env is None:
+                env = "prod" if path.endswith(".example") else "dev"
+        elif env is None:  # the base docker-compose.yml / compose.yaml
+            if used:
+                ef = next((i.env_file for i in invs if i.env_file), None)
+                m = ENV_RE.match(PurePosixPath(ef).name) if ef else None
+                env = m.group("env") if m else "dev"
+                target = f"compose/{base}"
+            else:
+                env = "prod"
+                stem = "compose" if base.startswith("compose") else "docker-compose"
+                ext = PurePosixPath(base).suffix
+                target = f"compose/{stem}.prod{ext}.example"
+        else:
+            target = f"compose/{base}"
+        env_before = next((_norm(i.env_file) for i in invs if i.env_file), None)
+        if env_before is None and "/" not in path and f".env.{env}" in tree.files:
+            env_before = f".env.{env}"  # no command names it: the convention the env file's name states
+        if env_before is None and "/" not in path and ".env" in tree.files:
+            env_before = ".env"  # Compose reads the project dir's .env by default
+        compose.append(ComposeFile(path, env, used, target, env_before, invs))
+
+    env_files: dict[str, str] = {}
+    env_examples: dict[str, str] = {}
+    for folder in ("", "env"):
+        for name in tree.listdir(folder):
+            path = f"{folder}/{name}" if folder else name
+            if path not in tree.files:
+                continue
+            if name.endswith(".example"):
+                m = ENV_RE.match(name.removesuffix(".example"))
+                if m and m.group("env") not in ("example", "prod"):
+                    env_examples.setdefault(m.group("env"), path)
+                continue
+            m = ENV_RE.match(name)
+            if m and m.group("env") not in ("example", "sample", "template"):
+                env_files.setdefault(m.group("env"), path)
+    example = ".env.example" if ".env.example" in tree.files else (
+        "env/.env.example" if "env/.env.example" in tree.files else None
+    )
+
+    dockerfile = next((p for p in ("docker/Dockerfile", "Dockerfile") if p in tree.files), None)
+    reqs = sorted(p for p in tree.listdir("") if re.match(r"^requirements.*\.(txt|in)$", p) and p in tree.files)
+    return Facts(
+        project=project_name(tree, root_name),
+        compose=compose,
+        env_files=env_files,
+        example_env=example,
+        env_examples=env_examples,
+        makefiles=makefiles,
+        scripts=scripts,
+        docs=docs,
+        dockerfile=dockerfile,
+        requirements=reqs,
+        invocations=invocations,
+    )

@@ -1,0 +1,55 @@
+"""Text previews of Changes: the same unified diff for the CLI, the TUI and the report."""
+
+from __future__ import annotations
+
+import difflib
+
+from .model import Change, Kind
+from .secrets import mask_env_text
+
+
+def _text(data: bytes | None) -> list[str] | None:
+    if data is None:
+        return []
+    if b"\0" in data[:8192]:
+        return None
+    return data.decode("utf-8", "replace").splitlines(keepends=True)
+
+
+def _masked(change: Change, data: bytes | None, show: bool) -> bytes | None:
+    if data is None or not change.secret or show:
+        return data
+    return mask_env_text(data.decode("utf-8", "replace")).encode()
+
+
+def before_after(change: Change, show_secrets: bool = False) -> tuple[str, str]:
+    """(old, new) text as a side-by-side view needs it, masked unless asked otherwise."""
+    before = change.before if change.kind not in (Kind.CREATE, Kind.COPY) else None
+    after = change.after
+    if change.kind in (Kind.MOVE, Kind.CHMOD):
+        after = change.before
+    b = _masked(change, before, show_secrets) or b""
+    a = _masked(change, after, show_secrets) or b""
+    return b.decode("utf-8", "replace"), a.decode("utf-8", "replace")
+
+
+def unified(change: Change, show_secrets: bool = False) -> str:
+    k = change.kind
+    if k is Kind.MKDIR:
+        return f"+ {change.path}/\n"
+    if k is Kind.CHMOD:
+        return f"mode {change.path}: → {change.mode:o}\n" if change.mode is not None else ""
+    if k is Kind.MOVE:
+        return f"rename from {change.source}\nrename to {change.path}\n"
+    if change.regenerate:
+        return f"--- a/{change.path}\n+++ b/{change.path}\n@@ regenerated at apply time by `uv lock` @@\n"
+    old = [] if k in (Kind.CREATE, Kind.COPY) else _text(_masked(change, change.before, show_secrets))
+    new = [] if k is Kind.DELETE else _text(_masked(change, change.after, show_secrets))
+    if old is None or new is None:
+        return f"Binary file {change.path} {'deleted' if k is Kind.DELETE else 'changed'}\n"
+    a = "/dev/null" if k in (Kind.CREATE, Kind.COPY) else f"a/{change.path}"
+    b = "/dev/null" if k is Kind.DELETE else f"b/{change.path}"
+    head = f"copy from {change.source}\n" if k is Kind.COPY else ""
+    lines = difflib.unified_diff(old, new, a, b, n=3)
+    body = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+    return head + body

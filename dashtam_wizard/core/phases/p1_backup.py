@@ -1,0 +1,139 @@
+"""Phase 1 — backups, and dependencies that only requirements*.txt know about."""
+
+from __future__ import annotations
+
+import tomllib
+
+import tomlkit
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from .. import changes as ch
+from ..context import Ctx
+from ..errors import BadInput
+from ..model import Change, ChecklistItem, Evidence, Kind, Note, PhasePlan
+from ..snapshot import Tree
+
+SECTION = "Pre-Migration"
+LEGACY_MARK = "# Legacy: kept for reference. Dependencies live in pyproject.toml (locked in uv.lock)."
+
+
+def _requirements(tree: Tree, path: str) -> list[tuple[int, Requirement]]:
+    out = []
+    for n, raw in enumerate((tree.text(path) or "").splitlines(), 1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-")) or "://" in line:
+            continue
+        try:
+            out.append((n, Requirement(line)))
+        except InvalidRequirement as exc:
+            raise BadInput(path, f"has an invalid requirement ({exc})", n) from None
+    return out
+
+
+def _declared(data: dict) -> set[str]:
+    names: list[str] = list(data.get("project", {}).get("dependencies", []))
+    for group in data.get("dependency-groups", {}).values():
+        names += [g for g in group if isinstance(g, str)]
+    for group in data.get("project", {}).get("optional-dependencies", {}).values():
+        names += group
+    names += data.get("tool", {}).get("uv", {}).get("dev-dependencies", [])
+    out = set()
+    for spec in names:
+        try:
+            out.add(canonicalize_name(Requirement(spec).name))
+        except InvalidRequirement:
+            continue
+    return out
+
+
+def is_dev_file(path: str) -> bool:
+    return any(w in path.lower() for w in ("dev", "test", "lint"))
+
+
+def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
+    pp = PhasePlan(1, "Backup & Preparation")
+    text = tree.text("pyproject.toml")
+    has_lock = "uv.lock" in tree.files
+    if text is None:
+        pp.notes.append(Note("warn", "pyproject.toml is missing: extract it (and uv.lock) from the running app "
+                             "container with `dashtam-wizard extract`, then plan again."))
+    elif not has_lock:
+        pp.notes.append(Note("warn", "uv.lock is missing: extract it from the running app container with "
+                             "`dashtam-wizard extract`, or run `uv lock`; production builds need it."))
+    pp.checklist += [
+        ChecklistItem(SECTION, "Extract pyproject.toml from container", text is not None,
+                      Evidence("pyproject.toml present" if text is not None else "pyproject.toml missing", "pyproject.toml")),
+        ChecklistItem(SECTION, "Extract uv.lock from container", has_lock,
+                      Evidence("uv.lock present" if has_lock else "uv.lock missing", "uv.lock")),
+    ]
+    if text is None:
+        return pp
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput("pyproject.toml", f"is not valid TOML ({exc})") from None
+
+    backups: list[Change | None] = []
+    for name in ("pyproject.toml", "uv.lock"):
+        if name not in tree.files:
+            continue
+        bak = f"{name}.backup"
+        if bak in tree.files:
+            continue  # never overwrite an earlier backup: it may be the only good copy
+        backups.append(ch.copy(1, tree, name, bak, summary=f"back up {name} → {bak}"))
+    done_backups = all(f"{n}.backup" in tree.files for n in ("pyproject.toml", "uv.lock") if n in tree.files)
+    pp.changes += [c for c in backups if c]
+
+    declared = _declared(data)
+    missing_main: list[str] = []
+    missing_dev: list[str] = []
+    for path in ctx.facts.requirements:
+        for _n, req in _requirements(tree, path):
+            key = canonicalize_name(req.name)
+            if key in declared:
+                continue
+            declared.add(key)
+            (missing_dev if is_dev_file(path) else missing_main).append(str(req))
+    if missing_main or missing_dev:
+        doc = tomlkit.parse(text)
+        if missing_main:
+            deps = doc.setdefault("project", tomlkit.table()).setdefault("dependencies", tomlkit.array())
+            for r in missing_main:
+                deps.append(r)
+        if missing_dev:
+            groups = doc.setdefault("dependency-groups", tomlkit.table())
+            dev = groups.setdefault("dev", tomlkit.array())
+            for r in missing_dev:
+                dev.append(r)
+        new = tomlkit.dumps(doc)
+        names = ", ".join(missing_main + [f"{d} (dev)" for d in missing_dev])
+        c = ch.write(1, tree, "pyproject.toml", new, summary=f"add dependencies only requirements*.txt listed: {names}",
+                     why="requirements*.txt stop being the source of truth; without this the image would lack them.")
+        if c:
+            pp.changes.append(c)
+        if has_lock:
+            pp.changes.append(Change(
+                ch.cid(1, Kind.EDIT, "uv.lock"), 1, Kind.EDIT, "uv.lock", before=tree.read("uv.lock"),
+                mode=tree.files["uv.lock"].mode, regenerate="uv-lock",
+                summary="re-lock with `uv lock` so `uv sync --frozen` installs the added dependencies",
+                why="`uv sync --frozen` installs exactly the lock: a dependency added only to pyproject.toml "
+                    "would silently be missing from every image.",
+            ))
+    for path in ctx.facts.requirements:
+        req_text = tree.text(path) or ""
+        if not req_text.startswith(LEGACY_MARK):
+            c = ch.write(1, tree, path, f"{LEGACY_MARK}\n{req_text}", summary=f"mark {path} as legacy",
+                         why="The plan keeps requirements files for reference; the header says they are no longer used.")
+            if c:
+                pp.changes.append(c)
+    pp.checklist += [
+        ChecklistItem(SECTION, "Create backups", done_backups,
+                      Evidence("pyproject.toml.backup and uv.lock.backup present" if done_backups else "no backups yet")),
+        ChecklistItem(SECTION, "Add missing dependencies", not (missing_main or missing_dev),
+                      Evidence("pyproject.toml declares every requirement" if not (missing_main or missing_dev)
+                               else "missing from pyproject.toml: " + ", ".join(missing_main + missing_dev), "pyproject.toml")),
+        ChecklistItem(SECTION, "Review all current environment variables", None, manual=True),
+        ChecklistItem(SECTION, "Document any custom configurations", None, manual=True),
+    ]
+    return pp

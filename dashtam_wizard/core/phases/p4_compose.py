@@ -1,0 +1,302 @@
+"""Phase 4 — compose files: env_file, hard-coded values into env files, paths from compose/.
+
+The rule is behaviour-preserving: every container must see the same values after as
+before. A value moves into the shared env file only when no other service of the file
+sets that key differently, the env file does not already say otherwise, and no remaining
+`${KEY}` reference in the file would resolve differently. Anything else stays in the
+service's `environment:` (which overrides env_file) and the plan says why.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from .. import changes as ch
+from .. import yamlio
+from ..compose import (
+    all_references,
+    drop_empty,
+    env_items,
+    is_path,
+    join_short_volume,
+    norm_rel,
+    remove_env_keys,
+    service_views,
+    set_env_file,
+    split_short_volume,
+)
+from ..context import Ctx
+from ..detect import ComposeFile, compose_dir_name
+from ..envfile import append_lines, parse_env, render_value
+from ..errors import BadInput
+from ..interpolate import InterpolationError, resolve
+from ..model import ChecklistItem, Evidence, Note, PhasePlan
+from ..snapshot import Tree
+
+SECTION = "Migration"
+RO_FILES = ("pyproject.toml", "uv.lock", "alembic.ini")
+
+
+def _is_env_path(rel: str) -> bool:
+    name = posixpath.basename(rel)
+    return (name == ".env" or name.startswith(".env.")) and not name.endswith(".example")
+
+
+class Rewriter:
+    def __init__(self, ctx: Ctx, tree: Tree, old_dir: str) -> None:
+        self.ctx, self.tree, self.old_dir = ctx, tree, old_dir
+
+    def path(self, p: str) -> str:
+        if "$" in p or p.startswith(("/", "~")):
+            return p
+        rel = self.ctx.new_path(norm_rel(self.old_dir, p))
+        new = posixpath.relpath(rel, "compose")
+        return new if new.startswith(".") else f"./{new}"
+
+    def volumes(self, svc: CommentedMap, notes: list[Note], name: str) -> None:
+        vols = svc.get("volumes")
+        if not vols:
+            return
+        keep = []
+        for vol in vols:
+            if isinstance(vol, str):
+                src, dst, mode = split_short_volume(vol)
+                if dst is not None and is_path(src) and not src.startswith(("/", "~", "$")):
+                    if _is_env_path(norm_rel(self.old_dir, src)):
+                        notes.append(Note("info", f"{name}: removed the `{vol}` mount — env_file now provides those values"))
+                        continue
+                    vol = join_short_volume(self.path(src), dst, mode)
+            elif hasattr(vol, "get") and vol.get("type") == "bind" and isinstance(vol.get("source"), str):
+                src = vol["source"]
+                if _is_env_path(norm_rel(self.old_dir, src)):
+                    notes.append(Note("info", f"{name}: removed the bind mount of {src} — env_file replaces it"))
+                    continue
+                vol["source"] = self.path(src)
+            keep.append(vol)
+        if len(keep) != len(vols):
+            for i in reversed(range(len(vols))):
+                if not any(vols[i] is k for k in keep):
+                    del vols[i]
+        for i, k in enumerate(keep):
+            if isinstance(k, str) and vols[i] != k:
+                vols[i] = k
+
+    def build(self, svc: CommentedMap) -> None:
+        b = svc.get("build")
+        if isinstance(b, str):
+            svc["build"] = self.path(b)
+        elif hasattr(b, "get"):
+            if "context" in b:
+                b["context"] = self.path(str(b["context"]))
+            else:
+                b.insert(0, "context", self.path("."))
+
+    def ro_mounts(self, svc: CommentedMap) -> list[str]:
+        vols = svc.get("volumes")
+        if not svc.get("build") or not vols:
+            return []
+        targets = []
+        for v in vols:
+            if isinstance(v, str):
+                src, dst, _ = split_short_volume(v)
+                if dst and is_path(src):
+                    targets.append(dst)
+            elif hasattr(v, "get") and v.get("type") == "bind":
+                targets.append(str(v.get("target")))
+        app = next((t.rsplit("/", 1)[0] for t in targets if t.count("/") >= 2), None)
+        if app is None:
+            return []
+        added = []
+        for f in RO_FILES:
+            dst = f"{app}/{f}"
+            if f in self.tree.files and dst not in targets:
+                vols.append(f"../{f}:{dst}:ro")
+                added.append(f)
+        return added
+
+
+def _shared(node: Any) -> bool:
+    anchor = getattr(node, "anchor", None)
+    return bool(anchor and anchor.value) or bool(getattr(node, "merge", None))
+
+
+def _project_env(ctx: Ctx, cf: ComposeFile) -> dict[str, str]:
+    if cf.env_file_before is None:
+        return {}
+    text = ctx.original.text(cf.env_file_before)
+    return parse_env(text, cf.env_file_before) if text is not None else {}
+
+
+def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
+    path = cf.target
+    text = tree.text(path) or ""
+    old_dir = "" if cf.path != cf.target else "compose"
+    before = yamlio.load(text, path)
+    doc = yamlio.load(text, path)
+    example = path.endswith(".example")
+    env_target = f"env/.env.{cf.env}"
+    env_text = tree.text(env_target)
+    p_before = _project_env(ctx, cf) if old_dir == "" else (parse_env(env_text, env_target) if env_text else {})
+    env_now = parse_env(env_text, env_target) if env_text is not None else {}
+    services = doc.get("services") or {}
+    if not hasattr(services, "items"):
+        raise BadInput(path, "`services` is not a mapping")
+    rw = Rewriter(ctx, tree, old_dir)
+
+    # 1. decide which hard-coded values can move into the env file
+    values: dict[str, dict[str, str | None]] = {}
+    frozen: set[str] = set()
+    for name, svc in services.items():
+        if not hasattr(svc, "get"):
+            raise BadInput(path, f"service `{name}` is not a mapping")
+        env = svc.get("environment")
+        if env is not None and _shared(env):
+            frozen.add(str(name))
+        for k, raw in env_items(env):
+            try:
+                values.setdefault(k, {})[str(name)] = None if raw is None else resolve(raw, p_before).value
+            except InterpolationError as exc:
+                raise BadInput(path, f"service `{name}`, {k}: {exc}") from None
+    moving: dict[str, str] = {}
+    reasons: list[str] = []
+    for k, per in values.items():
+        vals = set(per.values())
+        if example or env_text is None:
+            continue
+        if any(n in frozen for n in per):
+            reasons.append(f"{k}: set through a YAML anchor/merge shared by services; left in place")
+        elif None in vals:
+            reasons.append(f"{k}: passed through from the shell (no value); stays in environment:")
+        elif len(vals) > 1:
+            shown = ", ".join(f"{n}" for n in sorted(per))
+            reasons.append(f"{k}: services {shown} set different values; one env file cannot hold both, "
+                           "so it stays in each service's environment:")
+        else:
+            v = next(iter(vals))
+            assert v is not None
+            if k in env_now and env_now[k] != v:
+                reasons.append(f"{k}: {env_target} already sets a different value; the service's value "
+                               "stays in environment: (it overrides env_file)")
+            elif render_value(v) is None:
+                reasons.append(f"{k}: its value cannot be written to an env file losslessly; left in place")
+            else:
+                moving[k] = v
+    # a remaining ${K} elsewhere in the file must resolve as before once K is in the env file
+    while True:
+        probe = yamlio.load(text, path)
+        for svc in (probe.get("services") or {}).values():
+            if hasattr(svc, "get"):
+                remove_env_keys(svc, set(moving))
+        refs = all_references(probe)
+        clash = {k for k, v in moving.items() if k in refs and k not in env_now and p_before.get(k) != v}
+        if not clash:
+            break
+        for k in clash:
+            reasons.append(f"{k}: also used as ${{{k}}} elsewhere in the file; adding it to {env_target} "
+                           "would change that, so it stays in environment:")
+            del moving[k]
+
+    # 2. rewrite every service
+    notes: list[Note] = []
+    added_ro: set[str] = set()
+    for name, svc in services.items():
+        if svc.get("env_file") is not None:
+            ef = svc["env_file"]
+            if isinstance(ef, str):
+                svc["env_file"] = rw.path(ef)
+            else:
+                for i, item in enumerate(ef):
+                    if isinstance(item, str):
+                        ef[i] = rw.path(item)
+                    elif hasattr(item, "get") and "path" in item:
+                        item["path"] = rw.path(str(item["path"]))
+        set_env_file(svc, f"../{env_target}")
+        remove_env_keys(svc, set(moving))
+        rw.build(svc)
+        rw.volumes(svc, notes, str(name))
+        drop_empty(svc, "volumes")
+        if old_dir == "":
+            added_ro.update(rw.ro_mounts(svc))
+        if isinstance(svc.get("extends"), Mapping) and "file" in svc["extends"]:
+            svc["extends"]["file"] = rw.path(str(svc["extends"]["file"]))
+    for section in ("secrets", "configs"):
+        for item in (doc.get(section) or {}).values():
+            if hasattr(item, "get") and isinstance(item.get("file"), str):
+                item["file"] = rw.path(item["file"])
+    named_by = next((i.project for i in cf.invocations if i.project), None)
+    if old_dir == "" and not example and "name" not in doc and not named_by and "COMPOSE_PROJECT_NAME" not in p_before:
+        project = compose_dir_name(ctx.root_name)
+        doc.insert(0, "name", project)
+        notes.append(Note("plan", f"{path}: added `name: {project}`. Compose names a project after the compose "
+                          "file's folder; from compose/ it would become `compose`, and containers, networks and "
+                          f"volumes (your database!) would be new. `{project}` is what it was called before."))
+    new_text = yamlio.dump(doc, text)
+    c = ch.write(4, tree, path, new_text, secret=True,
+                 summary=f"{path}: env_file ../{env_target}, paths relative to compose/",
+                 why=f"{len(moving)} hard-coded value(s) move to {env_target}" if moving else "")
+    if c:
+        pp.changes.append(c)
+    lines = [f"{k}={render_value(v)}" for k, v in moving.items() if k not in env_now]
+    if lines and env_text is not None:
+        block = [f"# Moved from {path} by dashtam-wizard (resolved as Compose did)"] + lines
+        ec = ch.write(4, tree, env_target, append_lines(env_text, block), secret=True,
+                      summary=f"{env_target}: add {len(lines)} value(s) moved out of {path}")
+        if ec:
+            pp.changes.append(ec)
+    for r in dict.fromkeys(reasons):
+        notes.append(Note("info", f"{path}: {r}"))
+    if added_ro:
+        notes.append(Note("info", f"{path}: mounted {', '.join(sorted(added_ro))} read-only into the app container"))
+    new_tree = ch.apply_virtual(tree, [x for x in pp.changes if x.path in (path, env_target)])
+    _verify(ctx, cf, before, old_dir, p_before, yamlio.load(new_text, path), new_tree, env_target, notes)
+    pp.notes += notes
+    return new_tree
+
+
+def _verify(ctx: Ctx, cf: ComposeFile, before: Any, old_dir: str, p_before: dict[str, str], after: Any,
+            new_tree: Tree, env_target: str, notes: list[Note]) -> None:
+    """Compare what each container sees before and after; any difference is shown as a warning."""
+    read_before = ctx.original.text if old_dir == "" else new_tree.text
+    env_after_text = new_tree.text(env_target)
+    p_after = parse_env(env_after_text, env_target) if env_after_text else {}
+    try:
+        vb = service_views(before, old_dir, p_before, read_before)
+        va = service_views(after, "compose", p_after, new_tree.text)
+    except BadInput:
+        return
+    gained: list[str] = []
+    for name, b in vb.items():
+        a = va.get(name)
+        if a is None:
+            continue
+        changed = [k for k, v in b.env.items() if a.env.get(k) != v]
+        for k in changed:
+            notes.append(Note("warn", f"{cf.target}: service {name} would see a different {k} after migration"))
+        for dst, src in b.binds.items():
+            if _is_env_path(src):
+                continue
+            if a.binds.get(dst) != ctx.new_path(src):
+                notes.append(Note("warn", f"{cf.target}: service {name}'s mount of {dst} would change source"))
+        if set(a.env) - set(b.env):
+            gained.append(str(name))
+    if gained and not cf.target.endswith(".example"):
+        notes.append(Note("info", f"{cf.target}: {', '.join(gained)} also receive keys of {env_target} they did "
+                          "not set before — env_file hands each service the whole file, as the plan intends; "
+                          "no value a service had changes"))
+
+
+def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
+    pp = PhasePlan(4, "Docker Compose Refactoring")
+    for cf in ctx.facts.compose:
+        if cf.target in tree.files:
+            tree = migrate_file(ctx, tree, cf, pp)
+    done = bool([cf for cf in ctx.facts.compose if cf.target in tree.files]) and not pp.changes
+    pp.checklist.append(ChecklistItem(SECTION, "Update all compose files (env_file, paths)", done,
+                                      Evidence("every compose file uses env_file" if done else
+                                               f"{len(pp.changes)} compose/env change(s) pending")))
+    return pp
+

@@ -1,0 +1,97 @@
+"""Phase 5 — every reference to a moved file: Makefiles, workflows, scripts; docs for review."""
+
+from __future__ import annotations
+
+import re
+
+from .. import changes as ch
+from ..context import Ctx
+from ..detect import _expand_make, _parse_invocation
+from ..model import ChecklistItem, Evidence, Note, PhasePlan
+from ..snapshot import Tree
+
+SECTION = "Migration"
+
+
+def _pattern(old: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w./-])(?:\./)?{re.escape(old)}(?![\w.-])")
+
+
+def rewrite(text: str, moved: dict[str, str]) -> str:
+    for old, new in sorted(moved.items(), key=lambda kv: -len(kv[0])):
+        text = _pattern(old).sub(new, text)
+    return text
+
+
+def add_env_files(text: str, path: str, env_for: dict[str, str], is_make: bool) -> str:
+    """After `-f compose/X.yml`, add `--env-file env/.env.<env>` where the command had none.
+
+    Without it Compose would look for `.env` beside the compose file (in compose/) and
+    interpolation would silently change.
+    """
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        inv = _parse_invocation(path, i + 1, line)
+        if inv is None or inv.env_file:
+            continue
+        for f in inv.files:
+            env = env_for.get(f.removeprefix("./"))
+            if env is None:
+                continue
+            m = re.search(rf"(-f|--file)[ =]{re.escape(f)}(?![\w.-])", line)
+            if m:
+                line = line[: m.end()] + f" --env-file {env}" + line[m.end() :]
+                break
+        lines[i] = line
+    return "\n".join(lines)
+
+
+def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
+    pp = PhasePlan(5, "Makefile Updates")
+    moved = {old: new for old, new in ctx.moved.items() if new in tree.files}
+    # references to files moved in an earlier run still need rewriting on a half-migrated repo
+    for cf in ctx.facts.compose:
+        if cf.path != cf.target and cf.target in tree.files:
+            moved.setdefault(cf.path, cf.target)
+    env_for = {cf.target: f"env/.env.{cf.env}" for cf in ctx.facts.compose
+               if cf.target in tree.files and f"env/.env.{cf.env}" in tree.files}
+    stale: list[str] = []
+    for path in ctx.facts.makefiles + ctx.facts.scripts:
+        text = tree.text(path)
+        if text is None:
+            continue
+        new = add_env_files(rewrite(text, moved), path, env_for, path in ctx.facts.makefiles)
+        c = ch.write(5, tree, path, new, summary=f"{path}: new compose/ and env/ paths",
+                     why="Recipes keep their tabs; commands get --env-file so interpolation reads env/.")
+        if c:
+            pp.changes.append(c)
+            stale.append(path)
+    docs = []
+    for path in ctx.facts.docs:
+        text = tree.text(path)
+        if text is None:
+            continue
+        new = rewrite(text, moved)
+        c = ch.write(5, tree, path, new, default=False, summary=f"{path}: mentions moved files (review)",
+                     why="Docs are listed for review and only rewritten if you switch this change on.")
+        if c:
+            pp.changes.append(c)
+            docs.append(path)
+    if docs:
+        pp.notes.append(Note("info", f"{len(docs)} Markdown file(s) mention old paths: {', '.join(docs)} — "
+                             "off by default; switch them on to rewrite."))
+    # check the invocations that will remain: each compose file reachable with its env file
+    after = ch.apply_virtual(tree, [c for c in pp.changes if c.default])
+    missing = []
+    for path in ctx.facts.makefiles:
+        for n, line in _expand_make(after.text(path) or ""):
+            inv = _parse_invocation(path, n, line)
+            if inv and inv.files and not all(f.removeprefix("./") in after.files for f in inv.files):
+                missing.append(f"{path}:{n}")
+    pp.checklist.append(ChecklistItem(SECTION, "Update Makefile (new paths)", not stale and bool(ctx.facts.makefiles),
+                                      Evidence("Makefile uses compose/ and env/" if not stale else
+                                               "old paths in " + ", ".join(stale),
+                                               ctx.facts.makefiles[0] if ctx.facts.makefiles else None)))
+    if missing:
+        pp.notes.append(Note("warn", "compose files named here do not exist: " + ", ".join(missing)))
+    return pp

@@ -1,0 +1,49 @@
+"""Phase 7 — the .dockerignore, where Docker actually reads it for this layout."""
+
+from __future__ import annotations
+
+from .. import changes as ch
+from ..context import Ctx
+from ..model import ChecklistItem, Evidence, Note, PhasePlan
+from ..snapshot import Tree
+from ..templates import render
+
+SECTION = "Migration"
+TARGET = ".dockerignore"
+
+
+def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
+    pp = PhasePlan(7, ".dockerignore")
+    base = render("dockerignore.j2", existing=[])
+    known = {line.strip() for line in base.splitlines()}
+    current = tree.text(TARGET)
+    if current is not None and current.startswith(base.split("\n", 1)[0]):
+        existing: list[str] = []  # already ours: do not fold our own lines back in
+        marker = "# Kept from the previous .dockerignore"
+        if marker in current:
+            tail = current.split(marker, 1)[1].split("\n# Environment files", 1)[0]
+            existing = [x for x in tail.strip("\n").splitlines() if x.strip()]
+    else:
+        existing = [x.rstrip() for x in (current or "").splitlines()
+                    if x.strip() and not x.startswith("#") and x.strip() not in known]
+    legacy = tree.text("docker/.dockerignore") or ""
+    existing += [x.rstrip() for x in legacy.splitlines()
+                 if x.strip() and not x.startswith("#") and x.strip() not in known and x.rstrip() not in existing]
+    new = render("dockerignore.j2", existing=existing)
+    c = ch.write(7, tree, TARGET, new, summary=f"write {TARGET} (the plan's rules + env files and wizard state)",
+                 why="The plan puts it at docker/.dockerignore, which no builder reads with context `..`: the "
+                     "classic builder and the SDK read only <context>/.dockerignore, BuildKit reads "
+                     "docker/Dockerfile.dockerignore and falls back to <context>/.dockerignore. The root file "
+                     "is honoured by every builder.")
+    if c:
+        pp.changes.append(c)
+    pp.notes.append(Note("plan", "Written to the repo root, not docker/.dockerignore: with build context `..` "
+                         "only <context>/.dockerignore is read by every builder."))
+    if "docker/.dockerignore" in tree.files:
+        pp.changes.append(ch.delete(7, tree, "docker/.dockerignore", why="Never read with context `..`; "
+                                    "its rules now live in the root .dockerignore."))
+    done = c is None and current is not None
+    pp.checklist.append(ChecklistItem(SECTION, "Create .dockerignore", done,
+                                      Evidence(f"{TARGET} keeps env files and .git out of the context" if done
+                                               else f"{TARGET} lets env files into the build context", TARGET)))
+    return pp

@@ -1,0 +1,67 @@
+"""Round-trip YAML: load keeping comments, order and quoting; dump in the file's own style."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import BadInput
+
+
+def _yaml(mapping: int = 2, sequence: int = 4, offset: int = 2) -> YAML:
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 4096
+    y.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return y
+
+
+def detect_indent(text: str) -> tuple[int, int, int]:
+    """Guess (mapping, sequence, offset) so an untouched file dumps back byte-identical."""
+    lines = text.splitlines()
+    mapping = 2
+    for a, b in zip(lines, lines[1:], strict=False):
+        if re.match(r"^\S[^#]*:\s*$", a) and b.strip() and not b.lstrip().startswith(("-", "#")):
+            mapping = len(b) - len(b.lstrip()) or 2
+            break
+    for a, b in zip(lines, lines[1:], strict=False):
+        m = re.match(r"^(\s*)[^\s#-][^#]*:\s*$", a)
+        d = re.match(r"^(\s*)- ", b)
+        if m and d:
+            offset = len(d.group(1)) - len(m.group(1))
+            return mapping, offset + 2, offset
+    return mapping, mapping + 2, mapping
+
+
+def load(text: str, path: str) -> Any:
+    if "\t" in text:
+        for n, line in enumerate(text.splitlines(), 1):
+            if "\t" in line[: len(line) - len(line.lstrip())]:
+                raise BadInput(path, "YAML indentation uses a tab", n)
+    try:
+        docs = list(_yaml().load_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise BadInput(path, f"is not valid YAML: {exc.problem or exc.context}", line) from None
+    except YAMLError as exc:
+        raise BadInput(path, f"is not valid YAML: {str(exc).splitlines()[0]}") from None
+    docs = [d for d in docs if d is not None]
+    if len(docs) != 1:
+        raise BadInput(path, f"holds {len(docs)} YAML documents; a compose file holds one")
+    if not hasattr(docs[0], "items"):
+        raise BadInput(path, "is not a YAML mapping")
+    return docs[0]
+
+
+def dump(doc: Any, text_before: str) -> str:
+    buf = io.StringIO()
+    _yaml(*detect_indent(text_before)).dump(doc, buf)
+    out = buf.getvalue()
+    if text_before.startswith("---") and not out.startswith("---"):
+        out = "---\n" + out
+    return out

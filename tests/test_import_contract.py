@@ -1,0 +1,35 @@
+"""The core and the headless `plan` path must not pull in the UI or the Docker SDK."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ("textual", "docker")
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = (
+        f"{code}\nimport sys\n"
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return {m for m in out.stdout.strip().split(",") if m}
+
+
+def test_core_imports_neither_textual_nor_docker() -> None:
+    code = (
+        "import dashtam_wizard.core.planner, dashtam_wizard.core.checklist, dashtam_wizard.core.diff\n"
+        "import pkgutil, importlib, dashtam_wizard.core as c\n"
+        "for m in pkgutil.walk_packages(c.__path__, 'dashtam_wizard.core.'): importlib.import_module(m.name)"
+    )
+    assert _loaded_after(code) == set()
+
+
+def test_plan_command_path_imports_neither(tmp_path) -> None:
+    code = (
+        "import sys\nfrom dashtam_wizard import cli\n"
+        f"rc = cli.main(['plan', {str(tmp_path)!r}, '--no-diff'])\n"
+        "assert rc == 0, rc"
+    )
+    assert _loaded_after(code) == set()

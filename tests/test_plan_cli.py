@@ -1,0 +1,66 @@
+"""`dashtam-wizard plan` on the bundled sample, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from dashtam_wizard.core.model import PHASE_TITLES
+from dashtam_wizard.core.secrets import is_secret_key
+
+from .conftest import manifest, run_cli
+
+
+def secret_values(root: Path) -> set[str]:
+    values = set()
+    for name in (".env.dev", ".env.test", ".env.ci"):
+        p = root / name
+        if p.exists():
+            for k, v in dotenv_values(p).items():
+                if v and is_secret_key(k) and len(v) >= 6:
+                    values.add(v)
+    return values
+
+
+def test_plan_prints_all_seven_phases_and_touches_nothing(sample: Path) -> None:
+    before = manifest(sample)
+    res = run_cli("plan", str(sample))
+    assert res.returncode == 0, res.stderr
+    for n, title in PHASE_TITLES.items():
+        assert f"Phase {n} — {title}" in res.stdout
+    assert "rename from docker-compose.dev.yml" in res.stdout
+    assert "+USER appuser" in res.stdout
+    assert manifest(sample) == before
+
+
+def test_plan_never_prints_secret_values(sample: Path) -> None:
+    secrets = secret_values(sample)
+    assert len(secrets) >= 3, "the sample should carry secret-looking values to guard"
+    for args in (["plan", str(sample)], ["plan", str(sample), "--json"], ["status", str(sample)]):
+        out = run_cli(*args)
+        assert out.returncode == 0, out.stderr
+        for value in secrets:
+            assert value not in out.stdout + out.stderr, f"{args[0]} leaked a secret value"
+    shown = run_cli("plan", str(sample), "--show-secrets").stdout
+    assert any(v in shown for v in secrets), "--show-secrets should reveal them"
+
+
+def test_plan_json_detects_names_from_the_repo(sample: Path) -> None:
+    data = json.loads(run_cli("plan", str(sample), "--json").stdout)
+    assert data["project"] == "ledgerly"
+    moves = {c["source"]: c["path"] for p in data["phases"] for c in p["changes"] if c["kind"] == "move"}
+    assert moves["docker-compose.dev.yml"] == "compose/docker-compose.dev.yml"
+    assert moves["docker-compose.yml"] == "compose/docker-compose.prod.yml.example"
+    assert moves[".env.dev"] == "env/.env.dev"
+    p1 = data["phases"][0]
+    assert any("email-validator" in c["diff"] for c in p1["changes"] if c["path"] == "pyproject.toml")
+
+
+def test_plan_check_exit_codes(sample: Path) -> None:
+    assert run_cli("plan", str(sample), "--check").returncode == 1
+    assert run_cli("apply", str(sample), "--yes").returncode == 0
+    res = run_cli("plan", str(sample), "--check")
+    assert res.returncode == 0, res.stdout
+    assert "Nothing left to do" in res.stdout
