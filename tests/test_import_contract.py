@@ -11,10 +11,11 @@ HEAVY = ("textual", "docker")
 def _loaded_after(code: str) -> set[str]:
     probe = (
         f"{code}\nimport sys\n"
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+        f"print('LOADED:' + ','.join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    return {m for m in out.stdout.strip().split(",") if m}
+    line = [x for x in out.stderr.splitlines() if x.startswith("LOADED:")][-1]
+    return {m for m in line.removeprefix("LOADED:").split(",") if m}
 
 
 def test_core_imports_neither_textual_nor_docker() -> None:
@@ -26,10 +27,10 @@ def test_core_imports_neither_textual_nor_docker() -> None:
     assert _loaded_after(code) == set()
 
 
-def test_plan_command_path_imports_neither(tmp_path) -> None:
+def test_plan_command_path_imports_neither(sample) -> None:
     code = (
         "import sys\nfrom dashtam_wizard import cli\n"
-        f"rc = cli.main(['plan', {str(tmp_path)!r}, '--no-diff'])\n"
+        f"rc = cli.main(['plan', {str(sample)!r}, '--no-diff'])\n"
         "assert rc == 0, rc"
     )
     assert _loaded_after(code) == set()
