@@ -9,6 +9,7 @@ service's `environment:` (which overrides env_file) and the plan says why.
 
 from __future__ import annotations
 
+import copy
 import posixpath
 from collections.abc import Mapping
 from typing import Any
@@ -136,7 +137,7 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
     text = tree.text(path) or ""
     old_dir = "" if cf.path != cf.target else "compose"
     before = yamlio.load(text, path)
-    doc = yamlio.load(text, path)
+    doc = copy.deepcopy(before)
     example = path.endswith(".example")
     env_target = f"env/.env.{cf.env}"
     env_text = tree.text(env_target)
@@ -187,7 +188,7 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
                 moving[k] = v
     # a remaining ${K} elsewhere in the file must resolve as before once K is in the env file
     while True:
-        probe = yamlio.load(text, path)
+        probe = copy.deepcopy(before)
         for svc in (probe.get("services") or {}).values():
             if hasattr(svc, "get"):
                 remove_env_keys(svc, set(moving))
@@ -252,7 +253,7 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
     if added_ro:
         notes.append(Note("info", f"{path}: mounted {', '.join(sorted(added_ro))} read-only into the app container"))
     new_tree = ch.apply_virtual(tree, [x for x in pp.changes if x.path in (path, env_target)])
-    _verify(ctx, cf, before, old_dir, p_before, yamlio.load(new_text, path), new_tree, env_target, notes)
+    _verify(ctx, cf, before, old_dir, p_before, doc, new_tree, env_target, notes)
     pp.notes += notes
     return new_tree
 
