@@ -154,7 +154,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[red]apply failed, nothing changed:[/red] {exc}")
         return EXIT_BAD
     console.print(f"[green]Applied {total} change(s) as {record.id}.[/green] Undo with "
-                  f"`dashtam-wizard rollback {args.path}` .")
+                  f"`dashtam-wizard rollback {args.path} --yes`.")
     return EXIT_OK
 
 

@@ -70,5 +70,6 @@ def test_another_project_name_is_detected(sample: Path) -> None:
     py.write_text(py.read_text().replace('name = "ledgerly"', 'name = "acme-billing"'))
     data = json.loads(run_cli("plan", str(sample), "--json").stdout)
     assert data["project"] == "acme-billing"
-    texts = json.dumps(data)
-    assert "dashtam" not in texts.lower()
+    dockerfile = next(c for p in data["phases"] for c in p["changes"] if c["path"] == "docker/Dockerfile")
+    assert "acme-billing" in dockerfile["diff"]
+    assert "dashtam" not in json.dumps(data).replace("dashtam-wizard", "").lower()

@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from .detect import detect
+from .detect import detect, implied_moves
 from .model import ChecklistItem, Evidence, Plan
 from .phases.p1_backup import LEGACY_MARK
 from .planner import plan_tree
@@ -78,8 +78,7 @@ def status(root: Path) -> tuple[Plan, list[ChecklistItem]]:
     items += _testing(load_verify(root))
 
     facts = detect(tree, root.name)
-    old = [cf.path for cf in facts.compose if cf.path != cf.target and cf.path in tree.files]
-    old += [p for p in facts.env_files.values() if not p.startswith("env/")]
+    old = list(implied_moves(tree, facts))
     for text, path in (("Update main README.md", "README.md"), ("Update WARP.md if needed", "WARP.md")):
         if path not in tree.files:
             items.append(ChecklistItem("Documentation", text, path == "WARP.md", Evidence(f"no {path}")))

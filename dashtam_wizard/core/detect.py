@@ -115,8 +115,8 @@ def _parse_invocation(path: str, n: int, line: str) -> Invocation | None:
     seg = re.split(r"&&|\|\||;|\|", seg)[0]
     try:
         words = shlex.split(seg, comments=False)
-    except ValueError:
-        words = seg.split()
+    except ValueError:  # e.g. COMPOSE="docker compose -f x.yml" cut mid-quote
+        words = [w.strip("\"'") for w in seg.split()]
     files: list[str] = []
     env_file = project = None
     it = iter(range(len(words)))
@@ -239,3 +239,28 @@ def detect(tree: Tree, root_name: str) -> Facts:
         requirements=reqs,
         invocations=invocations,
     )
+
+
+def implied_moves(tree: Tree, facts: Facts) -> dict[str, str]:
+    """Old path -> new path for files an earlier run (or a person) already moved.
+
+    A half-migrated repo has compose/ and env/ filled but may still mention the old
+    root paths in its Makefile and docs; those references must be rewritten too.
+    """
+    moves: dict[str, str] = {}
+    for cf in facts.compose:
+        if cf.path != cf.target:
+            moves[cf.path] = cf.target
+            continue
+        name = PurePosixPath(cf.path).name
+        if name.endswith(".example"):
+            stem = name.removesuffix(".example").replace(".prod", "")
+            old = stem if stem in DEFAULT_COMPOSE else None
+        else:
+            old = name
+        if old and old not in tree.files:
+            moves[old] = cf.path
+    for name in tree.listdir("env"):
+        if ENV_RE.match(name) and f"env/{name}" in tree.files and name not in tree.files:
+            moves[name] = f"env/{name}"
+    return moves

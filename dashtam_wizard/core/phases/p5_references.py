@@ -6,7 +6,7 @@ import re
 
 from .. import changes as ch
 from ..context import Ctx
-from ..detect import _expand_make, _parse_invocation
+from ..detect import _expand_make, _parse_invocation, implied_moves
 from ..model import ChecklistItem, Evidence, Note, PhasePlan
 from ..snapshot import Tree
 
@@ -50,9 +50,9 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     pp = PhasePlan(5, "Makefile Updates")
     moved = {old: new for old, new in ctx.moved.items() if new in tree.files}
     # references to files moved in an earlier run still need rewriting on a half-migrated repo
-    for cf in ctx.facts.compose:
-        if cf.path != cf.target and cf.target in tree.files:
-            moved.setdefault(cf.path, cf.target)
+    for old, new in implied_moves(ctx.original, ctx.facts).items():
+        if new in tree.files:
+            moved.setdefault(old, new)
     env_for = {cf.target: f"env/.env.{cf.env}" for cf in ctx.facts.compose
                if cf.target in tree.files and f"env/.env.{cf.env}" in tree.files}
     stale: list[str] = []
