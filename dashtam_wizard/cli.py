@@ -151,7 +151,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
     try:
         record = apply_changes(root, changes, phases=sorted(phases), on_step=step)
     except ApplyError as exc:
-        console.print(f"[red]apply failed, nothing changed:[/red] {exc}")
+        console.print(f"[red]apply failed:[/red] {exc.one_line()}")
         return EXIT_BAD
     console.print(f"[green]Applied {total} change(s) as {record.id}.[/green] Undo with "
                   f"`dashtam-wizard rollback {args.path} --yes`.")
