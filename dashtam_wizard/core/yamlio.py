@@ -37,7 +37,13 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     return mapping, mapping + 2, mapping
 
 
+MAX_YAML = 2 * 1024 * 1024  # a hand-written compose file is kilobytes; megabytes means generated
+
+
 def load(text: str, path: str) -> Any:
+    if len(text) > MAX_YAML:
+        raise BadInput(path, f"is {len(text) / 1e6:.1f} MB; compose files over {MAX_YAML // 2**20} MB are "
+                       "not migrated (generated files should be regenerated, not rewritten)")
     if "\t" in text:
         for n, line in enumerate(text.splitlines(), 1):
             if "\t" in line[: len(line) - len(line.lstrip())]:
