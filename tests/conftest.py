@@ -59,3 +59,12 @@ def compose_config(root: Path, compose_file: str, env_file: str | None) -> dict:
                          env={"PATH": os.environ["PATH"], "HOME": str(root)}, timeout=60)
     assert res.returncode == 0, f"docker compose rejected {compose_file}: {res.stderr}"
     return json.loads(res.stdout)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    from .figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("dashtam-wizard figures")
+        for name, value in sorted(FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {value}")
