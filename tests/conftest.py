@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from dashtam_wizard.demo import write_sample
+from tests.dockerd import dockerd_client  # noqa: F401  (the real daemon fixture)
 
 BIN = Path(sys.executable).parent
 COMPOSE = BIN / "docker-compose"

@@ -1,0 +1,270 @@
+"""Build one Dockerfile stage with the classic builder, as a stream of typed events.
+
+The SDK's low-level `APIClient.build` uses the classic builder (BuildKit would try to pull
+`# syntax=` frontends and needs a session); its JSON messages are decoded as they arrive
+and turned into events, so the CLI and the TUI render the same stream and nothing buffers
+a whole build.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, DockerException
+
+from .client import LABELS
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    n: int
+    total: int
+    text: str  # the instruction, e.g. "RUN uv sync --frozen"
+
+
+@dataclass(frozen=True)
+class Output:
+    line: str
+
+
+@dataclass(frozen=True)
+class CacheHit:
+    step: int
+
+
+@dataclass(frozen=True)
+class StepFailed:
+    step: int | None  # None: the build failed before any step (bad Dockerfile, context...)
+    error: str
+    text: str = ""  # the failing instruction, when known
+
+
+@dataclass(frozen=True)
+class BuildDone:
+    image_id: str
+
+
+BuildEvent = StepStarted | Output | CacheHit | StepFailed | BuildDone
+
+_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+_NOISE = re.compile(
+    r"^( ---> [0-9a-f]{12}$| ---> Running in [0-9a-f]{12}$|Removing intermediate container [0-9a-f]{12}$"
+    r"|Successfully built [0-9a-f]{12}$|Successfully tagged \S+$| ---> Using cache$)"
+)
+_BUILT = re.compile(r"^Successfully built ([0-9a-f]{12})$")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class _Lines:
+    """Re-split `stream` chunks into whole lines (a chunk can hold several or half of one)."""
+
+    def __init__(self) -> None:
+        self.buf = ""
+
+    def feed(self, chunk: str) -> list[str]:
+        self.buf += _ANSI.sub("", chunk).replace("\r\n", "\n")
+        *lines, self.buf = self.buf.split("\n")
+        return lines
+
+    def flush(self) -> list[str]:
+        rest, self.buf = self.buf, ""
+        return [rest] if rest else []
+
+
+def iter_build(
+    api: docker.APIClient,
+    context: Path,
+    target: str | None,
+    *,
+    dockerfile: str = "docker/Dockerfile",
+    buildargs: dict[str, str] | None = None,
+    tag: str | None = None,
+    nocache: bool = False,
+    labels: dict[str, str] | None = None,
+) -> Iterator[BuildEvent]:
+    """Yield the events of building `target` of `context/dockerfile` as the daemon reports them.
+
+    Ends with exactly one BuildDone or StepFailed. Closing the generator (or Ctrl-C while
+    it is consumed) closes the connection, which makes the daemon cancel the build.
+    """
+    kwargs: dict = dict(
+        path=str(context),
+        dockerfile=dockerfile,
+        decode=True,
+        rm=True,
+        forcerm=True,
+        labels={**LABELS, **(labels or {})},
+        buildargs=buildargs or {},
+        nocache=nocache,
+    )
+    if target:
+        kwargs["target"] = target
+    if tag:
+        kwargs["tag"] = tag
+    step: StepStarted | None = None
+    image_id: str | None = None
+    lines = _Lines()
+
+    def classify(line: str) -> Iterator[BuildEvent]:
+        nonlocal step, image_id
+        m = _STEP.match(line)
+        if m:
+            step = StepStarted(int(m[1]), int(m[2]), m[3].strip())
+            yield step
+            return
+        if line == " ---> Using cache" and step is not None:
+            yield CacheHit(step.n)
+            return
+        m = _BUILT.match(line)
+        if m and image_id is None:
+            image_id = m[1]
+        if _NOISE.match(line):
+            return
+        yield Output(line)
+
+    try:
+        stream = api.build(**kwargs)
+        for msg in stream:
+            if "stream" in msg:
+                for line in lines.feed(str(msg["stream"])):
+                    if line.strip():
+                        yield from classify(line)
+            elif "error" in msg or "errorDetail" in msg:
+                for line in lines.flush():
+                    yield from classify(line)
+                detail = msg.get("errorDetail") or {}
+                error = str(detail.get("message") or msg.get("error") or "build failed").strip()
+                yield StepFailed(step.n if step else None, error, step.text if step else "")
+                return
+            elif "aux" in msg and isinstance(msg["aux"], dict) and msg["aux"].get("ID"):
+                image_id = str(msg["aux"]["ID"])
+            elif msg.get("status"):  # pulls of FROM images
+                yield Output(
+                    " ".join(str(msg[k]) for k in ("status", "id", "progress") if msg.get(k))
+                )
+    except (APIError, DockerException, OSError) as exc:
+        explanation = getattr(exc, "explanation", None)
+        yield StepFailed(
+            step.n if step else None, str(explanation or exc).strip(), step.text if step else ""
+        )
+        return
+    for line in lines.flush():
+        yield from classify(line)
+    if image_id is None:
+        yield StepFailed(
+            step.n if step else None,
+            "the daemon ended the build without an image id",
+            step.text if step else "",
+        )
+        return
+    yield BuildDone(image_id)
+
+
+@dataclass
+class BuildResult:
+    target: str | None
+    image_id: str | None = None
+    failed: StepFailed | None = None
+    steps: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+    tag: str | None = None
+    where: str | None = None  # "docker/Dockerfile:LINE" of the failing instruction
+    events: int = field(default=0, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.image_id is not None and self.failed is None
+
+
+def build_stage(
+    api: docker.APIClient,
+    context: Path,
+    target: str | None,
+    on_event: Callable[[BuildEvent], None] | None = None,
+    *,
+    dockerfile: str = "docker/Dockerfile",
+    buildargs: dict[str, str] | None = None,
+    tag: str | None = None,
+    nocache: bool = False,
+) -> BuildResult:
+    """Build `target`, passing every event to `on_event` as it arrives; summarise the build."""
+    result = BuildResult(target=target, tag=tag)
+    start = time.monotonic()
+    try:
+        for ev in iter_build(
+            api,
+            context,
+            target,
+            dockerfile=dockerfile,
+            buildargs=buildargs,
+            tag=tag,
+            nocache=nocache,
+        ):
+            result.events += 1
+            if isinstance(ev, StepStarted):
+                result.steps = ev.total
+            elif isinstance(ev, CacheHit):
+                result.cache_hits += 1
+            elif isinstance(ev, StepFailed):
+                result.failed = ev
+                result.where = step_location(context / dockerfile, dockerfile, ev)
+            elif isinstance(ev, BuildDone):
+                result.image_id = ev.image_id
+            if on_event is not None:
+                on_event(ev)
+    finally:
+        result.seconds = time.monotonic() - start
+    return result
+
+
+def _instructions(text: str) -> list[tuple[int, str]]:
+    """(first line, instruction with continuations joined) for every instruction."""
+    out: list[tuple[int, str]] = []
+    buf, start = "", 0
+    for n, raw in enumerate(text.splitlines(), 1):
+        s = raw.strip()
+        if not buf:
+            start = n
+            if not s or s.startswith("#"):
+                continue
+        elif s.startswith("#"):
+            continue
+        if s.endswith("\\"):
+            buf += s[:-1] + " "
+            continue
+        out.append((start, (buf + s).strip()))
+        buf = ""
+    if buf.strip():
+        out.append((start, buf.strip()))
+    return out
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.split()).lower()
+
+
+def step_location(path: Path, rel: str, failed: StepFailed) -> str | None:
+    """`rel:LINE` of the failing step: the n-th instruction if its text matches, else the first
+    instruction with that text (the classic builder numbers every instruction up to the target)."""
+    if not failed.text:
+        return None
+    try:
+        instrs = _instructions(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+    want = _norm(failed.text)
+    # ARGs before the first FROM are not steps.
+    first_from = next((i for i, (_, t) in enumerate(instrs) if t.upper().startswith("FROM")), 0)
+    steps = instrs[first_from:]
+    if failed.step and 0 < failed.step <= len(steps) and _norm(steps[failed.step - 1][1]) == want:
+        return f"{rel}:{steps[failed.step - 1][0]}"
+    for line, t in steps:
+        if _norm(t) == want:
+            return f"{rel}:{line}"
+    return None

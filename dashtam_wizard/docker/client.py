@@ -1,0 +1,76 @@
+"""Connecting to the Docker daemon the way the docker CLI does (DOCKER_HOST, contexts)."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlparse
+
+import docker
+from docker.errors import DockerException
+
+# Every image and container the wizard creates carries this label.
+LABEL = "dashtam-wizard"
+LABELS = {LABEL: "1"}
+
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+
+
+class DaemonUnreachable(Exception):
+    """No Docker daemon answered; `str()` is the one line shown to the user."""
+
+
+def configured_host() -> str:
+    """The daemon address the user asked for (DOCKER_HOST, else the default socket)."""
+    return os.environ.get("DOCKER_HOST") or DEFAULT_HOST
+
+
+def unreachable_message(host: str, reason: str = "") -> str:
+    why = f" ({reason})" if reason else ""
+    return (
+        f"cannot reach a Docker daemon at {host}{why}: start Docker (dockerd or Docker Desktop), "
+        "or set DOCKER_HOST to a running daemon (unix://, tcp:// or ssh://)"
+    )
+
+
+def _short_reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for marker in (
+        "No such file or directory",
+        "Connection refused",
+        "Permission denied",
+        "timed out",
+        "Name or service not known",
+    ):
+        if marker in text:
+            return marker.lower()
+    return text[:120]
+
+
+def connect(timeout: int = 600) -> docker.DockerClient:
+    """A client for the daemon DOCKER_HOST (unix://, tcp://, ssh://) or the CLI context names.
+
+    `timeout` is the per-request read timeout; builds stream, so it bounds the silence
+    between two build messages, not the build. Raises DaemonUnreachable (never a raw
+    SDK/requests error) when nothing answers.
+    """
+    host = configured_host()
+    try:
+        # ssh:// needs paramiko unless the system ssh client is used; use the ssh binary.
+        client = docker.from_env(timeout=timeout, use_ssh_client=host.startswith("ssh://"))
+        client.ping()
+    except (DockerException, OSError, ValueError) as exc:
+        raise DaemonUnreachable(unreachable_message(host, _short_reason(exc))) from None
+    except Exception as exc:  # requests' ConnectionError & co. surface unwrapped from ping()
+        raise DaemonUnreachable(unreachable_message(host, _short_reason(exc))) from None
+    return client
+
+
+def is_local(client: docker.DockerClient) -> bool:
+    """True when bind-mount sources name paths on this machine (unix socket or localhost tcp)."""
+    base = client.api.base_url
+    if base == "http+docker://ssh":
+        return False
+    if base.startswith("http+docker://"):  # unix socket / named pipe
+        return True
+    host = urlparse(base).hostname or ""
+    return host in {"localhost", "127.0.0.1", "::1"}

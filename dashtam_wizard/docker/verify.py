@@ -1,0 +1,515 @@
+"""`dashtam-wizard verify`: build the stages compose uses, then check them as the plan says.
+
+`verify_repo()` does the work and reports progress as objects to one callback (the TUI and the
+CLI render the same stream); `run_verify()` renders it with rich and returns the exit code.
+Nothing in the repository is written: builds read it, probes use a temporary directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+from docker.errors import DockerException
+from requests.exceptions import RequestException
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from . import checks as ck
+from .build import (
+    BuildDone,
+    BuildEvent,
+    BuildResult,
+    CacheHit,
+    Output,
+    StepFailed,
+    StepStarted,
+    build_stage,
+)
+from .client import DaemonUnreachable, configured_host, connect, is_local, unreachable_message
+from .containers import Probe, run_once
+from .context import ContextReport, context_report, human_size
+from .services import ComposeService, build_targets, repo_services
+from .stages import StageInfo, arg_default, chain, read_stages, target_line, user_line
+
+DOCKERFILES = ("docker/Dockerfile", "Dockerfile")
+PRODUCTION = {"production", "prod"}
+DEFAULT_UID = 1000
+PROBES = 4  # containers run at once by the checks
+
+
+@dataclass(frozen=True)
+class BuildStarted:
+    target: str | None
+    index: int
+    count: int
+
+
+@dataclass(frozen=True)
+class BuildFinished:
+    result: BuildResult
+
+
+@dataclass(frozen=True)
+class TestOutput:
+    line: str
+
+
+Progress = BuildStarted | BuildEvent | BuildFinished | ck.CheckResult | TestOutput
+
+
+@dataclass
+class VerifyReport:
+    repo: Path
+    host: str
+    dockerfile: str
+    targets: list[str | None]
+    context: ContextReport | None = None
+    builds: list[BuildResult] = field(default_factory=list)
+    checks: list[ck.CheckResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def to_json(self) -> dict:
+        return {
+            "ok": self.ok,
+            "repo": str(self.repo),
+            "docker_host": self.host,
+            "dockerfile": self.dockerfile,
+            "context": None
+            if self.context is None
+            else {
+                "files": self.context.files,
+                "bytes": self.context.bytes,
+                "dockerignore": self.context.dockerignore,
+                "secret_files": self.context.secret_files,
+            },
+            "builds": [
+                {
+                    "target": b.target,
+                    "ok": b.ok,
+                    "image_id": b.image_id,
+                    "tag": b.tag,
+                    "steps": b.steps,
+                    "cache_hits": b.cache_hits,
+                    "seconds": round(b.seconds, 2),
+                    "error": b.failed.error if b.failed else None,
+                    "where": b.where,
+                }
+                for b in self.builds
+            ],
+            "checks": [c.to_json() for c in self.checks],
+        }
+
+
+class VerifyError(Exception):
+    """The repo cannot be verified (no Dockerfile...); `str()` is the message."""
+
+
+def find_dockerfile(repo: Path) -> str:
+    for rel in DOCKERFILES:
+        if (repo / rel).is_file():
+            return rel
+    raise VerifyError(f"{repo} has no docker/Dockerfile (or Dockerfile): nothing to build")
+
+
+def default_targets(repo: Path, dockerfile: str, stages: list[StageInfo]) -> list[str | None]:
+    """The stages compose builds from the Dockerfile, plus production (for its HEALTHCHECK)."""
+    targets = build_targets(repo, dockerfile)
+    names = {s.name.lower(): s.name for s in stages}
+    for prod in ("production", "prod"):
+        if prod in names and names[prod] not in targets:
+            targets.append(names[prod])
+            break
+    if not targets:
+        targets = [names[n] for n in ("development", "production") if n in names] or [None]
+    return targets
+
+
+def _slug(name: str) -> str:
+    s = re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("._-")
+    return s or "project"
+
+
+def image_tag(repo: Path, target: str) -> str:
+    """`dashtam-wizard/<repo name>-<hash of its path>:<target>`: the wizard's own names, one
+    per checkout, so two checkouts of a project never overwrite each other's images."""
+    digest = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:8]
+    return f"dashtam-wizard/{_slug(repo.name)}-{digest}:{_slug(target)}"
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def verify_repo(
+    client: docker.DockerClient,
+    repo: Path,
+    stages: list[str] | None = None,
+    *,
+    emit: Callable[[Progress], None] | None = None,
+    show_secrets: bool = False,
+    run_tests: bool = False,
+    test_cmd: str = "pytest -q",
+    nocache: bool = False,
+    uid: int | None = None,
+    gid: int | None = None,
+) -> VerifyReport:
+    """Build and check; every event, result and test line goes to `emit` as it happens."""
+    say = emit or (lambda _obj: None)
+    repo = repo.resolve()
+    dockerfile = find_dockerfile(repo)
+    df_text = (repo / dockerfile).read_text(encoding="utf-8", errors="replace")
+    df_stages = read_stages(df_text)
+    targets: list[str | None] = (
+        list(stages) if stages else default_targets(repo, dockerfile, df_stages)
+    )
+    report = VerifyReport(repo=repo, host=configured_host(), dockerfile=dockerfile, targets=targets)
+
+    def add(result: ck.CheckResult) -> None:
+        report.checks.append(result)
+        say(result)
+
+    def where(line: int | None) -> str:
+        return f"{dockerfile}:{line}" if line else dockerfile
+
+    report.context = context_report(repo, dockerfile)
+    add(ck.check_context_secrets(report.context))
+
+    services = repo_services(repo)
+    app_services = [s for s in services if s.builds(repo, dockerfile)]
+    local = is_local(client)
+    images: dict[str | None, str] = {}
+    for i, target in enumerate(targets):
+        label = target or "default"
+        say(BuildStarted(target, i, len(targets)))
+        t_uid = uid if uid is not None else _int(arg_default(df_stages, target, "UID"), DEFAULT_UID)
+        t_gid = gid if gid is not None else _int(arg_default(df_stages, target, "GID"), t_uid)
+        declared = {s for st in chain(df_stages, target) for s in st.args}
+        buildargs = {k: str(v) for k, v in (("UID", t_uid), ("GID", t_gid)) if k in declared}
+        result = build_stage(
+            client.api,
+            repo,
+            target,
+            say,
+            dockerfile=dockerfile,
+            buildargs=buildargs,
+            tag=image_tag(repo, label),
+            nocache=nocache,
+        )
+        report.builds.append(result)
+        say(BuildFinished(result))
+        if not result.ok:
+            err = result.failed.error if result.failed else "no image"
+            add(
+                ck.CheckResult(
+                    f"build [{label}]",
+                    False,
+                    f"step {result.failed.step if result.failed else '?'}/{result.steps}: {err}",
+                    result.where or where(target_line(df_stages, target)),
+                )
+            )
+            continue
+        add(
+            ck.CheckResult(
+                f"build [{label}]",
+                True,
+                f"{result.steps} steps, {result.cache_hits} cached, {result.seconds:.1f} s",
+                where(target_line(df_stages, target)),
+            )
+        )
+        image = result.image_id or ""
+        images[target] = image
+        attrs = client.api.inspect_image(image)
+        _user, u_line = user_line(df_stages, target)
+        at_from = where(target_line(df_stages, target))
+        workdir = (attrs.get("Config") or {}).get("WorkingDir") or ""
+        dirs = list(dict.fromkeys([ck.APP_DIR] + ([workdir] if workdir not in ("", "/") else [])))
+        add(ck.check_image_user(attrs, label, where(u_line)))
+        wants_bind = _wants_bind_check(target, targets, app_services)
+        bind = ck.BindDir.create() if wants_bind and local else None
+        try:
+            probe = Probe(client, image, binds=bind.binds if bind else None)
+        except DockerException as exc:
+            if bind:
+                bind.cleanup()
+            add(ck._error(f"probe container [{label}]", exc, at_from))
+            continue
+        try:
+            add(ck.check_identity(probe, label, t_uid, t_gid, where(u_line)))
+            add(ck.check_app_owner(probe, label, t_uid, t_gid, at_from))
+            if wants_bind:
+                add(ck.check_bind_mount(probe, bind, label, t_uid, t_gid, where(u_line)))
+            add(ck.check_image_secrets(probe, label, dirs, at_from))
+        finally:
+            probe.close()
+            if bind:
+                bind.cleanup()
+        if target and target.lower() in PRODUCTION:
+            hc_line = next((ln for st in chain(df_stages, target) for ln in st.healthchecks), None)
+            add(
+                ck.check_healthcheck(attrs, label, where(hc_line or target_line(df_stages, target)))
+            )
+
+    env_jobs = [
+        (ck.check_env, (client, images[s.target], s, repo, show_secrets))
+        for s in app_services
+        if s.target in images
+    ]
+    for res in _parallel(env_jobs):
+        add(res)
+
+    if run_tests:
+        add(_run_tests(client, repo, targets, images, app_services, test_cmd, say, local))
+    return report
+
+
+def _parallel(jobs: list[tuple[Callable[..., ck.CheckResult], tuple]]) -> list[ck.CheckResult]:
+    """Run check functions concurrently; results in the order of `jobs`."""
+    if not jobs:
+        return []
+    with ThreadPoolExecutor(max_workers=PROBES) as pool:
+        futures = [pool.submit(fn, *args) for fn, args in jobs]
+        return [f.result() for f in futures]
+
+
+def _wants_bind_check(
+    target: str | None, targets: list[str | None], services: list[ComposeService]
+) -> bool:
+    """Probe bind-mount ownership on the stages compose mounts host directories into."""
+    mounted = [s.target for s in services if s.binds]
+    if mounted:
+        return target in mounted
+    candidates = [t for t in targets if not (t and t.lower() in PRODUCTION)] or targets
+    return target == candidates[0]
+
+
+def _run_tests(
+    client: docker.DockerClient,
+    repo: Path,
+    targets: list[str | None],
+    images: dict[str | None, str],
+    services: list[ComposeService],
+    test_cmd: str,
+    say: Callable[[Progress], None],
+    local: bool,
+) -> ck.CheckResult:
+    dev = next(
+        (t for t in targets if t and t.lower().startswith("dev")), targets[0] if targets else None
+    )
+    name = f"tests `{test_cmd}` [{dev or 'default'}]"
+    if dev not in images:
+        return ck.CheckResult(name, False, "the development image did not build")
+    service = next((s for s in services if s.target == dev), None)
+    binds: dict[str, dict[str, str]] = {}
+    env: dict[str, str] = {}
+    if service is not None:
+        env, _problems = ck.expected_env(service)
+        if local:
+            for b in service.binds:
+                if b.source.exists():
+                    binds[str(b.source)] = {
+                        "bind": b.target,
+                        "mode": "ro",
+                    }  # never write to the repo
+    if (
+        local
+        and (repo / "tests").is_dir()
+        and not any(v["bind"] == "/app/tests" for v in binds.values())
+    ):
+        binds[str(repo / "tests")] = {"bind": "/app/tests", "mode": "ro"}
+    last: list[str] = []
+
+    def line(text: str) -> None:
+        last.append(text)
+        del last[:-3]
+        say(TestOutput(text))
+
+    try:
+        ran = run_once(
+            client,
+            images[dev],
+            f"cd /app && {test_cmd}",
+            environment=env,
+            binds=binds,
+            network=True,
+            timeout=1800,
+            on_line=line,
+        )
+    except DockerException as exc:
+        return ck._error(name, exc)
+    tail = next((t.strip() for t in reversed(last) if t.strip()), "")
+    if ran.exit_code is None:
+        return ck.CheckResult(name, False, "timed out after 30 min")
+    return ck.CheckResult(name, ran.ok, f"exit {ran.exit_code}: {tail}"[:200])
+
+
+# -- rendering ----------------------------------------------------------------------------------
+ICON = {"pass": "✅", "warn": "⚠️ ", "fail": "❌"}
+
+
+class ConsoleRenderer:
+    """Prints the progress stream with rich, line by line as it arrives."""
+
+    def __init__(self, console: Console) -> None:
+        self.c = console
+
+    def __call__(self, obj: Progress) -> None:
+        c = self.c
+        if isinstance(obj, BuildStarted):
+            c.print(
+                f"\n[bold cyan]▶ build {escape(obj.target or 'default')}[/] "
+                f"[dim]({obj.index + 1}/{obj.count})[/]",
+                highlight=False,
+            )
+        elif isinstance(obj, StepStarted):
+            c.print(
+                f"  [bold]Step {obj.n}/{obj.total}[/] {escape(obj.text)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        elif isinstance(obj, CacheHit):
+            c.print("    [dim]using cache[/]", highlight=False)
+        elif isinstance(obj, Output):
+            c.print(f"    [dim]│ {escape(obj.line)}[/]", highlight=False, soft_wrap=True)
+        elif isinstance(obj, StepFailed):
+            at = f"step {obj.step}" if obj.step else "before the first step"
+            c.print(
+                f"  [bold red]✗ failed at {at}:[/] {escape(obj.error)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        elif isinstance(obj, BuildDone):
+            pass
+        elif isinstance(obj, BuildFinished):
+            r = obj.result
+            if r.ok:
+                c.print(
+                    f"  [green]✔ built {escape(r.tag or r.image_id or '')}[/] in {r.seconds:.1f} s "
+                    f"[dim]({r.cache_hits}/{r.steps} steps cached)[/]",
+                    highlight=False,
+                )
+            elif r.where:
+                c.print(f"  [red]fix:[/] {escape(r.where)}", highlight=False)
+        elif isinstance(obj, TestOutput):
+            c.print(f"    [dim]│[/] {escape(obj.line)}", highlight=False, soft_wrap=True)
+
+
+def _results_table(checks: list[ck.CheckResult]) -> Table:
+    table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
+    table.add_column("", no_wrap=True)
+    table.add_column("check", overflow="fold")
+    table.add_column("evidence", overflow="fold")
+    table.add_column("where", overflow="fold", style="dim")
+    for r in checks:
+        table.add_row(ICON[r.status], escape(r.name), escape(r.evidence), escape(r.where or ""))
+    return table
+
+
+def _print_results(console: Console, checks: list[ck.CheckResult]) -> None:
+    """A table on wide terminals; one entry per check (icon, name, evidence, where) otherwise."""
+    if console.width >= 120:
+        console.print(_results_table(checks))
+        return
+    for r in checks:
+        console.print(
+            f"{ICON[r.status]} [bold]{escape(r.name)}[/]", highlight=False, soft_wrap=True
+        )
+        console.print(f"   {escape(r.evidence)}", highlight=False)
+        if r.where:
+            console.print(f"   [dim]at {escape(r.where)}[/]", highlight=False)
+
+
+def run_verify(
+    repo: Path,
+    stages: list[str] | None,
+    as_json: bool,
+    console: Console,
+    show_secrets: bool = False,
+    run_tests: bool = False,
+    *,
+    test_cmd: str = "pytest -q",
+    nocache: bool = False,
+) -> int:
+    """Build, check, print. 0: all passed (warnings allowed); 1: a check failed or the repo
+    cannot be verified; 2: no Docker daemon reachable; 130: interrupted."""
+
+    def fail_line(msg: str, code: int) -> int:
+        if as_json:
+            console.out(json.dumps({"ok": False, "error": msg}, indent=2), highlight=False)
+        else:
+            console.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
+        return code
+
+    repo = Path(repo)
+    if not repo.is_dir():
+        return fail_line(f"{repo} is not a directory", 1)
+    try:
+        client = connect()
+    except DaemonUnreachable as exc:
+        return fail_line(str(exc), 2)
+    try:
+        if not as_json:
+            version = client.version().get("Version", "?")
+            console.print(
+                f"[bold]Verifying[/] {escape(str(repo))} on {escape(configured_host())} "
+                f"[dim](Docker {escape(version)})[/]",
+                highlight=False,
+            )
+            try:
+                dockerfile = find_dockerfile(repo.resolve())
+                rep = context_report(repo.resolve(), dockerfile)
+                via = f"filtered by {rep.dockerignore}" if rep.dockerignore else "no .dockerignore"
+                console.print(
+                    f"Build context: {rep.files} files, {human_size(rep.bytes)} ({via})",
+                    highlight=False,
+                )
+            except VerifyError:
+                pass
+        renderer = None if as_json else ConsoleRenderer(console)
+        report = verify_repo(
+            client,
+            repo,
+            stages,
+            emit=renderer,
+            show_secrets=show_secrets,
+            run_tests=run_tests,
+            test_cmd=test_cmd,
+            nocache=nocache,
+        )
+    except VerifyError as exc:
+        return fail_line(str(exc), 1)
+    except KeyboardInterrupt:
+        return fail_line(f"interrupted; nothing in {repo} was changed", 130)
+    except (DockerException, RequestException, ConnectionError) as exc:
+        reason = str(getattr(exc, "explanation", None) or exc).strip().splitlines()
+        return fail_line(
+            unreachable_message(configured_host(), reason[0][:120] if reason else ""), 2
+        )
+    finally:
+        client.close()
+
+    if as_json:
+        console.out(json.dumps(report.to_json(), indent=2), highlight=False)
+    else:
+        console.print()
+        _print_results(console, report.checks)
+        n = {s: sum(1 for c in report.checks if c.status == s) for s in ("pass", "warn", "fail")}
+        style = "green" if report.ok else "red"
+        console.print(
+            f"[{style}]{n['pass']} passed, {n['warn']} warning(s), {n['fail']} failed[/]",
+            highlight=False,
+        )
+    return 0 if report.ok else 1

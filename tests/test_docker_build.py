@@ -1,0 +1,128 @@
+"""Build streaming on a real daemon, and the build-context report (as the SDK sends it)."""
+
+from __future__ import annotations
+
+import tarfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from docker.utils.build import tar as sdk_tar
+
+from dashtam_wizard.docker.build import (
+    BuildDone,
+    CacheHit,
+    Output,
+    StepFailed,
+    StepStarted,
+    build_stage,
+    iter_build,
+)
+from dashtam_wizard.docker.context import context_report, read_dockerignore
+from tests.dockerd import dockerd_client  # noqa: F401  (fixture)
+
+
+def small_repo(root: Path, token: str) -> Path:
+    (root / "docker").mkdir(parents=True)
+    (root / "docker" / "Dockerfile").write_text(
+        "FROM python:3.13-slim AS base\n"
+        f"RUN echo one-{token} \\\n"
+        "    && sleep 2 \\\n"
+        f"    && echo two-{token}\n"
+        "\n"
+        "FROM base AS second\n"
+        f"RUN echo three-{token}\n"
+        "\n"
+        "FROM base AS broken\n"
+        f"RUN echo about-to-fail-{token} && exit 3\n"
+    )
+    return root
+
+
+@pytest.mark.docker
+def test_build_streams_typed_events(dockerd_client, tmp_path: Path) -> None:  # noqa: F811
+    token = uuid.uuid4().hex[:8]
+    repo = small_repo(tmp_path / "r", token)
+    seen: list[tuple[float, object]] = []
+    result = build_stage(
+        dockerd_client.api, repo, "second", lambda ev: seen.append((time.monotonic(), ev))
+    )
+    events = [ev for _, ev in seen]
+    steps = [ev for ev in events if isinstance(ev, StepStarted)]
+    assert steps[0] == StepStarted(1, steps[0].total, "FROM python:3.13-slim AS base")
+    assert [s.n for s in steps] == list(range(1, steps[0].total + 1))
+    assert steps[1].text.startswith(f"RUN echo one-{token}")
+    assert StepStarted(3, steps[0].total, "FROM base AS second") in steps
+    # streamed, not buffered: the two echoes arrive about 2 s apart, in order
+    at = {ev.line: t for t, ev in seen if isinstance(ev, Output)}
+    assert at[f"two-{token}"] - at[f"one-{token}"] > 1.0
+    assert f"three-{token}" in at
+    assert not any(
+        isinstance(ev, Output) and ev.line.startswith((" --->", "Removing intermediate"))
+        for ev in events
+    )
+    assert (
+        isinstance(events[-1], BuildDone) and result.ok and result.image_id == events[-1].image_id
+    )
+    assert dockerd_client.images.get(result.image_id).labels.get("dashtam-wizard") == "1"
+
+    # the same build again: every RUN comes from the cache, no output is replayed
+    again = list(iter_build(dockerd_client.api, repo, "second"))
+    assert sum(isinstance(ev, CacheHit) for ev in again) >= 2
+    assert not any(isinstance(ev, Output) and token in ev.line for ev in again)
+    assert isinstance(again[-1], BuildDone)
+
+
+@pytest.mark.docker
+def test_failing_step_reports_step_error_and_line(dockerd_client, tmp_path: Path) -> None:  # noqa: F811
+    token = uuid.uuid4().hex[:8]
+    repo = small_repo(tmp_path / "r", token)
+    result = build_stage(dockerd_client.api, repo, "broken")
+    assert not result.ok and result.image_id is None
+    failed = result.failed
+    assert isinstance(failed, StepFailed)
+    assert failed.text == f"RUN echo about-to-fail-{token} && exit 3"
+    assert "non-zero code: 3" in failed.error
+    assert result.where == "docker/Dockerfile:10"
+
+
+@pytest.mark.docker
+def test_bad_target_fails_without_raising(dockerd_client, tmp_path: Path) -> None:  # noqa: F811
+    repo = small_repo(tmp_path / "r", "x")
+    events = list(iter_build(dockerd_client.api, repo, "no-such-stage"))
+    assert isinstance(events[-1], StepFailed)
+    assert "no-such-stage" in events[-1].error
+
+
+def test_context_report_matches_what_the_sdk_sends(tmp_path: Path) -> None:
+    root = tmp_path / "ctx"
+    (root / "docker").mkdir(parents=True)
+    (root / "docker" / "Dockerfile").write_text("FROM python:3.13-slim\n")
+    (root / "src").mkdir()
+    (root / "src" / "app.py").write_text("print('hi')\n" * 100)
+    (root / ".venv" / "lib").mkdir(parents=True)
+    (root / ".venv" / "lib" / "big.bin").write_bytes(b"\0" * 50_000)
+    (root / ".env.dev").write_text("SECRET_KEY=s3cr3t\n")
+    (root / ".env.example").write_text("SECRET_KEY=\n")
+    (root / "env").mkdir()
+    (root / "env" / ".env.test").write_text("A=1\n")
+    (root / ".dockerignore").write_text("# comment\n.venv/\n\n")
+
+    rep = context_report(root)
+    assert rep.dockerignore == ".dockerignore"
+    assert rep.secret_files == [".env.dev", "env/.env.test"]
+    with tarfile.open(
+        fileobj=sdk_tar(
+            str(root), exclude=read_dockerignore(root), dockerfile=("docker/Dockerfile", None)
+        )
+    ) as t:
+        sent = {m.name: m.size for m in t.getmembers() if not m.isdir()}
+    assert rep.files == len(sent)
+    assert rep.bytes == sum(sent.values())
+    assert ".venv/lib/big.bin" not in sent
+
+    (root / ".dockerignore").write_text(".venv/\n.env*\n!.env.example\nenv/\n")
+    rep = context_report(root)
+    assert rep.secret_files == []
+    assert rep.files == len(sent) - 2
