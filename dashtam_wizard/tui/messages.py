@@ -1,0 +1,71 @@
+"""Messages the app's workers post back to the UI thread."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from .state import RepoState
+
+
+class StateLoaded(Message):
+    def __init__(self, state: RepoState, recovered: str | None = None) -> None:
+        super().__init__()
+        self.state = state
+        self.recovered = recovered
+
+
+class Activity(Message):
+    """Progress of a long job: `done` of `total` steps, and what is happening."""
+
+    def __init__(self, label: str, done: int, total: int | None) -> None:
+        super().__init__()
+        self.label = label
+        self.done = done
+        self.total = total
+
+
+class Applied(Message):
+    def __init__(self, record: Any, count: int) -> None:
+        super().__init__()
+        self.record = record
+        self.count = count
+
+
+class RolledBack(Message):
+    def __init__(self, summary: str) -> None:
+        super().__init__()
+        self.summary = summary
+
+
+class DockerStatus(Message):
+    def __init__(self, text: str, ok: bool | None) -> None:
+        super().__init__()
+        self.text = text
+        self.ok = ok
+
+
+class ReportWritten(Message):
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+
+class VerifyProgress(Message):
+    def __init__(self, obj: Any) -> None:
+        super().__init__()
+        self.obj = obj
+
+
+class VerifyDone(Message):
+    def __init__(self, report: Any) -> None:
+        super().__init__()
+        self.report = report
+
+
+class VerifyUnavailable(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text

@@ -1,0 +1,60 @@
+"""What every wizard screen shares: the nav bar, the activity line, the footer, refresh."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from ..widgets.activity import ActivityBar
+from ..widgets.navbar import NavBar
+
+if TYPE_CHECKING:
+    from ..app import WizardApp
+    from ..state import RepoState
+
+
+class WizardScreen(Screen):
+    """Subclasses compose `body()` and draw the app's RepoState in `show_state()`."""
+
+    key = ""
+
+    def __init__(self) -> None:
+        super().__init__(name=self.key)
+        self._shown = -1  # the app generation last drawn
+
+    @property
+    def wizard(self) -> WizardApp:
+        return cast("WizardApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield NavBar(self.key)
+        yield from self.body()
+        yield ActivityBar()
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "generation", self._generation_changed, init=False)
+        self.redraw()
+
+    def on_screen_resume(self) -> None:
+        if self._shown != self.wizard.generation:
+            self.redraw()
+
+    def _generation_changed(self, _generation: int) -> None:
+        if self.is_current:
+            self.redraw()
+
+    def redraw(self) -> None:
+        self._shown = self.wizard.generation
+        state = self.wizard.state
+        self.query_one(NavBar).show_state(state)
+        self.show_state(state)
+
+    def show_state(self, state: RepoState | None) -> None:
+        """Draw `state` (None while the first read of the repo is still running)."""

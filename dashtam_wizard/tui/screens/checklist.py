@@ -1,0 +1,38 @@
+"""The plan's whole Migration Checklist, ticked from evidence (`status()`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from ..widgets.checklist_list import ChecklistList
+from .base import WizardScreen
+
+if TYPE_CHECKING:
+    from ..state import RepoState
+
+
+class ChecklistScreen(WizardScreen):
+    key = "checklist"
+
+    def body(self) -> ComposeResult:
+        with Vertical(id="checklist-body"):
+            yield Static("Migration Checklist", id="checklist-title")
+            yield ChecklistList(sections=True, id="checklist")
+
+    def show_state(self, state: RepoState | None) -> None:
+        if state is None:
+            return
+        manual = self.wizard.manual
+        done = sum(1 for i in state.items if (manual.get(i.text) if i.manual else i.done))
+        self.query_one("#checklist-title", Static).update(
+            f"[b]Migration Checklist[/b]  {done}/{len(state.items)} done  "
+            "[dim]✅ done · ⬜ not yet · ❔ needs verify or a person · space ticks manual items[/]"
+        )
+        self.query_one(ChecklistList).show_items(state.items, manual)
+
+    def on_checklist_list_ticked(self, event: ChecklistList.Ticked) -> None:
+        self.wizard.tick(event.item)

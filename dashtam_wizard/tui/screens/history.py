@@ -1,0 +1,77 @@
+"""Rollback: the applies recorded in this repo, and undoing them byte for byte."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Static
+
+from .base import WizardScreen
+
+if TYPE_CHECKING:
+    from ..state import RepoState
+
+
+class HistoryScreen(WizardScreen):
+    key = "history"
+    BINDINGS = [Binding("enter", "rollback_to", "Roll back to here", show=True)]
+
+    def body(self) -> ComposeResult:
+        with Vertical(id="history-body"):
+            yield Static(
+                "[b]Applies recorded in this repo[/b] [dim](newest first)[/]", id="history-title"
+            )
+            yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="history-empty")
+            with Horizontal(id="history-buttons"):
+                yield Button("Roll back latest (ctrl+z)", id="rollback-latest", variant="warning")
+                yield Button("Roll back to selected (enter)", id="rollback-to")
+                yield Button("Roll back everything", id="rollback-all", variant="error")
+            yield Static("", id="rollback-result")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Apply id", "When", "Phases", "Changes", "Status")
+        super().on_mount()
+
+    def show_state(self, state: RepoState | None) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        records = list(reversed(state.history)) if state else []
+        for r in records:
+            table.add_row(
+                r.id,
+                r.created,
+                ", ".join(map(str, r.phases)),
+                str(len(r.change_ids)),
+                r.status,
+                key=r.id,
+            )
+        empty = self.query_one("#history-empty", Static)
+        empty.display = not records
+        empty.update("No applies recorded yet: apply a phase (a) and it shows up here.")
+        live = [r for r in records if r.status == "applied"]
+        for bid in ("#rollback-latest", "#rollback-to", "#rollback-all"):
+            self.query_one(bid, Button).disabled = not live
+        self.query_one("#rollback-result", Static).update(self.wizard.last_rollback or "")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "rollback-latest":
+            self.wizard.action_rollback()
+        elif event.button.id == "rollback-all":
+            self.wizard.action_rollback(everything=True)
+        else:
+            self.action_rollback_to()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.wizard.action_rollback(to=str(event.row_key.value))
+
+    def action_rollback_to(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return
+        row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        self.wizard.action_rollback(to=str(row.value))

@@ -1,0 +1,109 @@
+"""Overview: Current vs Target tree, the plan's Problems with evidence, Docker, progress."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Static
+
+from .. import trees
+from ..docker_probe import STATUS_DOT
+from .base import WizardScreen
+
+if TYPE_CHECKING:
+    from ..state import RepoState
+
+
+def problems_text(state: RepoState) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for p in state.problems:
+        if p.present:
+            text.append(f"{p.icon} {p.title}\n", style="bold")
+            more = f"  (+{len(p.evidence) - 1} more)" if len(p.evidence) > 1 else ""
+            text.append("   ")
+            text.append(p.evidence[0], style="cyan")
+            text.append(f"{more}\n", style="dim")
+        else:
+            text.append(f"✅ {p.title}", style="dim")
+            text.append("  fixed\n", style="green")
+    text.rstrip()
+    return text
+
+
+def problems_detail(state: RepoState) -> str:
+    return "\n".join(
+        f"{p.icon} {p.title}\n" + "\n".join(f"  {e}" for e in p.evidence)
+        for p in state.problems
+        if p.present
+    )
+
+
+class OverviewScreen(WizardScreen):
+    key = "overview"
+
+    def body(self) -> ComposeResult:
+        with Vertical(id="overview"):
+            yield Static("", id="load-error", classes="error-panel")
+            with Horizontal(id="trees"):
+                with VerticalScroll(classes="tree-pane", id="pane-current") as pane:
+                    pane.border_title = "Current State"
+                    yield Static("reading the repo…", id="tree-current", classes="tree")
+                with VerticalScroll(classes="tree-pane") as pane:
+                    pane.border_title = "Target State ✅"
+                    yield Static("planning…", id="tree-target", classes="tree")
+            yield Static(trees.LEGEND, id="legend")
+            with Horizontal(id="overview-bottom"):
+                with Vertical(id="problems") as box:
+                    box.border_title = "Problems"
+                    yield Static("", id="problem-list")
+                with Vertical(id="where") as box:
+                    box.border_title = "Status"
+                    yield Static("", id="stage")
+                    yield Static("", id="docker")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.watch(self.app, "docker_status", self.show_docker)
+
+    def show_docker(self, status: tuple[str, bool | None]) -> None:
+        text, ok = status
+        icon = STATUS_DOT[ok]
+        self.query_one("#docker", Static).update(
+            Text.assemble(("Docker: ", "bold"), f"{icon} {text}")
+        )
+
+    def show_state(self, state: RepoState | None) -> None:
+        error = self.wizard.load_error
+        panel = self.query_one("#load-error", Static)
+        panel.display = error is not None
+        if error:
+            panel.update(Text.assemble((f"{error[0]}\n", "bold"), error[1]))
+        if state is None:
+            return
+        changes = state.selected()
+        self.query_one("#tree-current", Static).update(
+            trees.render(state.tree, state.name, trees.marks(changes, target=False))
+        )
+        self.query_one("#tree-target", Static).update(
+            trees.render(state.target, state.name, trees.marks(changes, target=True))
+        )
+        bad = any(p.present for p in state.problems)
+        self.query_one("#pane-current").border_title = f"Current State {'❌' if bad else '✅'}"
+        problems = self.query_one("#problem-list", Static)
+        problems.update(problems_text(state))
+        problems.tooltip = problems_detail(state) or None
+        phases = ", ".join(map(str, state.pending_phases())) or "—"
+        self.query_one("#stage", Static).update(
+            Text.assemble(
+                ("Repo: ", "bold"),
+                f"{state.name} (project {state.plan.project})\n",
+                ("Stage: ", "bold"),
+                state.stage(),
+                "\n",
+                ("Pending: ", "bold"),
+                f"{len(changes)} change(s) in phase(s) {phases}",
+            )
+        )

@@ -1,0 +1,116 @@
+"""Phase N: its checklist, its changes (each can be skipped), a preview, notes, apply."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Label, OptionList, Static
+
+from ...core.model import PHASE_TITLES
+from ..widgets.change_list import ChangeList
+from ..widgets.checklist_list import ChecklistList
+from ..widgets.diff_preview import DiffPreview
+from ..widgets.notes import Notes
+from .base import WizardScreen
+
+if TYPE_CHECKING:
+    from ..state import RepoState
+
+
+class PhaseScreen(WizardScreen):
+    BINDINGS = [
+        Binding("s", "secrets", "Secrets"),
+        Binding("d", "split", "Split/unified"),
+    ]
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.key = f"phase-{number}"
+        self.empty = ""  # what the preview says when the phase has no change
+        super().__init__()
+
+    def body(self) -> ComposeResult:
+        with Vertical(id="phase"):
+            yield Static(f"Phase {self.number} — {PHASE_TITLES[self.number]}", id="phase-title")
+            yield Notes(id="notes")
+            with Horizontal(id="phase-main"):
+                with Vertical(id="phase-left"):
+                    yield Label("Changes  [dim](space: include/skip)[/]", classes="pane-title")
+                    yield Static("", id="no-changes")
+                    yield ChangeList(id="changes")
+                    yield Label("Checklist", classes="pane-title")
+                    yield ChecklistList(id="phase-checklist")
+                yield DiffPreview(id="preview")
+
+    def show_state(self, state: RepoState | None) -> None:
+        if state is None:
+            return
+        phase = state.plan.phases[self.number - 1]
+        options = self.wizard.options
+        chosen = [c for c in phase.changes if options.selected(c)]
+        pending = state.pending_phases()
+        earlier = [n for n in pending if n < self.number]
+        if not chosen:
+            status = "[$text-success]done — nothing left to apply[/]"
+        elif earlier:
+            status = f"[$text-warning]{len(chosen)} change(s) to apply; phase {earlier[0]} first[/]"
+        else:
+            status = f"[$text-warning]{len(chosen)} change(s) to apply — press a[/]"
+        skipped = len(phase.changes) - len(chosen)
+        extra = f" · {skipped} skipped" if skipped else ""
+        self.query_one("#phase-title", Static).update(
+            Content.from_markup(f"[b]{Content(phase.heading).markup}[/b]  {status}{extra}")
+        )
+        self.query_one(Notes).show_notes(phase.notes)
+        empty = self.query_one("#no-changes", Static)
+        empty.display = not phase.changes
+        empty.update("Nothing to change: the repo already matches this phase.")
+        changes = self.query_one(ChangeList)
+        changes.display = bool(phase.changes)
+        changes.show_changes(phase.changes, options)
+        self.query_one("#phase-left").set_class(not phase.changes, "-done")
+        self.query_one(ChecklistList).show_items(phase.checklist, self.wizard.manual)
+        self.empty = (
+            f"Phase {self.number} has nothing left to apply. Next: [b]phase {pending[0]}[/b] (press {pending[0]})."
+            if pending
+            else "Every phase is applied: [b]v[/b] verifies it on Docker, [b]e[/b] writes the report, "
+            "[b]ctrl+z[/b] rolls back."
+        )
+        self._preview()
+
+    def _preview(self, force: bool = False) -> None:
+        preview = self.query_one(DiffPreview)
+        change = self.query_one(ChangeList).current
+        if force or change != preview.change or not preview.children:
+            preview.show_change(change, self.empty)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if isinstance(event.option_list, ChangeList):
+            self._preview()
+
+    def on_change_list_toggled(self, event: ChangeList.Toggled) -> None:
+        selected = self.wizard.toggle_change(event.change)
+        self.query_one(ChangeList).mark(event.change, selected)
+
+    def on_checklist_list_ticked(self, event: ChecklistList.Ticked) -> None:
+        self.wizard.tick(event.item)
+
+    def action_secrets(self) -> None:
+        preview = self.query_one(DiffPreview)
+        preview.show_secrets = not preview.show_secrets
+        self._preview(force=True)
+
+    def action_split(self) -> None:
+        preview = self.query_one(DiffPreview)
+        preview.split = not preview.split
+        self._preview(force=True)
+
+    def on_screen_suspend(self) -> None:
+        preview = self.query_one(DiffPreview)
+        if preview.show_secrets:  # never leave secrets on screen behind the user's back
+            preview.show_secrets = False
+            self._preview(force=True)

@@ -1,0 +1,130 @@
+"""Verify: a live log per built stage, and the checks' results as they come in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Label, OptionList, Static
+
+from ..docker_probe import STATUS_DOT
+from ..verify_run import STATUS_ICON, log_path
+from ..widgets.stage_log import StageLog
+from .base import WizardScreen
+
+if TYPE_CHECKING:
+    from ..state import RepoState
+
+IDLE = (
+    "Builds the stages compose uses (classic builder, streamed) and runs the plan's Testing "
+    "Strategy checks on them. Nothing in the repo is written. Press [b]v[/b] to run."
+)
+
+
+class VerifyScreen(WizardScreen):
+    key = "verify"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current: StageLog | None = None
+
+    def body(self) -> ComposeResult:
+        with Vertical(id="verify-body"):
+            yield Static(Content.from_markup(IDLE), id="verify-status")
+            yield Static("", id="verify-docker")
+            with Horizontal(id="verify-main"):
+                with VerticalScroll(id="stage-logs"):
+                    yield Label("No build yet.", id="no-builds", classes="dim")
+                with Vertical(id="verify-results") as box:
+                    box.border_title = "Results"
+                    yield OptionList(id="checks")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.watch(self.app, "docker_status", self.show_docker)
+
+    def show_docker(self, status: tuple[str, bool | None]) -> None:
+        text, ok = status
+        icon = STATUS_DOT[ok]
+        self.query_one("#verify-docker", Static).update(
+            Content.from_markup(f"[b]Docker:[/b] {icon} $t", t=text)
+        )
+
+    def show_state(self, state: RepoState | None) -> None:
+        pass  # results belong to a run, not to the plan
+
+    def reset(self) -> None:
+        """Clear the last run: a new one is starting (the app runs the worker)."""
+        self.current = None
+        self.query_one("#stage-logs").remove_children()
+        self.query_one(OptionList).clear_options()
+        self.query_one("#verify-docker").display = True
+        self.set_status("Connecting to the Docker daemon…")
+
+    def set_status(self, markup: str, error: bool = False) -> None:
+        status = self.query_one("#verify-status", Static)
+        status.set_class(error, "error-panel")
+        status.update(Content.from_markup(markup))
+
+    def unavailable(self, text: str) -> None:
+        self.set_status(f"[b]Cannot verify:[/b] {Content(text).markup}", error=True)
+        self.query_one("#verify-docker").display = False  # the panel above says it
+
+    def event(self, obj: Any) -> None:
+        """One progress object from docker.verify, in the order the daemon produced it."""
+        name = type(obj).__name__
+        if name == "BuildStarted":
+            label = obj.target or "default"
+            self.set_status(
+                f"Building [b]{Content(label).markup}[/b] ({obj.index + 1}/{obj.count})…"
+            )
+            log = StageLog(label, obj.index, obj.count, log_path(obj.target))
+            self.current = log
+            self.query_one("#stage-logs").mount(log)
+            log.scroll_visible()
+        elif self.current is None:
+            if name == "CheckResult":
+                self.add_check(obj)
+        elif name == "StepStarted":
+            self.current.step(obj.n, obj.total, obj.text)
+        elif name in ("Output", "TestOutput"):
+            self.current.write(obj.line)
+        elif name == "CacheHit":
+            self.current.write("  (using cache)")
+        elif name == "StepFailed":
+            self.current.write(f"FAILED at step {obj.step}: {obj.error}")
+        elif name == "BuildFinished":
+            r = obj.result
+            text = (
+                f"· {r.steps} steps · {r.cache_hits} cached · {r.seconds:.1f} s"
+                if r.ok
+                else f"{r.failed.error if r.failed else 'no image'}"
+                + (f" — fix at {r.where}" if r.where else "")
+            )
+            self.current.finish(r.ok, text)
+        elif name == "CheckResult":
+            self.add_check(obj)
+
+    def add_check(self, r: Any) -> None:
+        where = f"  [$text-accent]{Content(r.where).markup}[/]" if r.where else ""
+        results = self.query_one(OptionList)
+        results.add_option(
+            Content.from_markup(
+                f"{STATUS_ICON.get(r.status, '?')} [b]{Content(r.name).markup}[/b]\n   [dim]{Content(r.evidence).markup}[/]{where}"
+            )
+        )
+        results.highlighted = results.option_count - 1
+
+    def done(self, report: Any) -> None:
+        n = {s: sum(1 for c in report.checks if c.status == s) for s in ("pass", "warn", "fail")}
+        verdict = (
+            "[$text-success]all checks passed[/]"
+            if report.ok
+            else "[$text-error]some checks failed[/]"
+        )
+        self.set_status(
+            f"[b]Verify finished:[/b] {verdict} — {n['pass']} passed, {n['warn']} warning(s), "
+            f"{n['fail']} failed. Full build logs in {Content(log_path(None).rsplit('/', 1)[0]).markup}/"
+        )

@@ -1,0 +1,117 @@
+"""Draw a repo tree the way the plan's "Current State" / "Target State" blocks do.
+
+Only what the migration is about is drawn (docker/, compose/, env/, compose and env
+files, dependency files, Makefile, ignore files, and anything a change touches); the rest
+is summarised on one line. Entries a change touches carry a marker: moved, new, edited.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from rich.text import Text
+
+from ..core.model import Change, Kind
+from ..core.snapshot import Tree
+
+EXPAND = ("docker", "compose", "env")
+RELEVANT = re.compile(
+    r"^(.*compose.*\.ya?ml(\.example)?|\.env.*|requirements.*\.(txt|in)|pyproject\.toml.*|uv\.lock.*"
+    r"|Makefile|GNUmakefile|makefile|.*\.mk|\.dockerignore|Dockerfile)$"
+)
+STYLE = {"new": "green", "moved": "cyan", "edited": "yellow", "gone": "red"}
+
+
+def _short(other: str, here: str) -> str:
+    """Where a moved file comes from / goes to, as short as still unambiguous."""
+    a, b = PurePosixPath(other), PurePosixPath(here)
+    if a.name == b.name:
+        return f"{a.parent}/" if str(a.parent) != "." else "./"
+    return other
+
+
+def marks(changes: list[Change], target: bool) -> dict[str, tuple[str, str]]:
+    """path -> (kind of mark, note) for the current tree (target=False) or the target tree."""
+    out: dict[str, tuple[str, str]] = {}
+    for c in changes:
+        k = c.kind
+        if target:
+            if k is Kind.MOVE and c.source:
+                out[c.path] = ("moved", f"← {_short(c.source, c.path)}")
+            elif k in (Kind.CREATE, Kind.COPY, Kind.MKDIR):
+                out.setdefault(
+                    c.path, ("new", "+ new" if k is not Kind.COPY else f"+ copy of {c.source}")
+                )
+            elif k in (Kind.EDIT, Kind.CHMOD):
+                out.setdefault(c.path, ("edited", "✎"))
+        else:
+            if k is Kind.MOVE and c.source:
+                out[c.source] = ("moved", f"→ {_short(c.path, c.source)}")
+            elif k is Kind.DELETE:
+                out[c.path] = ("gone", "✗ removed")
+            elif k in (Kind.EDIT, Kind.CHMOD):
+                out.setdefault(c.path, ("edited", "✎"))
+    return out
+
+
+LEGEND = Text.assemble(
+    ("→ ← moved  ", STYLE["moved"]),
+    ("+ new  ", STYLE["new"]),
+    ("✎ edited  ", STYLE["edited"]),
+    ("✗ removed", STYLE["gone"]),
+)
+
+
+def _children(tree: Tree, folder: str) -> list[tuple[str, bool]]:
+    prefix = f"{folder}/" if folder else ""
+    return [(name, f"{prefix}{name}" not in tree.files) for name in tree.listdir(folder)]
+
+
+def render(tree: Tree, root_name: str, mark: dict[str, tuple[str, str]]) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{root_name}/\n", style="bold")
+    shown: list[tuple[str, bool]] = []
+    hidden: list[str] = []
+    inside: dict[str, int] = {}  # folder not drawn open -> how many marked paths it holds
+    for path in mark:
+        head, sep, _rest = path.partition("/")
+        if sep and head not in EXPAND:
+            inside[head] = inside.get(head, 0) + 1
+    for name, is_dir in _children(tree, ""):
+        if name in EXPAND and is_dir or RELEVANT.match(name) or name in mark or name in inside:
+            shown.append((name, is_dir))
+        else:
+            hidden.append(name + ("/" if is_dir else ""))
+    shown.sort(key=lambda e: (not e[1], e[0].lower()))
+
+    def line(prefix: str, branch: str, name: str, path: str, is_dir: bool) -> None:
+        text.append(f"{prefix}{branch}")
+        m = mark.get(path)
+        text.append(
+            name + ("/" if is_dir else ""),
+            style="bold blue" if is_dir else (STYLE[m[0]] if m else ""),
+        )
+        if m:
+            text.append(f" {m[1]}", style=f"italic {STYLE[m[0]]}")
+        elif path in inside:
+            text.append(f" ✎ {inside[path]} file(s) inside", style=f"italic {STYLE['edited']}")
+        text.append("\n")
+
+    items = [*shown, ("", False)] if hidden else shown
+    for i, (name, is_dir) in enumerate(items):
+        last = i == len(items) - 1
+        branch = "└── " if last else "├── "
+        if not name:
+            more = ", ".join(hidden[:3]) + (", …" if len(hidden) > 3 else "")
+            text.append(f"{branch}", style="")
+            text.append(f"+{len(hidden)} more: {more}\n", style="dim")
+            continue
+        line("", branch, name, name, is_dir)
+        if is_dir and name in EXPAND:
+            kids = _children(tree, name)
+            for j, (kid, kid_dir) in enumerate(kids):
+                kb = "└── " if j == len(kids) - 1 else "├── "
+                line("    " if last else "│   ", kb, kid, f"{name}/{kid}", kid_dir)
+    text.rstrip()
+    return text

@@ -1,0 +1,111 @@
+"""The Verify job, run in a worker thread: connect, build, check, stream events to the UI.
+
+Every build line also goes to `.dashtam-wizard/logs/verify-<stage>.log`, so the screen can
+cap what it keeps in memory and still point at the whole log.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from ..core.snapshot import STATE_DIR
+from .docker_probe import describe_version
+
+LOG_DIR = f"{STATE_DIR}/logs"
+STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}  # a check's status, as shown
+
+
+class Unavailable(Exception):
+    """Verify cannot run (no Docker module, no daemon, nothing to build); str() says why."""
+
+
+class Stopped(Exception):
+    """The user quit (or re-ran) while a build was streaming."""
+
+
+def log_path(target: str | None) -> str:
+    return f"{LOG_DIR}/verify-{re.sub(r'[^A-Za-z0-9._-]+', '-', target or 'default')}.log"
+
+
+class LogFiles:
+    """One full log file per built stage (0600 in the 0700 state folder)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.fh: IO[str] | None = None
+
+    def open(self, target: str | None) -> None:
+        from ..apply.engine import State
+        from ..apply.fsio import make_private_dir
+
+        self.close()
+        State(self.root).ensure()
+        make_private_dir(self.root / LOG_DIR)
+        path = self.root / log_path(target)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self.fh = os.fdopen(fd, "w", encoding="utf-8")
+
+    def write(self, line: str) -> None:
+        if self.fh is not None:
+            self.fh.write(line + "\n")
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+
+def run(
+    root: Path,
+    emit: Callable[[Any], None],
+    cancelled: Callable[[], bool],
+    connected: Callable[[str], None] = lambda _text: None,
+) -> Any:
+    """Build and check `root`; every progress object goes to `emit`. Returns the VerifyReport."""
+    try:
+        from ..docker import build as b
+        from ..docker.client import DaemonUnreachable, connect
+        from ..docker.verify import (
+            BuildFinished,
+            BuildStarted,
+            TestOutput,
+            VerifyError,
+            verify_repo,
+        )
+    except ImportError as exc:
+        raise Unavailable(
+            f"the Docker support is not available in this installation ({exc})"
+        ) from None
+    try:
+        client = connect()
+    except DaemonUnreachable as exc:
+        raise Unavailable(str(exc)) from None
+    connected(describe_version(client.version()))
+    logs = LogFiles(root)
+
+    def on_progress(obj: Any) -> None:
+        if cancelled():
+            raise Stopped()
+        if isinstance(obj, BuildStarted):
+            logs.open(obj.target)
+        elif isinstance(obj, b.StepStarted):
+            logs.write(f"Step {obj.n}/{obj.total} : {obj.text}")
+        elif isinstance(obj, b.Output | TestOutput):
+            logs.write(obj.line)
+        elif isinstance(obj, b.StepFailed):
+            logs.write(f"FAILED at step {obj.step}: {obj.error}")
+        elif isinstance(obj, BuildFinished):
+            logs.close()
+        emit(obj)
+
+    try:
+        return verify_repo(client, root, emit=on_progress)
+    except VerifyError as exc:
+        raise Unavailable(str(exc)) from None
+    finally:
+        logs.close()
+        client.close()

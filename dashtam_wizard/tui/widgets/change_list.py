@@ -1,0 +1,70 @@
+"""A phase's changes, each switchable on/off with space (or a click)."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ...core.context import Options
+from ...core.model import Change, Kind
+
+KIND_STYLE = {
+    Kind.DELETE: "$text-error",
+    Kind.CREATE: "$text-success",
+    Kind.COPY: "$text-success",
+    Kind.MOVE: "$text-accent",
+    Kind.EDIT: "$text-warning",
+    Kind.MKDIR: "$text-primary",
+    Kind.CHMOD: "$text-primary",
+}
+
+
+def prompt(change: Change, selected: bool) -> Content:
+    box = "[b $text-success]☑[/]" if selected else "[b $text-error]☐[/]"
+    kind = f"[{KIND_STYLE[change.kind]}]{change.kind.value:<6}[/]"
+    summary = Content(change.summary).markup
+    flag = "" if change.default else "  [dim i](off by default — review)[/]"
+    skipped = "" if selected else "  [dim]skipped[/]"
+    return Content.from_markup(f"{box} {kind} {summary}{flag}{skipped}")
+
+
+class ChangeList(OptionList):
+    BINDINGS = [Binding("space", "toggle", "Include/skip")]
+
+    class Toggled(Message):
+        def __init__(self, change: Change) -> None:
+            super().__init__()
+            self.change = change
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.changes: list[Change] = []
+
+    def show_changes(self, changes: list[Change], options: Options) -> None:
+        current = self.highlighted_option.id if self.highlighted_option else None
+        self.changes = list(changes)
+        self.set_options([Option(prompt(c, options.selected(c)), id=c.id) for c in changes])
+        ids = [c.id for c in changes]
+        if changes:
+            self.highlighted = ids.index(current) if current in ids else 0
+
+    def mark(self, change: Change, selected: bool) -> None:
+        """Show a toggle at once; the re-plan that follows redraws the whole list."""
+        self.replace_option_prompt(change.id, prompt(change, selected))
+
+    @property
+    def current(self) -> Change | None:
+        if self.highlighted is None or not self.changes:
+            return None
+        return self.changes[self.highlighted]
+
+    def action_toggle(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Toggled(self.current))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_toggle()

@@ -1,0 +1,289 @@
+"""The wizard driven with keys like a user: overview → phases (toggle, apply) → rollback.
+
+Assertions are on the repo's files, not only on widgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from dashtam_wizard.apply import apply_changes, last_point_count
+from dashtam_wizard.apply.faults import ENV
+from dashtam_wizard.core.planner import build_plan
+from dashtam_wizard.demo import write_sample
+from dashtam_wizard.tui.app import WizardApp
+from dashtam_wizard.tui.screens.confirm import ConfirmModal
+from dashtam_wizard.tui.screens.phase import PhaseScreen
+from dashtam_wizard.tui.widgets.activity import ActivityBar
+from dashtam_wizard.tui.widgets.change_list import ChangeList
+
+from .conftest import BIN, manifest
+from .test_plan_cli import secret_values
+from .test_tui_support import press, screen_text, settle
+
+SKIPPED = "p2:copy:env/.env.prod.example"
+# What each phase's apply leaves on disk (phase -> check on the repo root).
+AFTER = {
+    1: lambda r: (
+        (r / "pyproject.toml.backup").is_file()
+        and "email-validator" in (r / "pyproject.toml").read_text()
+    ),
+    2: lambda r: (
+        (r / "compose/docker-compose.dev.yml").is_file()
+        and not (r / "docker-compose.dev.yml").exists()
+        and (r / "env/.env.dev").is_file()
+        and not (r / ".env.dev").exists()
+    ),
+    3: lambda r: "USER appuser" in (r / "docker/Dockerfile").read_text(),
+    4: lambda r: "../env/.env.dev" in (r / "compose/docker-compose.dev.yml").read_text(),
+    5: lambda r: "compose/docker-compose.dev.yml" in (r / "Makefile").read_text(),
+    6: lambda r: (r / "env/README.md").is_file(),
+    7: lambda r: ".env" in (r / ".dockerignore").read_text(),
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return write_sample(tmp_path / "x")
+
+
+def select(app: WizardApp, change_id: str) -> ChangeList:
+    changes = app.screen.query_one(ChangeList)
+    changes.focus()
+    changes.highlighted = changes.get_option_index(change_id)
+    return changes
+
+
+async def test_walk_every_phase_in_order_skipping_one_change(repo: Path) -> None:
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        assert app.screen.name == "overview"
+        text = screen_text(app)
+        assert "Current State" in text and "Target State" in text
+        assert "🔴 No non-root user in dev/test" in text and "docker/Dockerfile:" in text
+        assert "not started" in text
+
+        for n in range(1, 8):
+            await press(pilot, "n")  # overview → phase 1 → … → phase 7, in order
+            assert isinstance(app.screen, PhaseScreen) and app.screen.number == n
+            if n == 2:
+                select(app, SKIPPED)
+                await press(pilot, "space")
+                assert SKIPPED in app.options.skip
+                assert "skipped" in screen_text(app)
+            assert app.state.selected({n}), f"phase {n} has nothing to apply on the sample"
+            assert not AFTER[n](repo), f"phase {n} already applied?"
+            await press(pilot, "a")
+            assert isinstance(app.screen, ConfirmModal)
+            await press(pilot, "y")
+            assert AFTER[n](repo), f"phase {n}: files not as the plan says"
+            assert "done — nothing left to apply" in screen_text(app)
+            if n >= 2:
+                assert not (repo / "env/.env.prod.example").exists(), (
+                    "the skipped change was applied"
+                )
+        assert app.state.stage().startswith("migrated")
+        failed = [n for n, check in AFTER.items() if not check(repo)]
+        assert not failed, f"phases whose files are not as the plan says: {failed}"
+
+
+async def test_apply_all_then_roll_everything_back_byte_for_byte(repo: Path) -> None:
+    before = manifest(repo)
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        select(app, SKIPPED)
+        await press(pilot, "space", "A")
+        assert isinstance(app.screen, ConfirmModal)
+        lines = app.screen.lines
+        left_out = lines[next(i for i, line in enumerate(lines) if line.startswith("left out")) :]
+        assert any("env/.env.prod.example" in line for line in left_out)
+        await press(pilot, "y")
+        failed = [n for n, check in AFTER.items() if not check(repo)]
+        assert not failed, f"phases whose files are not as the plan says: {failed}"
+        assert not (repo / "env/.env.prod.example").exists(), "the skipped change was applied"
+        assert app.state.stage().startswith("migrated")
+        await press(pilot, "o")
+        text = screen_text(app)
+        assert not [p.title for p in app.state.problems if p.present]  # checked on the files
+        assert "✅ No non-root user in dev/test  fixed" in text and "Current State ✅" in text
+
+        await press(pilot, "h")
+        assert app.screen.name == "history"
+        await pilot.click("#rollback-all")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "undo move" in screen_text(app)
+        await press(pilot, "y")
+        assert manifest(repo) == before, "rollback did not restore every byte"
+        assert "Rolled back" in screen_text(app)
+
+
+async def test_ctrl_z_from_any_screen_undoes_the_latest_apply(repo: Path) -> None:
+    before = manifest(repo)
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "a", "y")
+        assert AFTER[1](repo)
+        await press(pilot, "c")  # the checklist screen
+        assert app.screen.name == "checklist"
+        await press(pilot, "ctrl+z")
+        assert isinstance(app.screen, ConfirmModal)
+        text = screen_text(app)
+        assert "pyproject.toml.backup" in text and "byte for byte" in text
+        await press(pilot, "y")
+        assert manifest(repo) == before
+
+
+async def test_cancelled_confirmations_change_nothing(repo: Path) -> None:
+    before = manifest(repo)
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "a")
+        assert isinstance(app.screen, PhaseScreen), (
+            "phase 1 is pending: phase 2 must not offer an apply"
+        )
+        await press(pilot, "1", "a", "n")
+        assert isinstance(app.screen, PhaseScreen)
+        await press(pilot, "ctrl+z")  # nothing to roll back: a notice, no modal
+        assert isinstance(app.screen, PhaseScreen)
+    assert manifest(repo) == before
+
+
+async def test_report_after_apply(repo: Path) -> None:
+    secrets = secret_values(repo)
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "A", "y")
+        assert all(check(repo) for check in AFTER.values())
+        await press(pilot, "e")
+        report = (repo / "docs/migration-report.md").read_text()
+        latest = app.state.history[-1].id
+        assert "## What changed" in report and f"`{latest}`" in report
+        assert "move `compose/docker-compose.dev.yml`" in report
+        assert "## Migration Checklist" in report and "- [x] Create directory structure" in report
+        assert not {s for s in secrets if s in report}
+        # the checklist now sees the report
+        await press(pilot, "c")
+        assert "Add migration notes" in screen_text(app)
+
+
+async def test_quit_during_an_apply_waits_for_it(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dashtam_wizard.apply as apply_api
+
+    release = threading.Event()
+    real = apply_api.apply_changes
+
+    def held_apply(*args, **kwargs):  # the real apply, started only when the test says so
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(apply_api, "apply_changes", held_apply)
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "a")
+        await pilot.press("y")
+        await pilot.pause(0.1)
+        assert (
+            app.busy == "apply" and app.screen.query_one(ActivityBar).display
+        )  # progress is shown
+        await pilot.press("ctrl+q")  # quit while the apply runs
+        await pilot.pause(0.2)
+        assert app.is_running and "Quitting when the apply finishes" in screen_text(app)
+        release.set()
+        for _ in range(2000):
+            if not app.is_running:
+                break
+            await pilot.pause(0.05)
+    assert app.return_code == 0
+    assert AFTER[1](repo)
+    assert [r.status for r in apply_api.history(repo)] == ["applied"]
+
+
+async def test_a_repo_without_docker_files_shows_one_line_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    app = WizardApp(tmp_path / "empty", docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Cannot plan this repo" in text and "nothing to migrate" in text
+        assert "Traceback" not in text
+        await press(pilot, "3", "a")  # nothing to act on: still no crash
+        assert app.is_running
+
+
+async def test_verify_without_a_daemon_says_so(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{repo}/no-such-docker.sock")
+    app = WizardApp(repo)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        assert "not reachable" in screen_text(app) or "cannot reach" in screen_text(app)
+        await press(pilot, "v")
+        assert app.screen.name == "verify"
+        text = screen_text(app)
+        assert "Cannot verify" in text and "cannot reach a Docker daemon" in text
+        assert app.busy is None
+
+
+async def test_a_refused_apply_is_one_notification_and_changes_nothing(repo: Path) -> None:
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "a")
+        with (repo / "requirements.txt").open(
+            "a"
+        ) as fh:  # edited after the plan was made: it is stale
+            fh.write("# a late edit\n")
+        before = manifest(repo)
+        await press(pilot, "y")
+        text = screen_text(app)
+        assert "nothing was changed" in text and "requirements.txt: changed since the plan" in text
+        assert "Traceback" not in text
+        assert manifest(repo) == before
+        assert app.busy is None and app.is_running
+        await press(pilot, "a", "y")  # re-planned after the failure: applies now
+        assert AFTER[1](repo)
+
+
+def test_an_interrupted_apply_is_recovered_when_the_wizard_starts(
+    repo: Path, tmp_path: Path
+) -> None:
+    scratch = write_sample(
+        tmp_path / "scratch" / "x"
+    )  # count the journal points of phase 1's apply
+    apply_changes(scratch, build_plan(scratch).changes({1}), phases=[1])
+    points = last_point_count()
+    before = manifest(repo)
+    crash = subprocess.run(
+        [str(BIN / "dashtam-wizard"), "apply", str(repo), "--yes", "--phase", "1"],
+        env={**os.environ, ENV: str(points * 2 // 3)},
+        capture_output=True,
+        timeout=300,
+    )
+    assert crash.returncode == -signal.SIGKILL, crash.stderr
+    assert manifest(repo) != before
+
+    async def run() -> str:
+        app = WizardApp(repo, docker_probe=False)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            return screen_text(app)
+
+    text = asyncio.run(run())
+    assert "Recovered an interrupted operation" in text
+    assert manifest(repo) == before

@@ -1,0 +1,69 @@
+"""Verify screen: live logs per stage (bounded), results as they come, on a real daemon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Log, OptionList
+
+from dashtam_wizard.demo import write_sample
+from dashtam_wizard.tui.app import WizardApp
+from dashtam_wizard.tui.verify_run import log_path
+from dashtam_wizard.tui.widgets.stage_log import MAX_LINES, StageLog
+from tests.dockerd import dockerd_client  # noqa: F401  (fixture)
+
+from .test_plan_cli import secret_values
+from .test_tui_support import press, screen_text, settle
+
+
+class OneLog(App):
+    def compose(self) -> ComposeResult:
+        yield StageLog("development", 0, 1, ".dashtam-wizard/logs/verify-development.log")
+
+
+async def test_a_stage_log_keeps_a_bounded_tail_and_says_what_it_dropped() -> None:
+    app = OneLog()
+    async with app.run_test(size=(120, 40)) as pilot:
+        log = app.query_one(StageLog)
+        log.step(1, 3, "FROM python:3.13-slim")
+        for i in range(MAX_LINES + 49):
+            log.write(f"line {i}")
+        await pilot.pause()
+        assert app.query_one(Log).line_count == MAX_LINES
+        text = screen_text(app)
+        assert f"{MAX_LINES + 50 - MAX_LINES} earlier line(s) dropped" in text
+        assert "verify-development.log" in text
+        assert f"line {MAX_LINES + 48}" in text  # the newest line is on screen
+
+
+@pytest.mark.docker
+async def test_verify_streams_builds_and_fills_the_results(tmp_path: Path, dockerd_client) -> None:  # noqa: F811
+    repo = write_sample(tmp_path / "x")
+    secrets = secret_values(repo)
+    app = WizardApp(repo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "reachable — Docker" in screen_text(app)
+        await press(pilot, "A", "y")
+        await press(pilot, "v")
+        assert app.screen.name == "verify"
+        text = screen_text(app)
+        assert "Verify finished" in text
+        logs = list(app.screen.query(StageLog))
+        assert logs and all(log.has_class("-ok") for log in logs), "a stage did not build"
+        assert all(log.lines > 0 for log in logs)
+        for log in logs:
+            assert (repo / log_path(log.target)).read_text().startswith("Step 1/")
+        results = app.screen.query_one("#checks", OptionList)
+        assert results.option_count == len(app.last_verify.checks) > 5
+        prompts = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
+        assert any(p.startswith("✅ non-root USER [development]") for p in prompts), prompts
+        assert app.last_verify.ok
+        shown = (
+            "".join(prompts)
+            + text
+            + "".join((repo / log_path(log.target)).read_text() for log in logs)
+        )
+        assert not {s for s in secrets if s in shown}
