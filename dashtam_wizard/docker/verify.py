@@ -273,6 +273,9 @@ def verify_repo(
 
     if run_tests:
         add(_run_tests(client, repo, targets, images, app_services, test_cmd, say, local))
+    from .results import save
+
+    save(report)
     return report
 
 
