@@ -53,10 +53,12 @@ def secret_values(repo: Path) -> set[str]:
 
 
 def manifest(root: Path) -> dict[str, tuple[int, int, float]]:
+    """Everything verify must leave alone: the repo but git and the wizard's own state dir
+    (where verify saves its results for `status`)."""
     return {
         str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mode, p.stat().st_mtime)
         for p in sorted(root.rglob("*"))
-        if ".git" not in p.relative_to(root).parts
+        if not {".git", ".dashtam-wizard"} & set(p.relative_to(root).parts)
     }
 
 
