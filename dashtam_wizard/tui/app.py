@@ -348,28 +348,31 @@ class WizardApp(App[int]):
 
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
     def run_verify(self) -> None:
-        from .verify_run import Stopped, Unavailable, run
+        from .verify_run import Batcher, Stopped, Unavailable, run
 
         worker = get_current_worker()
+        batcher = Batcher(lambda objs: self.post_message(msg.VerifyProgress(objs)))
         try:
             report = run(
                 self.root,
-                lambda obj: self.post_message(msg.VerifyProgress(obj)),
+                batcher,
                 lambda: worker.is_cancelled,
                 lambda text: self.post_message(msg.DockerStatus(text, True)),
             )
         except Unavailable as exc:
+            batcher.flush()
             self.post_message(msg.VerifyUnavailable(str(exc)))
             return
         except Stopped:
             return
+        batcher.flush()
         self.post_message(msg.VerifyDone(report))
 
     def on_verify_progress(self, message: msg.VerifyProgress) -> None:
-        self.verify_screen.event(message.obj)
-        name = type(message.obj).__name__
-        if name == "StepStarted" and self.busy == "verify":
-            self.activity = (f"building: {message.obj.text[:60]}", message.obj.n, message.obj.total)
+        self.verify_screen.events(message.objs)
+        steps = [o for o in message.objs if type(o).__name__ == "StepStarted"]
+        if steps and self.busy == "verify":
+            self.activity = (f"building: {steps[-1].text[:60]}", steps[-1].n, steps[-1].total)
 
     def on_verify_unavailable(self, message: msg.VerifyUnavailable) -> None:
         self.verify_screen.unavailable(message.text)

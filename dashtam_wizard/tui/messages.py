@@ -54,9 +54,11 @@ class ReportWritten(Message):
 
 
 class VerifyProgress(Message):
-    def __init__(self, obj: Any) -> None:
+    """A batch of progress objects from docker.verify, in the daemon's order."""
+
+    def __init__(self, objs: list[Any]) -> None:
         super().__init__()
-        self.obj = obj
+        self.objs = objs
 
 
 class VerifyDone(Message):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -17,6 +18,37 @@ from .docker_probe import describe_version
 
 LOG_DIR = f"{STATE_DIR}/logs"
 STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}  # a check's status, as shown
+
+
+LINE_EVENTS = ("Output", "TestOutput", "CacheHit", "StepStarted")
+
+
+class Batcher:
+    """Collects progress objects in the worker thread and hands them over in batches.
+
+    A build can print thousands of lines a second; one message per line floods the app's
+    queue (memory grows, key presses wait behind it). Lines are grouped for up to
+    `interval` seconds; anything else (a stage starting or finishing, a check result)
+    flushes at once, so the order is kept.
+    """
+
+    def __init__(self, post: Callable[[list[Any]], None], interval: float = 0.05) -> None:
+        self.post = post
+        self.interval = interval
+        self.pending: list[Any] = []
+        self.last = time.monotonic()
+
+    def __call__(self, obj: Any) -> None:
+        self.pending.append(obj)
+        now = time.monotonic()
+        if type(obj).__name__ not in LINE_EVENTS or now - self.last >= self.interval:
+            self.flush(now)
+
+    def flush(self, now: float | None = None) -> None:
+        if self.pending:
+            batch, self.pending = self.pending, []
+            self.post(batch)
+        self.last = time.monotonic() if now is None else now
 
 
 class Unavailable(Exception):

@@ -72,6 +72,21 @@ class VerifyScreen(WizardScreen):
         self.set_status(f"[b]Cannot verify:[/b] {Content(text).markup}", error=True)
         self.query_one("#verify-docker").display = False  # the panel above says it
 
+    def events(self, objs: list[Any]) -> None:
+        """A batch: runs of build lines go to the stage log in one write."""
+        lines: list[str] = []
+        for obj in objs:
+            name = type(obj).__name__
+            if self.current is not None and name in ("Output", "TestOutput", "CacheHit"):
+                lines.append("  (using cache)" if name == "CacheHit" else obj.line)
+                continue
+            if lines and self.current is not None:
+                self.current.write_many(lines)
+                lines = []
+            self.event(obj)
+        if lines and self.current is not None:
+            self.current.write_many(lines)
+
     def event(self, obj: Any) -> None:
         """One progress object from docker.verify, in the order the daemon produced it."""
         name = type(obj).__name__

@@ -18,6 +18,10 @@ class StageLog(Vertical):
         self.count = count
         self.log_file = log_file
         self.lines = 0
+        self.ready = False
+        self.pending: list[str] = []
+        self.pending_step: tuple[int, int, str] | None = None
+        self.pending_finish: tuple[bool, str] | None = None
         self.border_title = f"{target} ({index + 1}/{count})"
 
     def compose(self) -> ComposeResult:
@@ -27,16 +31,39 @@ class StageLog(Vertical):
         yield Log(max_lines=MAX_LINES, classes="stage-output")
         yield Label("", classes="stage-dropped")
 
+    def on_mount(self) -> None:
+        """Children exist from here on: show what arrived while the log was being mounted."""
+        self.ready = True
+        if self.pending_step is not None:
+            self._show_step(*self.pending_step)
+        if self.pending:
+            lines, self.pending = self.pending, []
+            self.lines -= len(lines)
+            self.write_many(lines)
+        if self.pending_finish is not None:
+            self.finish(*self.pending_finish)
+
     def step(self, n: int, total: int, text: str) -> None:
+        self.pending_step = (n, total, text)
+        if self.ready:
+            self._show_step(n, total, text)
+        self.write(f"Step {n}/{total} : {text}")
+
+    def _show_step(self, n: int, total: int, text: str) -> None:
         self.query_one(".stage-step", Label).update(
             Content.from_markup(f"[b]step {n}/{total}[/b] {Content(text[:80]).markup}")
         )
         self.query_one(ProgressBar).update(total=total, progress=n - 1)
-        self.write(f"Step {n}/{total} : {text}")
 
     def write(self, line: str) -> None:
-        self.lines += 1
-        self.query_one(Log).write_line(line)
+        self.write_many([line])
+
+    def write_many(self, lines: list[str]) -> None:
+        self.lines += len(lines)
+        if not self.ready:
+            self.pending = (self.pending + lines)[-MAX_LINES:]
+            return
+        self.query_one(Log).write_lines(lines[-MAX_LINES:])
         dropped = self.lines - MAX_LINES
         if dropped > 0:
             self.query_one(".stage-dropped", Label).update(
@@ -44,6 +71,9 @@ class StageLog(Vertical):
             )
 
     def finish(self, ok: bool, text: str) -> None:
+        if not self.ready:
+            self.pending_finish = (ok, text)
+            return
         bar = self.query_one(ProgressBar)
         if bar.total is not None and ok:
             bar.update(progress=bar.total)
