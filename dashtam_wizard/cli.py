@@ -218,9 +218,12 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_tui(path: Path | None, demo: bool, console: Console) -> int:
-    from .demo import temp_sample
+    if demo:  # .demo loads the template engine (jinja2): not on the way to the first paint
+        from .demo import temp_sample
 
-    root = temp_sample() if demo else _repo(path or Path("."))
+        root = temp_sample()
+    else:
+        root = _repo(path or Path("."))
     try:
         from .tui.app import run as tui_run
     except ImportError:

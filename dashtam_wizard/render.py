@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from .core.diff import unified
@@ -84,6 +83,8 @@ def print_plan(console: Console, plan: Plan, phases: set[int] | None, show_secre
 
 
 def print_checklist(console: Console, items: list[ChecklistItem]) -> None:
+    from rich.table import Table  # only `status` draws a table: keep it off plan's start-up
+
     table = Table(title="Migration Checklist", show_lines=False)
     table.add_column("", width=2)
     table.add_column("Section")

@@ -151,6 +151,33 @@ def _env_of(name: str) -> str | None:
     return _ENV_ALIASES.get(env, env) if env else None
 
 
+_PATH_RUN = re.compile(r"[\w./-]+")
+
+
+def _path_words(texts: list[str]) -> set[str]:
+    r"""Every path-like word of `texts`, and each of its prefixes that ends before a `.` or `/`.
+
+    A path P is mentioned, in the sense of `(?<![\w./-])P(?![\w-])`, exactly when P is in this
+    set and P itself consists of path characters: the match must start a run of [\w./-]
+    and end where the run ends or continues with `.` or `/`.
+    """
+    out: set[str] = set()
+    for text in texts:
+        for run in set(_PATH_RUN.findall(text)):
+            out.add(run)
+            for i, c in enumerate(run):
+                if c in "./" and i:
+                    out.add(run[:i])
+    return out
+
+
+def _mentioned(path: str, texts: list[str], words: set[str]) -> bool:
+    if _PATH_RUN.fullmatch(path):
+        return path in words
+    pattern = re.compile(rf"(?<![\w./-]){re.escape(path)}(?![\w-])")
+    return any(pattern.search(t) for t in texts)
+
+
 def detect(tree: Tree, root_name: str) -> Facts:
     makefiles = [m for m in MAKEFILES if m in tree.files] + tree.glob("*.mk")
     scripts = sorted(
@@ -171,15 +198,20 @@ def detect(tree: Tree, root_name: str) -> Facts:
     compose: list[ComposeFile] = []
     names = [p for p in tree.listdir("") if COMPOSE_RE.match(p) and p in tree.files]
     migrated = [f"compose/{p}" for p in tree.listdir("compose") if COMPOSE_RE.match(p.removesuffix(".example"))]
+    # indexes built once, so detection stays linear in the number of compose files
+    by_file: dict[str, list[Invocation]] = {}
+    for inv in invocations:
+        for f in dict.fromkeys(_norm(f) for f in inv.files):
+            by_file.setdefault(f, []).append(inv)
+    bare_invocation = any(not i.files for i in invocations)
+    texts = [tree.text(p) or "" for p in makefiles + scripts]
+    words = _path_words(texts)
     for path in names + migrated:
         base = PurePosixPath(path).name
         env = _env_of(base.removesuffix(".example"))
-        invs = [i for i in invocations if any(_norm(f) == path for f in i.files)]
-        default_use = base in DEFAULT_COMPOSE and any(not i.files for i in invocations) and "/" not in path
-        mentioned = any(
-            re.search(rf"(?<![\w./-]){re.escape(path)}(?![\w-])", tree.text(p) or "")
-            for p in makefiles + scripts
-        )
+        invs = by_file.get(path, [])
+        default_use = base in DEFAULT_COMPOSE and bare_invocation and "/" not in path
+        mentioned = _mentioned(path, texts, words)
         used = bool(invs) or default_use or mentioned
         if path.startswith("compose/"):
             target = path

@@ -17,10 +17,45 @@ def _pattern(old: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w./-])(?:\./)?{re.escape(old)}(?![\w.-])")
 
 
+_RUN = re.compile(r"[\w./-]+")
+
+
 def rewrite(text: str, moved: dict[str, str]) -> str:
-    for old, new in sorted(moved.items(), key=lambda kv: -len(kv[0])):
-        text = _pattern(old).sub(new, text)
-    return text
+    r"""Replace each moved path by its new path, longest old path first.
+
+    The result is that of substituting `_pattern(old)` for every old path in turn, in one
+    pass over the text instead of one pass per moved file (a Makefile driving hundreds
+    of compose files would otherwise cost files x lines). A pattern can only match at the
+    start of a run of path characters [\w./-] (optionally after `./`) and must end where
+    the run ends or at a `/`; so each run is rewritten on its own, applying the patterns
+    that match it in the same order as the one-by-one substitution would.
+    """
+    order = sorted(moved.items(), key=lambda kv: -len(kv[0]))
+    if not order:
+        return text
+    if not all(_RUN.fullmatch(s) for kv in order for s in kv):  # not path-like: one by one
+        for old, new in order:
+            text = _pattern(old).sub(new, text)
+        return text
+    rank = {old: i for i, (old, _new) in enumerate(order)}
+
+    def run_sub(m: re.Match[str]) -> str:
+        run, last = m.group(0), -1
+        while True:
+            best: tuple[int, int] | None = None  # (rank, chars of "./" consumed)
+            for skip in ((2, 0) if run.startswith("./") else (0,)):
+                body = run[skip:]
+                for cand in [body] + [body[:j] for j, c in enumerate(body) if c == "/"]:
+                    r = rank.get(cand)
+                    if r is not None and r > last and (best is None or r < best[0]):
+                        best = (r, skip)
+            if best is None:
+                return run
+            last, skip = best
+            old, new = order[last]
+            run = new + run[skip + len(old):]
+
+    return _RUN.sub(run_sub, text)
 
 
 def add_env_files(text: str, path: str, env_for: dict[str, str], is_make: bool) -> str:

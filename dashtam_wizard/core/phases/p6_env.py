@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import changes as ch
 from ..context import Ctx
-from ..gitignore import ignored
+from ..gitignore import ignored_each
 from ..model import ChecklistItem, Evidence, Note, PhasePlan
 from ..snapshot import Tree
 from ..templates import render
@@ -44,15 +44,16 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     want_kept = [p for p in ("env/.env.ci", "env/.env.example", "env/.env.prod.example", "env/README.md",
                              "pyproject.toml", "uv.lock") if p in tree.files or p == "env/README.md"]
     gi = tree.text(".gitignore") or ""
-    now = ignored(gi, want_ignored + want_kept)
+    block = [BLOCK_HEAD, "!env/", "env/.env.*"] + [f"!{p}" for p in want_kept]
+    new = (gi.rstrip("\n") + "\n\n" if gi.strip() else "") + "\n".join(block) + "\n"
+    # both candidates checked at once (concurrent git processes); the second is used only if needed
+    now, after_new = ignored_each([gi, new], want_ignored + want_kept)
     if now is None:
         pp.notes.append(Note("warn", "git is not installed: .gitignore rules for env/ could not be checked."))
     else:
         wrong = [p for p in want_ignored if p not in now] + [p for p in want_kept if p in now]
         if wrong:
-            block = [BLOCK_HEAD, "!env/", "env/.env.*"] + [f"!{p}" for p in want_kept]
-            new = (gi.rstrip("\n") + "\n\n" if gi.strip() else "") + "\n".join(block) + "\n"
-            after = ignored(new, want_ignored + want_kept) or set()
+            after = after_new or set()
             still = [p for p in want_ignored if p not in after] + [p for p in want_kept if p in after]
             c = ch.write(6, tree, ".gitignore", new, summary=".gitignore: ignore local env files, keep templates",
                          why="Decided by `git check-ignore` against your rules: " + ", ".join(wrong) +
