@@ -89,7 +89,9 @@ def values(ctx: Ctx, stages: list[df.Stage]) -> dict:
             "cmd": (df.cmd_json(cb) if cb else None) or json.dumps(["python", "-u", cb_file or "callback_server.py"]),
         }
     extra = [s.text.rstrip() + "\n" for s in stages if s.name not in KNOWN and not s.name.isdigit()]
+    pyproject = ctx.original.text("pyproject.toml") or ""
     return {
+        "packaged": bool(re.search(r"(?m)^\[build-system\]", pyproject)),
         "project": ctx.facts.project,
         "uv_image": uv_image,
         "runtime_image": runtime,
