@@ -8,6 +8,7 @@ after agree (new keys from the shared env_file aside), and the plan says so when
 from __future__ import annotations
 
 import posixpath
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,8 +48,29 @@ def is_path(src: str) -> bool:
     return src.startswith((".", "/", "~", "$"))
 
 
+def _split_colons(spec: str) -> list[str]:
+    """`spec` split at each `:` that is not inside a `${...}` (as in `${SRC:-./src}:/app`)."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(spec):
+        if spec.startswith("$$", i):
+            i += 2
+            continue
+        if spec.startswith("${", i):
+            depth += 1
+            i += 2
+            continue
+        c = spec[i]
+        if c == "}" and depth:
+            depth -= 1
+        elif c == ":" and not depth:
+            parts.append(spec[start:i])
+            start = i + 1
+        i += 1
+    return [*parts, spec[start:]]
+
+
 def split_short_volume(spec: str) -> tuple[str, str | None, str | None]:
-    parts = spec.split(":")
+    parts = _split_colons(spec)
     if len(parts) == 1:
         return parts[0], None, None
     if len(parts) == 2:
@@ -100,18 +122,23 @@ def service_views(doc: Any, base_dir: str, project_env: Mapping[str, str], read:
         if not hasattr(svc, "get"):
             views[str(name)] = view
             continue
+        own: dict[str, str] = {}  # `environment:`, resolved; it overrides every env_file
+        for k, v in env_items(svc.get("environment")):
+            if v is None:
+                if k in project_env:
+                    own[k] = project_env[k]
+            else:
+                own[k] = resolve_str(v, project_env)
+        # Compose interpolates an env_file against the project's variables first, then the
+        # service's environment, then the file's own earlier keys
+        lookup = ChainMap(dict(project_env), own)
         for p, _required in _env_file_paths(svc.get("env_file")):
             rel = norm_rel(base_dir, resolve_str(p, project_env))
             view.env_files.append(rel)
             text = read(rel)
             if text is not None:
-                view.env.update(parse_env(text, rel))
-        for k, v in env_items(svc.get("environment")):
-            if v is None:
-                if k in project_env:
-                    view.env[k] = project_env[k]
-            else:
-                view.env[k] = resolve_str(v, project_env)
+                view.env.update(parse_env(text, rel, lookup))
+        view.env.update(own)
         for vol in svc.get("volumes") or []:
             if isinstance(vol, str):
                 src, dst, _ = split_short_volume(resolve_str(vol, project_env))

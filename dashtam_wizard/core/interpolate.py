@@ -4,6 +4,13 @@ Needed because moving a hard-coded `environment:` value into an env file changes
 it is resolved: in the compose file it is interpolated against the `--env-file`, in an
 env_file it is taken literally (we write literals). To keep every container's
 environment identical we resolve exactly as Compose would, then write the result.
+
+This follows compose-go's `template` package step by step, quirks included: one regex
+whose braced form runs greedily to the *last* `}`, cut back at the first balanced brace
+(counting every `{`, and skipping the character after it), and the operator chosen by
+its first occurrence in the match. `$` before anything but `$`, a name or `{` is literal.
+An operator's argument is always interpolated, taken or not: an error in either branch
+(`${A:-${B:?}}` with A set) is an error, as it is for Compose.
 """
 
 from __future__ import annotations
@@ -13,6 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PATTERN = re.compile(
+    r"\$(?i:(?P<escaped>\$)|(?P<named>[_a-z][_a-z0-9]*)"
+    r"|\{(?:(?P<braced>[_a-z][_a-z0-9]*(?::?[-+?](.*))?)\}|(?P<invalid>)))"
+)
+_OPS = (":?", "?", ":-", "-", ":+", "+")
 
 
 class InterpolationError(ValueError):
@@ -22,96 +34,80 @@ class InterpolationError(ValueError):
 @dataclass(frozen=True)
 class Resolved:
     value: str
-    names: frozenset[str]  # variables referenced (whether set or not)
-
-
-def _find_close(s: str, start: int) -> int:
-    """Index of the `}` matching the `${` whose body starts at `start` (nesting allowed)."""
-    depth = 1
-    i = start
-    while i < len(s):
-        if s.startswith("$$", i):
-            i += 2
-            continue
-        if s.startswith("${", i):
-            depth += 1
-            i += 2
-            continue
-        if s[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise InterpolationError(f"unclosed '${{' in {s!r}")
+    names: frozenset[str]  # variables referenced (whether set, and whether used, or not)
 
 
 def resolve(text: str, env: Mapping[str, str]) -> Resolved:
     names: set[str] = set()
-    out = _resolve(text, env, names)
+    out = _substitute(text, env, names)
     return Resolved(out, frozenset(names))
 
 
-def _resolve(s: str, env: Mapping[str, str], names: set[str]) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(s):
-        c = s[i]
-        if c != "$":
-            out.append(c)
-            i += 1
-            continue
-        nxt = s[i + 1 : i + 2]
-        if nxt == "$":
-            out.append("$")
-            i += 2
-            continue
-        if nxt == "{":
-            close = _find_close(s, i + 2)
-            out.append(_braced(s[i + 2 : close], env, names))
-            i = close + 1
-            continue
-        m = _NAME.match(s, i + 1)
-        if m:
-            names.add(m.group())
-            out.append(env.get(m.group(), ""))
-            i = m.end()
-            continue
-        out.append("$")  # a lone `$` is kept literally by compose-go
-        i += 1
-    return "".join(out)
-
-
-def _braced(body: str, env: Mapping[str, str], names: set[str]) -> str:
-    m = _NAME.match(body)
-    if not m:
-        raise InterpolationError(f"invalid interpolation format '${{{body}}}'")
-    name = m.group()
-    names.add(name)
-    rest = body[m.end() :]
-    value = env.get(name)
-    if rest == "":
-        return value or ""
-    for op in (":-", ":?", ":+", "-", "?", "+"):
-        if rest.startswith(op):
-            arg = rest[len(op) :]
-            strict = op.startswith(":")
-            missing = value is None or (strict and value == "")
-            kind = op[-1]
-            if kind == "-":
-                return _resolve(arg, env, names) if missing else value  # type: ignore[return-value]
-            if kind == "?":
-                if missing:
-                    raise InterpolationError(
-                        f"required variable {name} is missing a value: {_resolve(arg, env, names)}"
-                    )
-                return value  # type: ignore[return-value]
-            return "" if missing else _resolve(arg, env, names)
-    raise InterpolationError(f"invalid interpolation format '${{{body}}}'")
-
-
 def references(text: str) -> frozenset[str]:
-    """Variable names a string refers to (without needing values)."""
+    """Variable names a string refers to, in any branch (without needing values)."""
+    names: set[str] = set()
     try:
-        return resolve(text, {}).names
+        _substitute(text, {}, names, strict=False)
     except InterpolationError:
         return frozenset(_NAME.findall(text))
+    return frozenset(names)
+
+
+def _closing_brace(s: str) -> int:
+    """compose-go's getFirstBraceClosingIndex."""
+    depth = 0
+    i = 0
+    while i < len(s):
+        if s[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        if s[i] == "{":
+            depth += 1
+            i += 1
+        i += 1
+    return -1
+
+
+def _substitute(template: str, env: Mapping[str, str], names: set[str], strict: bool = True) -> str:
+    def replace(m: re.Match[str]) -> str:
+        substring = m.group(0)
+        found = [(substring.find(op), op) for op in _OPS if op in substring]
+        op = min(found)[1] if found else None
+        close = _closing_brace(substring)
+        rest = ""
+        if close > -1:
+            substring, rest = substring[: close + 1], substring[close + 1 :]
+        g = _PATTERN.search(substring)
+        if g is None:
+            raise InterpolationError(f"invalid interpolation format in {template!r}")
+        if g.group("escaped"):
+            return "$"
+        name = g.group("named")
+        if not name:
+            body = g.group("braced")
+            if not body:
+                raise InterpolationError(f"invalid interpolation format in {template!r}")
+            if op is not None and op in body:
+                return _operator(body, op, env, names, strict) + _substitute(rest, env, names, strict)
+            name = body
+        names.add(name)
+        return env.get(name, "")
+
+    return _PATTERN.sub(replace, template)
+
+
+def _operator(body: str, op: str, env: Mapping[str, str], names: set[str], strict: bool) -> str:
+    name, _, arg = body.partition(op)
+    names.add(name)
+    resolved = _substitute(arg, env, names, strict)  # eagerly, whichever branch is taken
+    value = env.get(name)
+    missing = value is None or (op.startswith(":") and value == "")
+    kind = op[-1]
+    if kind == "-":
+        return resolved if missing else value  # type: ignore[return-value]
+    if kind == "+":
+        return (value or "") if missing else resolved
+    if missing and strict:
+        raise InterpolationError(f"required variable {name} is missing a value: {resolved}")
+    return value or ""

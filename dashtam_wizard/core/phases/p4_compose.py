@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import ScalarString
 
 from .. import changes as ch
 from .. import yamlio
@@ -26,6 +27,7 @@ from ..compose import (
     join_short_volume,
     norm_rel,
     remove_env_keys,
+    resolve_str,
     service_views,
     set_env_file,
     split_short_volume,
@@ -34,7 +36,7 @@ from ..context import Ctx
 from ..detect import ComposeFile, compose_dir_name
 from ..envfile import append_lines, parse_env, render_value
 from ..errors import BadInput
-from ..interpolate import InterpolationError, resolve
+from ..interpolate import InterpolationError, references, resolve
 from ..model import ChecklistItem, Evidence, Note, PhasePlan
 from ..snapshot import Tree
 
@@ -48,43 +50,67 @@ def _is_env_path(rel: str) -> bool:
 
 
 class Rewriter:
-    def __init__(self, ctx: Ctx, tree: Tree, old_dir: str) -> None:
+    def __init__(self, ctx: Ctx, tree: Tree, old_dir: str, env: Mapping[str, str] | None = None) -> None:
         self.ctx, self.tree, self.old_dir = ctx, tree, old_dir
+        self.env = env or {}  # the project's variables, to see where a `${VAR}` path points
+        self.notes: list[Note] = []
 
-    def path(self, p: str) -> str:
-        if "$" in p or p.startswith(("/", "~")):
+    def path(self, p: str, bind: bool = False) -> str:
+        """`p` (relative to the old compose folder) written relative to compose/.
+
+        `bind`: `p` is a short-syntax volume source, where only `.`/`/`/`~` mean a path.
+        """
+        if p.startswith(("/", "~")):
             return p
+        if "$" in p:
+            return self._var_path(p, bind)
         rel = self.ctx.new_path(norm_rel(self.old_dir, p))
         new = posixpath.relpath(rel, "compose")
         return new if new.startswith(".") else f"./{new}"
+
+    def _var_path(self, p: str, bind: bool) -> str:
+        """A path with a variable in it: Compose resolves it relative to the compose file's folder
+        after interpolation, so from compose/ it needs a `../` in front whenever it is relative."""
+        if self.old_dir != "":
+            return p
+        if p.startswith(("./", "../")):  # relative whatever the variable holds
+            return "../" + p.removeprefix("./")
+        if not p.startswith("$"):
+            return p if bind else "../" + p
+        value = resolve_str(p, self.env)
+        relative = value.startswith(".") if bind else bool(value) and not value.startswith(("/", "~"))
+        if not relative or "://" in value:
+            return p  # absolute, a named volume or a URL with today's values: stays as it is
+        self.notes.append(Note("warn", f"`{p}` is `{value}` with today's values, a path relative to the compose "
+                               f"file: written as `../{p}` so it still points there from compose/. An absolute "
+                               "value set later would need the `../` removed."))
+        return "../" + p
 
     def volumes(self, svc: CommentedMap, notes: list[Note], name: str) -> None:
         vols = svc.get("volumes")
         if not vols:
             return
-        keep = []
-        for vol in vols:
+        drop: list[int] = []
+        for i, vol in enumerate(vols):
             if isinstance(vol, str):
                 src, dst, mode = split_short_volume(vol)
-                if dst is not None and is_path(src) and not src.startswith(("/", "~", "$")):
-                    if _is_env_path(norm_rel(self.old_dir, src)):
+                if dst is not None and is_path(src) and not src.startswith(("/", "~")):
+                    if _is_env_path(norm_rel(self.old_dir, resolve_str(src, self.env))):
                         notes.append(Note("info", f"{name}: removed the `{vol}` mount — env_file now provides those values"))
+                        drop.append(i)
                         continue
-                    vol = join_short_volume(self.path(src), dst, mode)
+                    new = join_short_volume(self.path(src, bind=True), dst, mode)
+                    if new != vol:  # keep the item's quoting style
+                        vols[i] = type(vol)(new) if isinstance(vol, ScalarString) else new
             elif hasattr(vol, "get") and vol.get("type") == "bind" and isinstance(vol.get("source"), str):
                 src = vol["source"]
-                if _is_env_path(norm_rel(self.old_dir, src)):
+                if _is_env_path(norm_rel(self.old_dir, resolve_str(src, self.env))):
                     notes.append(Note("info", f"{name}: removed the bind mount of {src} — env_file replaces it"))
+                    drop.append(i)
                     continue
                 vol["source"] = self.path(src)
-            keep.append(vol)
-        if len(keep) != len(vols):
-            for i in reversed(range(len(vols))):
-                if not any(vols[i] is k for k in keep):
-                    del vols[i]
-        for i, k in enumerate(keep):
-            if isinstance(k, str) and vols[i] != k:
-                vols[i] = k
+        for i in reversed(drop):  # rewritten items stay where they are; only the .env mounts go
+            del vols[i]
 
     def build(self, svc: CommentedMap) -> None:
         b = svc.get("build")
@@ -137,16 +163,14 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
     text = tree.text(path) or ""
     old_dir = "" if cf.path != cf.target else "compose"
     before = yamlio.load(text, path)
-    doc = copy.deepcopy(before)
     example = path.endswith(".example")
     env_target = f"env/.env.{cf.env}"
     env_text = tree.text(env_target)
     p_before = _project_env(ctx, cf) if old_dir == "" else (parse_env(env_text, env_target) if env_text else {})
     env_now = parse_env(env_text, env_target) if env_text is not None else {}
-    services = doc.get("services") or {}
+    services = before.get("services") or {}
     if not hasattr(services, "items"):
         raise BadInput(path, "`services` is not a mapping")
-    rw = Rewriter(ctx, tree, old_dir)
 
     # 1. decide which hard-coded values can move into the env file
     values: dict[str, dict[str, str | None]] = {}
@@ -201,10 +225,73 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
                            "would change that, so it stays in environment:")
             del moving[k]
 
-    # 2. rewrite every service
+    # 2. rewrite, then check what every container would see; a moved value the env file
+    # would hand back differently (env_file interpolates against the project's variables,
+    # then the service's own) goes back to environment:, and we rewrite again
+    while True:
+        doc, notes, added_ro = _rewrite(ctx, tree, cf, text, old_dir, p_before, set(moving))
+        new_text = yamlio.dump(doc, text)
+        lines = [f"{k}={render_value(v)}" for k, v in moving.items() if k not in env_now]
+        new_env = env_text
+        if lines and env_text is not None:
+            block = [f"# Moved from {path} by dashtam-wizard (resolved as Compose did)"] + lines
+            new_env = append_lines(env_text, block)
+        new_tree = _with(tree, {path: new_text, env_target: new_env})
+        changed, moved_binds, gained = _compare(ctx, before, old_dir, p_before, doc, new_tree, env_target)
+        back = {k for _, k in changed if k in moving}
+        why = (f"{env_target} would hand it back differently through env_file (which interpolates against "
+               "the project's variables, then the service's own); stays in environment:")
+        if changed and not back and env_text:
+            # a service that already read the env file sees its `${K}` lines resolve differently
+            # once a moved K is in the file: those values stay where they were
+            back = set(moving) & references(env_text)
+            why = (f"{env_target} interpolates ${{{{K}}}} in its own values, which a service already reads "
+                   "through env_file; adding it would change them, so it stays in environment:")
+        if not back:
+            break
+        for k in sorted(back):
+            reasons.append(f"{k}: " + why.replace("{K}", k))
+            del moving[k]
+
+    c = ch.write(4, tree, path, new_text, secret=True,
+                 summary=f"{path}: env_file ../{env_target}, paths relative to compose/",
+                 why=f"{len(moving)} hard-coded value(s) move to {env_target}" if moving else "")
+    if c:
+        pp.changes.append(c)
+    if new_env is not None and new_env != env_text:
+        ec = ch.write(4, tree, env_target, new_env, secret=True,
+                      summary=f"{env_target}: add {len(lines)} value(s) moved out of {path}")
+        if ec:
+            pp.changes.append(ec)
+    for r in dict.fromkeys(reasons):
+        notes.append(Note("info", f"{path}: {r}"))
+    if added_ro:
+        notes.append(Note("info", f"{path}: mounted {', '.join(sorted(added_ro))} read-only into the app container"))
+    new_tree = ch.apply_virtual(tree, [x for x in pp.changes if x.path in (path, env_target)])
+    for name, k in changed:
+        notes.append(Note("warn", f"{cf.target}: service {name} would see a different {k} after migration"))
+    for name, dst in moved_binds:
+        notes.append(Note("warn", f"{cf.target}: service {name}'s mount of {dst} would change source"))
+    if gained and not example:
+        notes.append(Note("info", f"{cf.target}: {', '.join(gained)} also receive keys of {env_target} they did "
+                          "not set before — env_file hands each service the whole file, as the plan intends; "
+                          "no value a service had changes"))
+    pp.notes += notes
+    return new_tree
+
+
+def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_before: dict[str, str],
+             moving: set[str]) -> tuple[Any, list[Note], set[str]]:
+    """The migrated document: env_file, `moving` keys out of environment:, paths from compose/."""
+    path = cf.target
+    env_target = f"env/.env.{cf.env}"
+    # parsed afresh, not copy.deepcopy(before): a deep copy turns `<<: *anchor` merge keys into
+    # inline copies (with the merged keys repeated), which the dump would then write out
+    doc = yamlio.load(text, path)
+    rw = Rewriter(ctx, tree, old_dir, p_before)
     notes: list[Note] = []
     added_ro: set[str] = set()
-    for name, svc in services.items():
+    for name, svc in (doc.get("services") or {}).items():
         if svc.get("env_file") is not None:
             ef = svc["env_file"]
             if isinstance(ef, str):
@@ -216,7 +303,7 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
                     elif hasattr(item, "get") and "path" in item:
                         item["path"] = rw.path(str(item["path"]))
         set_env_file(svc, f"../{env_target}")
-        remove_env_keys(svc, set(moving))
+        remove_env_keys(svc, moving)
         rw.build(svc)
         rw.volumes(svc, notes, str(name))
         drop_empty(svc, "volumes")
@@ -228,39 +315,28 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
         for item in (doc.get(section) or {}).values():
             if hasattr(item, "get") and isinstance(item.get("file"), str):
                 item["file"] = rw.path(item["file"])
+    notes += list(dict.fromkeys(rw.notes))
     named_by = next((i.project for i in cf.invocations if i.project), None)
-    if old_dir == "" and not example and "name" not in doc and not named_by and "COMPOSE_PROJECT_NAME" not in p_before:
+    if (old_dir == "" and not path.endswith(".example") and "name" not in doc and not named_by
+            and "COMPOSE_PROJECT_NAME" not in p_before):
         project = compose_dir_name(ctx.root_name)
         doc.insert(0, "name", project)
         notes.append(Note("plan", f"{path}: added `name: {project}`. Compose names a project after the compose "
                           "file's folder; from compose/ it would become `compose`, and containers, networks and "
                           f"volumes (your database!) would be new. `{project}` is what it was called before."))
-    new_text = yamlio.dump(doc, text)
-    c = ch.write(4, tree, path, new_text, secret=True,
-                 summary=f"{path}: env_file ../{env_target}, paths relative to compose/",
-                 why=f"{len(moving)} hard-coded value(s) move to {env_target}" if moving else "")
-    if c:
-        pp.changes.append(c)
-    lines = [f"{k}={render_value(v)}" for k, v in moving.items() if k not in env_now]
-    if lines and env_text is not None:
-        block = [f"# Moved from {path} by dashtam-wizard (resolved as Compose did)"] + lines
-        ec = ch.write(4, tree, env_target, append_lines(env_text, block), secret=True,
-                      summary=f"{env_target}: add {len(lines)} value(s) moved out of {path}")
-        if ec:
-            pp.changes.append(ec)
-    for r in dict.fromkeys(reasons):
-        notes.append(Note("info", f"{path}: {r}"))
-    if added_ro:
-        notes.append(Note("info", f"{path}: mounted {', '.join(sorted(added_ro))} read-only into the app container"))
-    new_tree = ch.apply_virtual(tree, [x for x in pp.changes if x.path in (path, env_target)])
-    _verify(ctx, cf, before, old_dir, p_before, doc, new_tree, env_target, notes)
-    pp.notes += notes
-    return new_tree
+    return doc, notes, added_ro
 
 
-def _verify(ctx: Ctx, cf: ComposeFile, before: Any, old_dir: str, p_before: dict[str, str], after: Any,
-            new_tree: Tree, env_target: str, notes: list[Note]) -> None:
-    """Compare what each container sees before and after; any difference is shown as a warning."""
+def _with(tree: Tree, texts: dict[str, str | None]) -> Tree:
+    """`tree` with some files' text replaced (a virtual tree, nothing is written)."""
+    changes = [c for p, t in texts.items() if t is not None and (c := ch.write(4, tree, p, t))]
+    return ch.apply_virtual(tree, changes)
+
+
+def _compare(ctx: Ctx, before: Any, old_dir: str, p_before: dict[str, str], after: Any, new_tree: Tree,
+             env_target: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+    """What each container sees before and after: the (service, key) values and (service, target)
+    bind mounts that differ, and the services that receive keys they did not have."""
     read_before = ctx.original.text if old_dir == "" else new_tree.text
     env_after_text = new_tree.text(env_target)
     p_after = parse_env(env_after_text, env_target) if env_after_text else {}
@@ -268,26 +344,21 @@ def _verify(ctx: Ctx, cf: ComposeFile, before: Any, old_dir: str, p_before: dict
         vb = service_views(before, old_dir, p_before, read_before)
         va = service_views(after, "compose", p_after, new_tree.text)
     except BadInput:
-        return
+        return [], [], []
+    changed: list[tuple[str, str]] = []
+    binds: list[tuple[str, str]] = []
     gained: list[str] = []
     for name, b in vb.items():
         a = va.get(name)
         if a is None:
             continue
-        changed = [k for k, v in b.env.items() if a.env.get(k) != v]
-        for k in changed:
-            notes.append(Note("warn", f"{cf.target}: service {name} would see a different {k} after migration"))
+        changed += [(name, k) for k, v in b.env.items() if a.env.get(k) != v]
         for dst, src in b.binds.items():
-            if _is_env_path(src):
-                continue
-            if a.binds.get(dst) != ctx.new_path(src):
-                notes.append(Note("warn", f"{cf.target}: service {name}'s mount of {dst} would change source"))
+            if not _is_env_path(src) and a.binds.get(dst) != ctx.new_path(src):
+                binds.append((name, dst))
         if set(a.env) - set(b.env):
-            gained.append(str(name))
-    if gained and not cf.target.endswith(".example"):
-        notes.append(Note("info", f"{cf.target}: {', '.join(gained)} also receive keys of {env_target} they did "
-                          "not set before — env_file hands each service the whole file, as the plan intends; "
-                          "no value a service had changes"))
+            gained.append(name)
+    return changed, binds, gained
 
 
 def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
