@@ -45,4 +45,5 @@ def test_internal_error_message_carries_no_secret(sample: Path, tmp_path: Path) 
     res = run_cli("plan", str(sample))
     assert res.returncode == 2
     assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert "docker-compose.dev.yml:3" in res.stderr and "internal error" not in res.stderr
     assert not any(v in res.stderr + res.stdout for v in secrets)

@@ -32,6 +32,7 @@ from ..compose import (
     set_env_file,
     split_short_volume,
 )
+from ..compose_schema import validate
 from ..context import Ctx
 from ..detect import ComposeFile, compose_dir_name
 from ..envfile import append_lines, parse_env, render_value
@@ -163,6 +164,7 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
     text = tree.text(path) or ""
     old_dir = "" if cf.path != cf.target else "compose"
     before = yamlio.load(text, path)
+    validate(before, path)
     example = path.endswith(".example")
     env_target = f"env/.env.{cf.env}"
     env_text = tree.text(env_target)
