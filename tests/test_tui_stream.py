@@ -43,7 +43,9 @@ async def test_lines_before_the_log_is_mounted_and_a_flood_do_not_break_the_scre
     app = WizardApp(repo, docker_probe=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await press(pilot, "v")
+        # the Verify screen without starting a real run (with DOCKER_HOST set, `v` would build)
+        await app.switch_screen("verify")
+        await pilot.pause()
         posted = []
 
         def produce() -> None:
