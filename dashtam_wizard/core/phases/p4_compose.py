@@ -3,8 +3,9 @@
 The rule is behaviour-preserving: every container must see the same values after as
 before. A value moves into the shared env file only when no other service of the file
 sets that key differently, the env file does not already say otherwise, and no remaining
-`${KEY}` reference in the file would resolve differently. Anything else stays in the
-service's `environment:` (which overrides env_file) and the plan says why.
+`${KEY}` reference in the file would resolve differently. The rewrite is then resolved as
+Compose would (env_file included) and any value that would still differ goes back. Anything
+else stays in the service's `environment:` (which overrides env_file) and the plan says why.
 """
 
 from __future__ import annotations
