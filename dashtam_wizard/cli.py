@@ -117,7 +117,7 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_apply(args: argparse.Namespace, console: Console) -> int:
-    from .apply import ApplyError, apply_changes
+    from .apply import apply_changes
     from .core.context import Options
     from .core.planner import build_plan
 
@@ -148,18 +148,15 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
     def step(i: int, n: int, c) -> None:  # noqa: ANN001
         console.print(f"  [{i}/{n}] {c.kind.value:6} {c.path}")
 
-    try:
-        record = apply_changes(root, changes, phases=sorted(phases), on_step=step)
-    except ApplyError as exc:
-        console.print(f"[red]apply failed:[/red] {exc.one_line()}")
-        return EXIT_BAD
+    # ApplyError is a BadInput: main() prints it as the one-line error on stderr, exit 2.
+    record = apply_changes(root, changes, phases=sorted(phases), on_step=step)
     console.print(f"[green]Applied {total} change(s) as {record.id}.[/green] Undo with "
                   f"`dashtam-wizard rollback {args.path} --yes`.")
     return EXIT_OK
 
 
 def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
-    from .apply import ApplyError, history, rollback
+    from .apply import history, rollback
 
     root = _repo(args.path)
     records = history(root)
@@ -173,11 +170,7 @@ def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
     if not args.yes:
         console.print("rollback restores files: add --yes (see --list for what can be rolled back).")
         return EXIT_BAD
-    try:
-        result = rollback(root, to=args.to, all=args.all)
-    except ApplyError as exc:
-        console.print(f"[red]rollback refused:[/red] {exc}")
-        return EXIT_BAD
+    result = rollback(root, to=args.to, all=args.all)  # ApplyError: one line on stderr, exit 2
     console.print(f"[green]{result.summary()}[/green]")
     return EXIT_OK
 
