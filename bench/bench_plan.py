@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """1. `dashtam-wizard plan` on the bundled sample: wall time of the real process.
 
+Two plans are timed: a repeat look at an unchanged repo (answered from the plan cache,
+what a user re-running `plan` gets) and a cold plan (`--no-cache`: all seven phases run,
+what the first look at a repo or a look after any edit costs).
+
 References measured in the same run, interleaved round by round:
   floor    `python -c "import ruamel.yaml, dotenv, tomlkit"` (the libraries plan cannot avoid)
   compose  the official Compose binary parsing the same files (`docker-compose -f F
@@ -45,10 +49,10 @@ from common import (  # noqa: E402
 
 TARGET = 1.5
 FLOOR = "import ruamel.yaml, dotenv, tomlkit"
-# every library the plan path loads (the floor plus rich, jinja2, packaging, argparse):
+# every library a cold plan loads (the floor plus jinja2, packaging, argparse, ...):
 # what plan would cost if the wizard's own code took no time at all
-DEPS = ("import argparse, difflib, json, shlex, subprocess, tempfile, tomllib, ruamel.yaml, dotenv, tomlkit, "
-        "jinja2, rich.console, rich.text, packaging.requirements")
+DEPS = ("import argparse, difflib, json, shlex, subprocess, tempfile, tomllib, pickle, hashlib, ruamel.yaml, "
+        "dotenv, tomlkit, jinja2, packaging.requirements")
 FORBIDDEN = ("textual", "docker", "requests", "urllib3", "paramiko")
 
 # Runs in a child process: the CLI's plan path, timed piece by piece.
@@ -58,7 +62,6 @@ t0 = time.perf_counter()
 from dashtam_wizard import cli
 from dashtam_wizard.core import planner
 from dashtam_wizard import render
-from rich.console import Console
 t1 = time.perf_counter()
 T = {}
 def wrap(mod, name, key):
@@ -93,7 +96,7 @@ t2 = time.perf_counter()
 plan = planner.build_plan(Path(sys.argv[1]))
 t3 = time.perf_counter()
 with open("/dev/null", "w") as fh:
-    render.print_plan(Console(file=fh, highlight=False), plan, None, False)
+    render.print_plan(fh, plan, None, False)
 t4 = time.perf_counter()
 out = {"imports": t1 - t0, "build_plan": t3 - t2, "print_plan": t4 - t3, **T}
 print(json.dumps(out))
@@ -112,7 +115,7 @@ def compose_pairs(sample: Path) -> list[tuple[str, str]]:
 
 def import_contract(sample: Path) -> tuple[list[str], int]:
     code = ("import sys, io, contextlib\nfrom dashtam_wizard.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n    rc = main(['plan', sys.argv[1]])\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    rc = main(['plan', '--no-cache', sys.argv[1]])\n"
             "print(rc, ' '.join(sorted(sys.modules)))")
     out = subprocess.run([str(PY), "-c", code, str(sample)], capture_output=True, text=True, env=bench_env(),
                          check=True).stdout.split()
@@ -124,7 +127,7 @@ def import_contract(sample: Path) -> tuple[list[str], int]:
 def importtime(sample: Path) -> Counter:
     """Self time of every import on the plan path, summed by top-level package (-X importtime)."""
     r = subprocess.run([str(PY), "-X", "importtime", "-c",
-                        "import sys; from dashtam_wizard.cli import main; sys.exit(main(['plan', sys.argv[1]]))",
+                        "import sys; from dashtam_wizard.cli import main; sys.exit(main(['plan', '--no-cache', sys.argv[1]]))",
                         str(sample)], capture_output=True, text=True, env=bench_env())
     c: Counter = Counter()
     for line in r.stderr.splitlines():
@@ -159,6 +162,7 @@ def main() -> int:
 
     jobs = {
         "plan": lambda: timed([WIZARD, "plan", sample]),
+        "cold": lambda: timed([WIZARD, "plan", "--no-cache", sample]),
         "floor": lambda: timed([PY, "-c", FLOOR]),
         "compose": lambda: compose_all(COMPOSE_BIN),
         "bare": lambda: timed([PY, "-c", "pass"]),
@@ -170,19 +174,24 @@ def main() -> int:
     wl = {k: [x[0] for x in v] for k, v in s.items()}
     m = {k: med(v) for k, v in wl.items()}
     c = {k: med([x[1] for x in v]) for k, v in s.items()}
-    res.row("plan (.venv/bin/dashtam-wizard)", ms(m["plan"]), f"import floor {ms(m['floor'])}",
+    res.row("plan, repeat look (plan cache hit)", ms(m["plan"]), f"import floor {ms(m['floor'])}",
             m["plan"] / m["floor"], TARGET, note=f"wall, {n} rounds; plan {spread(wl['plan'])}, "
-            f"floor {spread(wl['floor'])}")
-    res.row("plan, CPU time (user+sys)", ms(c["plan"]), f"import floor {ms(c['floor'])}", c["plan"] / c["floor"],
-            TARGET, note="steadier than wall time on a loaded machine; includes git subprocesses")
-    res.row(f"plan vs Compose parsing the same {len(pairs)} files", ms(m["plan"]),
+            f"floor {spread(wl['floor'])}; repo read and hashed, nothing planned")
+    res.row("plan, cold (`--no-cache`: all seven phases)", ms(m["cold"]), f"import floor {ms(m['floor'])}",
+            m["cold"] / m["floor"], TARGET, note=f"wall; cold {spread(wl['cold'])}; first look at a repo or "
+            "after any edit")
+    res.row("plan cold, CPU time (user+sys)", ms(c["cold"]), f"import floor {ms(c['floor'])}",
+            c["cold"] / c["floor"], TARGET, note="steadier than wall time on a loaded machine; includes git "
+            "subprocesses")
+    res.row(f"plan cold vs Compose parsing the same {len(pairs)} files", ms(m["cold"]),
             f"docker-compose config ×{len(pairs)} = {ms(m['compose'])} ({ms(m['compose'] / len(pairs))}/file)",
-            m["plan"] / m["compose"], note="Go binary in site-packages/compose; its pip wrapper "
+            m["cold"] / m["compose"], note="Go binary in site-packages/compose; its pip wrapper "
             f"(.venv/bin/docker-compose) adds Python: {ms(m['compose wrapper'] / len(pairs))}/file")
     res.row("plan via `uv run`", ms(m["uv run"]), f"import floor {ms(m['floor'])}", m["uv run"] / m["floor"],
             note=f"uv's own overhead ≈ {ms(m['uv run'] - m['plan'])}")
-    res.row("plan vs importing all its libraries", ms(m["plan"]), f"import of every dependency {ms(m['deps'])}",
-            m["plan"] / m["deps"], note="+ rich, jinja2, packaging: the floor for this dependency set; "
+    res.row("plan cold vs importing all its libraries", ms(m["cold"]),
+            f"import of every dependency {ms(m['deps'])}", m["cold"] / m["deps"],
+            note="+ jinja2, packaging, argparse...: the floor for this dependency set; "
             f"that import alone is ×{m['deps'] / m['floor']:.2f} the floor")
     res.row("bare interpreter start (python -c pass)", ms(m["bare"]), note="part of every figure above")
 
@@ -204,13 +213,13 @@ def main() -> int:
     top = ", ".join(f"{k} {v / 1000:.0f}" for k, v in imp.most_common(8))
     phases = ", ".join(f"{k.split()[1]} {v * 1000:.0f}" for k, v in sorted(bd.items()) if k.startswith("phase "))
     res.row("breakdown: interpreter start", ms(m["bare"]))
-    res.row("breakdown: imports (cli, planner, render, rich)", ms(bd["imports"]),
+    res.row("breakdown (cold): imports (cli, planner, render)", ms(bd["imports"]),
             note=f"self ms by package (-X importtime): {top}")
     p4 = ", ".join(f"{k[3:]} {v * 1000:.0f}" for k, v in sorted(bd.items()) if k.startswith("p4 "))
-    res.row("breakdown: build_plan", ms(bd["build_plan"]),
+    res.row("breakdown (cold): build_plan", ms(bd["build_plan"]),
             note=f"read repo {bd['read repo'] * 1000:.0f}, detect {bd['detect'] * 1000:.0f}, phases (ms): {phases}; "
                  f"inside phase 4 (ms): {p4}")
-    res.row("breakdown: print_plan (rich)", ms(bd["print_plan"]),
+    res.row("breakdown: print_plan (plain ANSI writer)", ms(bd["print_plan"]),
             note=f"{len(out.splitlines())} lines, output sha256 {digest}")
     res.note(f"plan output saved as bench/results/plan-output.txt (sha256 {digest}, path replaced by <SAMPLE>)")
     res.save()
@@ -218,7 +227,7 @@ def main() -> int:
     if args.profile:
         code = ("import cProfile, pstats, sys, io, contextlib\nfrom dashtam_wizard.cli import main\n"
                 "pr = cProfile.Profile(); pr.enable()\n"
-                "with contextlib.redirect_stdout(io.StringIO()):\n    main(['plan', sys.argv[1]])\n"
+                "with contextlib.redirect_stdout(io.StringIO()):\n    main(['plan', '--no-cache', sys.argv[1]])\n"
                 "pr.disable(); pstats.Stats(pr, stream=sys.stderr).sort_stats('cumulative').print_stats(40)")
         subprocess.run([str(PY), "-c", code, str(sample)], env=env)
     return 0

@@ -84,7 +84,7 @@ def main() -> int:
         key = str(roots[n])
         t, cpu = med(data["total"][key]), med(data["cpu"][key])
         phases = {k: med(v) for k, v in data["phases"][key].items()}
-        cli = wall([WIZARD, "plan", "--no-diff", roots[n]])
+        cli = wall([WIZARD, "plan", "--no-diff", "--no-cache", roots[n]])
         per_file[n] = cpu / st[n]["compose_files"]
         top = sorted(phases.items(), key=lambda kv: -kv[1])[:3]
         s_ = st[n]

@@ -44,6 +44,7 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"  # fewer rounds, for trying the scr
 def bench_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    env["DASHTAM_WIZARD_CACHE_DIR"] = str(RESULTS / "plancache")  # the bench's own plan cache
     env.pop("VIRTUAL_ENV", None)
     env.update(extra)
     return env

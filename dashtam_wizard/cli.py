@@ -10,13 +10,30 @@ import argparse
 import json
 import sys
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from .core.errors import BadInput
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 COMMANDS = ("plan", "apply", "rollback", "status", "verify", "demo", "extract")
 EXIT_OK, EXIT_PENDING, EXIT_BAD = 0, 1, 2
+
+
+class LazyConsole:
+    """A rich Console made on first use: `plan` prints without rich and should not import it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._kwargs)
+        return getattr(self._console, name)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--show-secrets", action="store_true", help="do not mask secret values")
     sp.add_argument("--no-diff", action="store_true", help="list changes without diffs")
+    sp.add_argument("--no-cache", action="store_true", help="plan from scratch (ignore the plan cache)")
 
     sp = sub.add_parser("apply", help="apply the plan (or some phases) as one transaction")
     path_arg(sp)
@@ -96,11 +114,11 @@ def _recover(root: Path, console: Console) -> None:
 
 
 def cmd_plan(args: argparse.Namespace, console: Console) -> int:
-    from .core.planner import build_plan
+    from .plancache import cached_plan
     from .render import plan_json, print_plan
 
     root = _repo(args.path)
-    plan = build_plan(root)
+    plan = cached_plan(root, use_cache=not args.no_cache)
     phases = set(args.phase) if args.phase else None
     pending = any(c for p in plan.phases if phases is None or p.number in phases for c in p.changes if c.default)
     if args.json:
@@ -108,11 +126,11 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     elif args.check:
         if pending:
             n = sum(1 for c in plan.changes(phases) if c.default)
-            console.print(f"{n} change(s) pending — run `dashtam-wizard plan` to see them.")
+            print(f"{n} change(s) pending — run `dashtam-wizard plan` to see them.")
         else:
-            console.print("Nothing left to do: the repo is migrated.")
+            print("Nothing left to do: the repo is migrated.")
     else:
-        print_plan(console, plan, phases, args.show_secrets, diffs=not args.no_diff)
+        print_plan(sys.stdout, plan, phases, args.show_secrets, diffs=not args.no_diff)
     return EXIT_PENDING if args.check and pending else EXIT_OK
 
 
@@ -177,10 +195,13 @@ def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
     from .core.checklist import status
+    from .core.snapshot import read_tree
+    from .plancache import plan_for
     from .render import item_json, print_checklist
 
     root = _repo(args.path)
-    _plan, items = status(root)
+    tree = read_tree(root)
+    _plan, items = status(root, tree, plan_for(tree, root))
     if args.json:
         print(json.dumps({"root": str(root), "items": [item_json(i) for i in items]}, indent=2))
     else:
@@ -225,7 +246,7 @@ def run_tui(path: Path | None, demo: bool, console: Console) -> int:
         from .core.planner import build_plan
         from .render import print_plan
 
-        print_plan(console, build_plan(root), None, False)
+        print_plan(sys.stdout, build_plan(root), None, False)
         return EXIT_OK
     return tui_run(root, demo=demo)
 
@@ -236,8 +257,8 @@ HANDLERS = {"plan": cmd_plan, "apply": cmd_apply, "rollback": cmd_rollback, "sta
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    console = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    console: Any = LazyConsole(highlight=False)
+    err: Any = LazyConsole(stderr=True, highlight=False)
     try:
         if argv and argv[0] in COMMANDS or any(a in ("-h", "--help") for a in argv[:1]):
             args = _parser().parse_args(argv)

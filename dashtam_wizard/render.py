@@ -1,17 +1,67 @@
-"""Rich rendering of plans and checklists for the headless commands (no Textual here)."""
+"""Rendering of plans and checklists for the headless commands (no Textual here).
+
+`plan` prints with plain ANSI escapes, not rich: it prints a couple of thousand diff lines,
+and importing rich and pushing every line through its renderer cost more than planning
+all seven phases. Tables (`status`) still use rich, imported when drawn.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+import os
+import re
+import shutil
+from typing import IO, Any
 
 from .core.diff import unified
 from .core.model import Change, ChecklistItem, Kind, Plan
 
 ICON = {True: "✅", False: "⬜", None: "❔"}
 KIND_STYLE = {Kind.DELETE: "red", Kind.CREATE: "green", Kind.MOVE: "cyan", Kind.EDIT: "yellow"}
+SGR = {"bold": "1", "dim": "2", "italic": "3", "red": "31", "green": "32", "yellow": "33", "blue": "34",
+       "magenta": "35", "cyan": "36"}
+# C0/C1 controls other than tab and newline: a file name or value holding an escape
+# sequence must not drive the user's terminal
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def wants_color(stream: IO[str]) -> bool:
+    """NO_COLOR / FORCE_COLOR as everyone spells them, else colour only on a terminal."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+class Out:
+    """Writes styled lines to a stream; styles become SGR escapes only when colour is on."""
+
+    def __init__(self, stream: IO[str], color: bool | None = None, width: int | None = None) -> None:
+        self.stream = stream
+        self.color = wants_color(stream) if color is None else color
+        self.width = width or shutil.get_terminal_size((80, 24)).columns
+        self._parts: list[str] = []
+
+    def span(self, text: str, style: str = "") -> str:
+        text = _CONTROL.sub("\ufffd", text)
+        if not style or not self.color:
+            return text
+        codes = ";".join(SGR[s] for s in style.split())
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+    def line(self, *spans: str) -> None:
+        self._parts.append("".join(spans) + "\n")
+        if len(self._parts) > 512:
+            self.flush()
+
+    def rule(self, title: str, style: str = "") -> None:
+        fill = max(3, self.width - len(title) - 4)
+        self.line(self.span("── ", "dim"), self.span(title, style), self.span(" " + "─" * fill, "dim"))
+
+    def flush(self) -> None:
+        self.stream.write("".join(self._parts))
+        self._parts.clear()
+        self.stream.flush()
 
 
 def change_json(c: Change, show_secrets: bool) -> dict[str, Any]:
@@ -39,50 +89,46 @@ def plan_json(plan: Plan, phases: set[int] | None, show_secrets: bool) -> dict[s
     }
 
 
-def diff_text(diff: str) -> Text:
+DIFF_STYLE = (("+++", "bold"), ("---", "bold"), ("+", "green"), ("-", "red"), ("@@", "cyan"))
+
+
+def print_diff(out: Out, diff: str) -> None:
     """A unified diff coloured line by line; never wrapped or cropped (it may be copied)."""
-    out = Text()
-    for line in diff.splitlines(keepends=True):
-        style = ""
-        if line.startswith(("+++", "---")):
-            style = "bold"
-        elif line.startswith("+"):
-            style = "green"
-        elif line.startswith("-"):
-            style = "red"
-        elif line.startswith("@@"):
-            style = "cyan"
-        out.append(line, style=style)
-    return out
+    for line in diff.splitlines():
+        style = next((s for prefix, s in DIFF_STYLE if line.startswith(prefix)), "")
+        out.line(out.span(line, style))
 
 
-def print_plan(console: Console, plan: Plan, phases: set[int] | None, show_secrets: bool, diffs: bool = True) -> None:
-    console.print(Text(f"Plan for {plan.project} ({plan.root})", style="bold"))
+def print_plan(stream: IO[str], plan: Plan, phases: set[int] | None, show_secrets: bool, diffs: bool = True,
+               color: bool | None = None) -> None:
+    out = Out(stream, color)
+    out.line(out.span(f"Plan for {plan.project} ({plan.root})", "bold"))
     for p in plan.phases:
         if phases is not None and p.number not in phases:
             continue
-        console.rule(Text(p.heading, style="bold magenta"), align="left")
+        out.rule(p.heading, "bold magenta")
         if not p.changes:
-            console.print("  nothing to do")
+            out.line("  nothing to do")
         for c in p.changes:
-            flag = "" if c.default else " [dim](off by default — review)[/dim]"
-            console.print(Text(f"  {c.kind.value:6} ", style=KIND_STYLE.get(c.kind, "blue")) +
-                          Text(c.summary) + Text.from_markup(flag) + Text(f"  [{c.id}]", style="dim"))
+            flag = "" if c.default else out.span(" (off by default — review)", "dim")
+            out.line(out.span(f"  {c.kind.value:6} ", KIND_STYLE.get(c.kind, "blue")), out.span(c.summary), flag,
+                     out.span(f"  [{c.id}]", "dim"))
             if c.why:
-                console.print(Text(f"         why: {c.why}", style="italic dim"), soft_wrap=True)
+                out.line(out.span(f"         why: {c.why}", "italic dim"))
             if diffs:
                 d = unified(c, show_secrets)
                 if d and c.kind is not Kind.MKDIR:
-                    console.print(diff_text(d), soft_wrap=True)
+                    print_diff(out, d)
         for n in p.notes:
             style = {"plan": "yellow", "warn": "red"}.get(n.level, "dim")
             label = {"plan": "plan fix", "warn": "warning"}.get(n.level, "note")
-            console.print(Text(f"  {label}: {n.text}", style=style), soft_wrap=True)
+            out.line(out.span(f"  {label}: {n.text}", style))
         for i in p.checklist:
-            console.print(f"  {ICON[i.done]} {i.text}" + (f"  — {i.evidence.text}" if i.evidence else ""))
+            out.line(out.span(f"  {ICON[i.done]} {i.text}" + (f"  — {i.evidence.text}" if i.evidence else "")))
+    out.flush()
 
 
-def print_checklist(console: Console, items: list[ChecklistItem]) -> None:
+def print_checklist(console: Any, items: list[ChecklistItem]) -> None:
     from rich.table import Table  # only `status` draws a table: keep it off plan's start-up
 
     table = Table(title="Migration Checklist", show_lines=False)

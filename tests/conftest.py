@@ -19,6 +19,13 @@ BIN = Path(sys.executable).parent
 COMPOSE = BIN / "docker-compose"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_plan_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every CLI the suite starts shares one plan cache of its own, never the user's ~/.cache."""
+    os.environ["DASHTAM_WIZARD_CACHE_DIR"] = str(tmp_path_factory.mktemp("plan-cache") / "plans")
+    os.environ.pop("DASHTAM_WIZARD_NO_CACHE", None)
+
+
 @pytest.fixture
 def sample(tmp_path: Path) -> Path:
     """A fresh copy of the bundled legacy sample, committed in git, like `dashtam-wizard demo`."""

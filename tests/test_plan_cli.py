@@ -64,3 +64,18 @@ def test_plan_check_exit_codes(sample: Path) -> None:
     res = run_cli("plan", str(sample), "--check")
     assert res.returncode == 0, res.stdout
     assert "Nothing left to do" in res.stdout
+
+
+def test_plan_colours_only_when_asked_and_never_passes_escapes_through(sample: Path) -> None:
+    """A value holding a terminal escape must not drive the user's terminal."""
+    env_dev = sample / ".env.dev"
+    env_dev.write_bytes(env_dev.read_bytes() + b"GREETING=\x1b]0;pwned\x07hello\n")
+    plain = run_cli("plan", str(sample), env={"NO_COLOR": "1", "FORCE_COLOR": ""})
+    assert plain.returncode == 0, plain.stderr
+    assert "\x1b" not in plain.stdout
+    assert "\ufffd]0;pwned\ufffdhello" in plain.stdout
+    coloured = run_cli("plan", str(sample), env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert "\x1b[32m+" in coloured.stdout  # added diff lines in green
+    assert "\x1b]0;" not in coloured.stdout
+    strip = __import__("re").compile(r"\x1b\[[0-9;]*m")
+    assert strip.sub("", coloured.stdout) == plain.stdout

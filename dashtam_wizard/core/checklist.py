@@ -66,10 +66,11 @@ def _mentions_old(tree: Tree, path: str, old: list[str]) -> bool:
     return any(re.search(rf"(?<![\w./-]){re.escape(o)}(?![\w.-])", text) for o in old)
 
 
-def status(root: Path) -> tuple[Plan, list[ChecklistItem]]:
+def status(root: Path, tree: Tree | None = None, plan: Plan | None = None) -> tuple[Plan, list[ChecklistItem]]:
+    """`tree` and `plan` when the caller has them already (read_tree, a cached plan of it)."""
     root = root.resolve()
-    tree = read_tree(root)
-    plan = plan_tree(tree, str(root), root.name)
+    tree = read_tree(root) if tree is None else tree
+    plan = plan_tree(tree, str(root), root.name) if plan is None else plan
     items = [i for p in plan.phases for i in p.checklist]
     seen = {i.text for i in items}
     for text in ("Create .dockerignore", "Create env/README.md"):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .detect import Facts
 from .model import Change
-from .snapshot import Tree
+
+if TYPE_CHECKING:  # Options alone is all a plan-cache hit needs: keep detection unloaded
+    from .detect import Facts
+    from .snapshot import Tree
 
 
 @dataclass(frozen=True)

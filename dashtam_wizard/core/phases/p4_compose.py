@@ -230,9 +230,18 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
 
     # 2. rewrite, then check what every container would see; a moved value the env file
     # would hand back differently (env_file interpolates against the project's variables,
-    # then the service's own) goes back to environment:, and we rewrite again
+    # then the service's own) goes back to environment:, and we rewrite again.
+    # Round-trip parsing is most of this phase's time: for a file that has not moved yet the
+    # before-views depend on nothing the loop changes, so take them now and let the first
+    # rewrite edit `before` itself instead of parsing the file a second time.
+    views_before: Any = _UNSET
+    reuse: Any = None
+    if old_dir == "":
+        views_before = _views(before, old_dir, p_before, ctx.original.text)
+        reuse = before
     while True:
-        doc, notes, added_ro = _rewrite(ctx, tree, cf, text, old_dir, p_before, set(moving))
+        doc, notes, added_ro = _rewrite(ctx, tree, cf, text, old_dir, p_before, set(moving), reuse)
+        reuse = None
         new_text = yamlio.dump(doc, text)
         lines = [f"{k}={render_value(v)}" for k, v in moving.items() if k not in env_now]
         new_env = env_text
@@ -240,7 +249,8 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
             block = [f"# Moved from {path} by dashtam-wizard (resolved as Compose did)"] + lines
             new_env = append_lines(env_text, block)
         new_tree = _with(tree, {path: new_text, env_target: new_env})
-        changed, moved_binds, gained = _compare(ctx, before, old_dir, p_before, doc, new_tree, env_target)
+        changed, moved_binds, gained = _compare(ctx, before, old_dir, p_before, doc, new_tree, env_target,
+                                                views_before)
         back = {k for _, k in changed if k in moving}
         why = (f"{env_target} would hand it back differently through env_file (which interpolates against "
                "the project's variables, then the service's own); stays in environment:")
@@ -284,13 +294,16 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
 
 
 def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_before: dict[str, str],
-             moving: set[str]) -> tuple[Any, list[Note], set[str]]:
-    """The migrated document: env_file, `moving` keys out of environment:, paths from compose/."""
+             moving: set[str], doc: Any = None) -> tuple[Any, list[Note], set[str]]:
+    """The migrated document: env_file, `moving` keys out of environment:, paths from compose/.
+
+    `doc` is edited in place when given (a parse of `text` nobody reads afterwards)."""
     path = cf.target
     env_target = f"env/.env.{cf.env}"
     # parsed afresh, not copy.deepcopy(before): a deep copy turns `<<: *anchor` merge keys into
     # inline copies (with the merged keys repeated), which the dump would then write out
-    doc = yamlio.load(text, path)
+    if doc is None:
+        doc = yamlio.load(text, path)
     rw = Rewriter(ctx, tree, old_dir, p_before)
     notes: list[Note] = []
     added_ro: set[str] = set()
@@ -336,17 +349,30 @@ def _with(tree: Tree, texts: dict[str, str | None]) -> Tree:
     return ch.apply_virtual(tree, changes)
 
 
+_UNSET = object()
+
+
+def _views(doc: Any, base_dir: str, project_env: dict[str, str], read: Any) -> Any:
+    """service_views, or None when Compose itself would reject the file (nothing to compare)."""
+    try:
+        return service_views(doc, base_dir, project_env, read)
+    except BadInput:
+        return None
+
+
 def _compare(ctx: Ctx, before: Any, old_dir: str, p_before: dict[str, str], after: Any, new_tree: Tree,
-             env_target: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+             env_target: str, views_before: Any = _UNSET
+             ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
     """What each container sees before and after: the (service, key) values and (service, target)
     bind mounts that differ, and the services that receive keys they did not have."""
-    read_before = ctx.original.text if old_dir == "" else new_tree.text
+    if views_before is _UNSET:
+        read_before = ctx.original.text if old_dir == "" else new_tree.text
+        views_before = _views(before, old_dir, p_before, read_before)
     env_after_text = new_tree.text(env_target)
     p_after = parse_env(env_after_text, env_target) if env_after_text else {}
-    try:
-        vb = service_views(before, old_dir, p_before, read_before)
-        va = service_views(after, "compose", p_after, new_tree.text)
-    except BadInput:
+    vb = views_before
+    va = _views(after, "compose", p_after, new_tree.text)
+    if vb is None or va is None:
         return [], [], []
     changed: list[tuple[str, str]] = []
     binds: list[tuple[str, str]] = []
