@@ -210,11 +210,16 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, console: Console) -> int:
+    from rich.console import Console as RichConsole
+
     from .docker.verify import run_verify
 
     root = _repo(args.path)
+    # Exit 2 "could not run" (no daemon, daemon lost mid-run, check container killed): one
+    # line on stderr like every command's; stdout keeps the build progress.
+    err = RichConsole(stderr=True, highlight=False)
     return run_verify(root, args.stage, args.json, console, show_secrets=args.show_secrets,
-                      run_tests=args.run_tests)
+                      run_tests=args.run_tests, err=err)
 
 
 def cmd_extract(args: argparse.Namespace, console: Console) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import docker
 from docker.errors import APIError, DockerException
+from urllib3.exceptions import HTTPError as TransportError
 
 from .client import LABELS
 
@@ -151,6 +152,13 @@ def iter_build(
         explanation = getattr(exc, "explanation", None)
         yield StepFailed(
             step.n if step else None, str(explanation or exc).strip(), step.text if step else ""
+        )
+        return
+    except TransportError as exc:  # the stream broke mid-build (daemon killed or restarted)
+        yield StepFailed(
+            step.n if step else None,
+            f"the connection to the Docker daemon broke during the build ({type(exc).__name__})",
+            step.text if step else "",
         )
         return
     for line in lines.flush():

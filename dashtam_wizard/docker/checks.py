@@ -20,7 +20,7 @@ from dotenv import dotenv_values
 
 from dashtam_wizard.core.secrets import mask_value
 
-from .containers import Probe, run_once
+from .containers import ContainerGone, Probe, run_once
 from .context import ContextReport
 from .services import ComposeService
 
@@ -46,7 +46,22 @@ class CheckResult:
         return {**asdict(self), "status": self.status}
 
 
+class CheckInterrupted(Exception):
+    """A check could not finish because its container was killed or removed from outside.
+
+    Not a failed check (the image may be fine), so verify stops: `str()` is the one line
+    naming the check and the container, shown instead of a results table.
+    """
+
+
 def _error(name: str, exc: Exception, where: str | None = None) -> CheckResult:
+    """The result of a check that could not run; raises CheckInterrupted instead when its
+    container was killed under it (every check routes its Docker errors through here)."""
+    if isinstance(exc, ContainerGone):
+        raise CheckInterrupted(
+            f"the check '{name}' could not finish: {exc}; nothing in the "
+            "repository was changed: re-run verify"
+        ) from None
     text = str(getattr(exc, "explanation", None) or exc).strip().splitlines()
     return CheckResult(
         name, False, f"could not run the check: {text[0] if text else type(exc).__name__}", where

@@ -19,6 +19,12 @@ class DaemonUnreachable(Exception):
     """No Docker daemon answered; `str()` is the one line shown to the user."""
 
 
+class DaemonLost(Exception):
+    """The daemon answered at the start but stopped answering mid-run (killed, crashed,
+    restarted); `str()` is the one line shown to the user. Verify raises it instead of
+    reporting every later step as a failure of the repo."""
+
+
 def configured_host() -> str:
     """The daemon address the user asked for (DOCKER_HOST, else the default socket)."""
     return os.environ.get("DOCKER_HOST") or DEFAULT_HOST
@@ -30,6 +36,29 @@ def unreachable_message(host: str, reason: str = "") -> str:
         f"cannot reach a Docker daemon at {host}{why}: start Docker (dockerd or Docker Desktop), "
         "or set DOCKER_HOST to a running daemon (unix://, tcp:// or ssh://)"
     )
+
+
+def lost_message(host: str, during: str, reason: str = "") -> str:
+    why = f" ({reason})" if reason else ""
+    return (
+        f"the Docker daemon at {host} stopped answering{why} during {during}; nothing in the "
+        "repository was changed: start the daemon again and re-run verify"
+    )
+
+
+def ping_error(client: docker.DockerClient, timeout: float = 5) -> str | None:
+    """None when the daemon answers a ping within `timeout` s, else the short reason.
+
+    Used after a stream broke or a request failed, to tell "the daemon is gone" from an
+    error of the build or check itself. A short timeout of its own: the client's (600 s)
+    is sized for silent build steps, not for a ping to a hung daemon.
+    """
+    try:
+        res = client.api.get(f"{client.api.base_url}/_ping", timeout=timeout)
+        res.raise_for_status()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not answering"
+        return _short_reason(exc)
+    return None
 
 
 def _short_reason(exc: BaseException) -> str:

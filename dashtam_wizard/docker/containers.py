@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +16,77 @@ from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ReadTimeout
 
 from .client import LABELS
+
+# Which verify made a check container: "<hostname>:<pid>". Only on containers (an image
+# label would change the build cache key), so a later run can tell orphans from the
+# containers of a verify still running.
+OWNER = "dashtam-wizard.owner"
+
+
+def _labels() -> dict[str, str]:
+    return {**LABELS, OWNER: f"{socket.gethostname()}:{os.getpid()}"}
+
+
+def _owner_gone(owner: str) -> bool:
+    """True only for a process of this machine that no longer exists."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def sweep_orphans(client: docker.DockerClient) -> list[str]:
+    """Remove the check containers of a verify that is gone, so a retry starts clean.
+
+    A verify removes its containers itself, but not when it is SIGKILLed or its daemon
+    dies mid-check (the probe survives a daemon restart, stopped). Containers of a verify
+    still running (this machine, pid alive) or of another machine are never touched.
+    Returns the names removed.
+    """
+    removed: list[str] = []
+    for c in client.containers.list(all=True, filters={"label": OWNER}, ignore_removed=True):
+        if _owner_gone(c.labels.get(OWNER, "")):
+            remove(c)
+            removed.append(c.name)
+    return removed
+
+
+class ContainerGone(DockerException):
+    """A check container was killed or removed from outside while a check used it
+    (`docker kill`, `docker rm -f`, a prune). What it ran says nothing about the image, so
+    verify stops with this one line instead of failing a check; `str()` names the container.
+    """
+
+
+def _label(container: Container) -> str:
+    return f"{container.name or '?'} ({container.short_id})"
+
+
+def outside_stop(container: Container) -> str | None:
+    """Why `container` stopped under us, or None if it is running or ended on its own.
+
+    Only a SIGKILL from outside (exit 137 without the kernel's OOM killer) or removal
+    counts: everything else is an outcome of the check itself.
+    """
+    try:
+        container.reload()
+    except NotFound:
+        return f"the check container {_label(container)} was removed from outside"
+    state = container.attrs.get("State") or {}
+    if state.get("Running") or state.get("OOMKilled"):
+        return None
+    code = state.get("ExitCode")
+    if code == 137:
+        return f"the check container {_label(container)} was killed from outside (exit 137)"
+    if state.get("Status") in ("exited", "dead"):
+        return f"the check container {_label(container)} stopped unexpectedly (exit {code})"
+    return None
 
 
 @dataclass
@@ -66,7 +139,7 @@ def run_once(
         image=image,
         entrypoint=["sh", "-c"],
         command=[script],
-        labels=dict(LABELS),
+        labels=_labels(),
         environment=environment or {},
         volumes=binds or {},
         detach=True,
@@ -93,8 +166,16 @@ def run_once(
         except (ReadTimeout, RequestsConnectionError):
             container.kill()
             code = None
+        # exit 137 without our kill: someone killed it (or the OOM killer; outside_stop
+        # tells them apart): not a result of the script.
+        if code == 137 and (why := outside_stop(container)):
+            raise ContainerGone(why)
         output = container.logs(stdout=True, stderr=not stdout_only)
         return Ran(code, output)
+    except NotFound:  # our own container vanished: removed from outside
+        raise ContainerGone(
+            f"the check container {_label(container)} was removed from outside"
+        ) from None
     finally:
         remove(container)
 
@@ -120,7 +201,7 @@ class Probe:
             image=image,
             entrypoint=["sleep"],
             command=["3600"],
-            labels=dict(LABELS),
+            labels=_labels(),
             volumes=binds or {},
             network_mode="none",
             detach=True,
@@ -139,13 +220,21 @@ class Probe:
         """
         wrapped = f"sh -c {shlex.quote(script)}; rc=$?; echo {_SENTINEL}; exit $rc"
         for _attempt in range(3):
-            res = self.container.exec_run(["sh", "-c", wrapped], user=user or "", demux=True)
+            try:
+                res = self.container.exec_run(["sh", "-c", wrapped], user=user or "", demux=True)
+            except DockerException:
+                # "container is not running" / "no such container": killed under us?
+                if why := outside_stop(self.container):
+                    raise ContainerGone(why) from None
+                raise
             out, err = res.output if isinstance(res.output, tuple) else (res.output, None)
             out = out or b""
             marker = out.rfind(_SENTINEL.encode())
             if marker >= 0:
                 out = out[:marker]
                 return Ran(res.exit_code, out if stdout_only else out + (err or b""))
+            if why := outside_stop(self.container):  # the exec died with its container
+                raise ContainerGone(why)
         return Ran(res.exit_code, out if stdout_only else out + (err or b""))
 
     def close(self) -> None:

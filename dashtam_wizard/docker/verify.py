@@ -7,6 +7,7 @@ Nothing in the repository is written: builds read it, probes use a temporary dir
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import docker
 from docker.errors import DockerException
@@ -21,6 +23,7 @@ from requests.exceptions import RequestException
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from urllib3.exceptions import HTTPError as TransportError
 
 from . import checks as ck
 from .build import (
@@ -33,8 +36,17 @@ from .build import (
     StepStarted,
     build_stage,
 )
-from .client import DaemonUnreachable, configured_host, connect, is_local, unreachable_message
-from .containers import Probe, run_once
+from .client import (
+    DaemonLost,
+    DaemonUnreachable,
+    configured_host,
+    connect,
+    is_local,
+    lost_message,
+    ping_error,
+    unreachable_message,
+)
+from .containers import Probe, run_once, sweep_orphans
 from .context import ContextReport, context_report, human_size
 from .services import ComposeService, build_targets, repo_services
 from .stages import StageInfo, arg_default, chain, read_stages, target_line, user_line
@@ -154,7 +166,75 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
+# Errors that can mean "the daemon went away": checked with a ping before they are believed.
+_TRANSPORT = (DockerException, RequestException, TransportError, OSError)
+
+
+class _Watch:
+    """Passes progress on to `emit` and remembers what verify is doing, so a daemon that
+    stops answering is reported as "during the build of stage X (step n/N)".
+
+    A killed daemon ends a build stream much like a failing step does, so after a failed
+    build the daemon is pinged: if it is gone, DaemonLost, not a build failure blamed on
+    the Dockerfile (and not one failure per remaining stage).
+    """
+
+    def __init__(self, client: docker.DockerClient, emit: Callable[[Progress], None] | None):
+        self.client = client
+        self.emit = emit
+        self.stage = "default"
+        self.during = "the start of verify"
+
+    def __call__(self, obj: Progress) -> None:
+        if isinstance(obj, BuildStarted):
+            self.stage = obj.target or "default"
+            self.during = f"the build of stage {self.stage}"
+        elif isinstance(obj, StepStarted):
+            self.during = f"the build of stage {self.stage} (step {obj.n}/{obj.total})"
+        elif isinstance(obj, BuildFinished):
+            if not obj.result.ok and (lost := self.lost()) is not None:
+                raise lost
+            self.during = f"the checks after building stage {self.stage}"
+        elif isinstance(obj, TestOutput):
+            self.during = "the test run"
+        if self.emit is not None:
+            self.emit(obj)
+
+    def lost(self) -> DaemonLost | None:
+        """DaemonLost (naming what was running) if the daemon no longer answers a ping."""
+        reason = ping_error(self.client)
+        if reason is None:
+            return None
+        return DaemonLost(lost_message(configured_host(), self.during, reason))
+
+
 def verify_repo(
+    client: docker.DockerClient,
+    repo: Path,
+    stages: list[str] | None = None,
+    *,
+    emit: Callable[[Progress], None] | None = None,
+    **options: Any,
+) -> VerifyReport:
+    """Build and check (options: see `_verify_repo`); progress goes to `emit` as it happens.
+
+    Raises DaemonLost when the daemon stops answering mid-run and ck.CheckInterrupted when
+    a check container is killed from outside: neither says anything about the repo, so
+    both stop the run with one line (and no results saved) rather than failing checks.
+    Check containers an earlier, killed run left behind are removed first.
+    """
+    watch = _Watch(client, emit)
+    with contextlib.suppress(*_TRANSPORT):  # best effort; a dead daemon is found below
+        sweep_orphans(client)
+    try:
+        return _verify_repo(client, repo, stages, emit=watch, **options)
+    except _TRANSPORT:
+        if (lost := watch.lost()) is not None:
+            raise lost from None
+        raise
+
+
+def _verify_repo(
     client: docker.DockerClient,
     repo: Path,
     stages: list[str] | None = None,
@@ -445,13 +525,19 @@ def run_verify(
     *,
     test_cmd: str = "pytest -q",
     nocache: bool = False,
+    err: Console | None = None,
 ) -> int:
     """Build, check, print. 0: all passed (warnings allowed); 1: a check failed or the repo
-    cannot be verified; 2: no Docker daemon reachable; 130: interrupted."""
+    cannot be verified; 2: verify could not run: no Docker daemon reachable, the daemon
+    stopped answering mid-run, or a check container was killed from outside; 130:
+    interrupted. Errors are one line on `err` (the CLI's stderr; default `console`), or
+    `{"ok": false, "error": ...}` on `console` with --json."""
 
     def fail_line(msg: str, code: int) -> int:
         if as_json:
             console.out(json.dumps({"ok": False, "error": msg}, indent=2), highlight=False)
+        elif err is not None:
+            err.print(f"dashtam-wizard: {msg}", markup=False, highlight=False, soft_wrap=True)
         else:
             console.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
         return code
@@ -496,7 +582,9 @@ def run_verify(
         return fail_line(str(exc), 1)
     except KeyboardInterrupt:
         return fail_line(f"interrupted; nothing in {repo} was changed", 130)
-    except (DockerException, RequestException, ConnectionError) as exc:
+    except (DaemonLost, ck.CheckInterrupted) as exc:
+        return fail_line(str(exc), 2)
+    except (DockerException, RequestException, ConnectionError, TransportError) as exc:
         reason = str(getattr(exc, "explanation", None) or exc).strip().splitlines()
         return fail_line(
             unreachable_message(configured_host(), reason[0][:120] if reason else ""), 2

@@ -100,7 +100,8 @@ def run(
     """Build and check `root`; every progress object goes to `emit`. Returns the VerifyReport."""
     try:
         from ..docker import build as b
-        from ..docker.client import DaemonUnreachable, connect
+        from ..docker.checks import CheckInterrupted
+        from ..docker.client import DaemonLost, DaemonUnreachable, connect
         from ..docker.verify import (
             BuildFinished,
             BuildStarted,
@@ -136,7 +137,9 @@ def run(
 
     try:
         return verify_repo(client, root, emit=on_progress)
-    except VerifyError as exc:
+    except (VerifyError, DaemonLost, CheckInterrupted) as exc:
+        # The daemon died mid-run or a check container was killed: the same one line as
+        # the CLI's, on the Verify screen, not an "Internal error" with a traceback file.
         raise Unavailable(str(exc)) from None
     finally:
         logs.close()
