@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
 """7. The plan's claim "faster builds (lockfile), better layer caching", measured.
 
-Two copies of the sample: the legacy layout as shipped, and the same after
-`dashtam-wizard apply` (docker/Dockerfile from the template, uv.lock re-locked). For the
-`development` stage (what compose builds) of each, with the same classic builder the
-wizard uses (docker.build.build_stage), timed:
-  no change     rebuild with nothing changed (all layers from cache)
-  source        rebuild after appending a comment to src/main.py
-  dependency    rebuild after touching the dependency manifest the Dockerfile copies
-                first (legacy: requirements.txt, migrated: pyproject.toml) — every
-                dependency layer is invalidated, as by a real dependency change
-Each edit is reverted after its build, which brings the cache back. Ratios: migrated /
-legacy. Needs a Docker daemon and PyPI (the dependency layers download packages).
+A thin wrapper over the product's own measurement, `dashtam-wizard verify
+--compare-builds` (dashtam_wizard/the docker/compare package), so the benchmark and the command
+users run are one implementation: the sample is written fresh, migrated with
+`dashtam-wizard apply`, and `compare_builds()` rebuilds the development target of the
+legacy Dockerfile (put back from the apply journal, in a scratch copy) and of the migrated
+one after
+  no change     nothing changed (all layers from cache)
+  source        a comment appended to a source file (src/main.py)
+  dependency    a dependency added: legacy requirements.txt (its build resolves);
+                migrated pyproject.toml + `uv lock` on the host (timed apart)
+Ratios: migrated / legacy, medians of --rounds interleaved rounds. Needs a Docker daemon
+and PyPI (the dependency layers download packages).
 
-    bench/bench_layers.py [--rounds N] [--target development]
+    bench/bench_layers.py [--rounds N]
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,7 +32,6 @@ from common import (  # noqa: E402
     Results,
     bench_env,
     fresh_sample,
-    med,
     ms,
     require_venv,
     use_bench_pycache,
@@ -40,11 +39,16 @@ from common import (  # noqa: E402
 
 use_bench_pycache()
 
+METRICS = {
+    "none": "rebuild, nothing changed",
+    "source": "rebuild after a source-only change",
+    "dependency": "rebuild after a dependency change",
+}
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--target", default="development")
     args = ap.parse_args()
     require_venv()
     res = Results("layers", "7. rebuild after a change: legacy Dockerfile vs migrated")
@@ -54,68 +58,53 @@ def main() -> int:
         res.note("TODO: run bench/bench_layers.py where a Docker daemon is available")
         res.save()
         return 0
-    from dashtam_wizard.docker.build import build_stage
     from dashtam_wizard.docker.client import connect
-    from dashtam_wizard.docker.stages import arg_default, chain, read_stages
+    from dashtam_wizard.docker.compare import CompareError, compare_builds
 
-    legacy = fresh_sample(RESULTS / "work" / "layers-legacy")
-    migrated = fresh_sample(RESULTS / "work" / "layers-migrated")
-    r = subprocess.run([str(WIZARD), "apply", str(migrated), "--yes"], capture_output=True, text=True,
-                       env=bench_env())
+    repo = fresh_sample(RESULTS / "work" / "layers-sample")
+    r = subprocess.run(
+        [str(WIZARD), "apply", str(repo), "--yes"], capture_output=True, text=True, env=bench_env()
+    )
     if r.returncode != 0:
-        res.skip("layer caching", f"apply on the sample failed: {(r.stdout + r.stderr).strip()[-300:]}")
+        res.skip(
+            "layer caching", f"apply on the sample failed: {(r.stdout + r.stderr).strip()[-300:]}"
+        )
         res.save()
         return 0
     client = connect()
-    variants = {"legacy": (legacy, "requirements.txt"), "migrated": (migrated, "pyproject.toml")}
-
-    def build(root: Path) -> tuple[float, int, int]:
-        stages = read_stages((root / "docker/Dockerfile").read_text())
-        declared = {a for st in chain(stages, args.target) for a in st.args}
-        ba = {k: arg_default(stages, args.target, k) or "1000" for k in ("UID", "GID") if k in declared}
-        t = time.perf_counter()
-        b = build_stage(client.api, root, args.target, buildargs=ba, tag=f"dashtam-wizard/bench-layers:{root.name}")
-        dt = time.perf_counter() - t
-        if not b.ok:
-            raise RuntimeError(f"{root.name}: {b.failed}")
-        return dt, b.steps, b.cache_hits
-
-    def edited(root: Path, rel: str, i: int) -> tuple[float, int, int]:
-        p = root / rel
-        before = p.read_bytes()
-        p.write_bytes(before + f"\n# bench edit {i} {time.time()}\n".encode())
-        try:
-            return build(root)
-        finally:
-            p.write_bytes(before)
-
-    figures: dict[str, dict[str, list[tuple[float, int, int]]]] = {v: {"none": [], "src": [], "dep": []}
-                                                                    for v in variants}
     try:
-        for root, _dep in variants.values():
-            build(root)  # prime the cache (may be a cold build)
-        for i in range(args.rounds):
-            for v, (root, dep) in variants.items():
-                figures[v]["none"].append(build(root))
-                figures[v]["src"].append(edited(root, "src/main.py", i))
-                build(root)  # back to the cached state
-                figures[v]["dep"].append(edited(root, dep, i))
-                build(root)
-    except Exception as exc:  # noqa: BLE001 - no network for apt/PyPI, ...
-        res.skip("layer caching", f"{type(exc).__name__}: {exc}")
+        report = compare_builds(
+            client, repo, args.rounds, emit=lambda line: print(f"  | {line}", flush=True)
+        )
+    except CompareError as exc:  # a build failed: no network for apt/PyPI, ...
+        res.skip("layer caching", str(exc))
         res.save()
         return 0
+    finally:
+        client.close()
 
-    labels = {"none": "rebuild, nothing changed", "src": "rebuild after a source-only change",
-              "dep": "rebuild after a dependency-manifest change"}
-    for key, label in labels.items():
-        lg = med([x[0] for x in figures["legacy"][key]])
-        mg = med([x[0] for x in figures["migrated"][key]])
-        lsteps, lhits = figures["legacy"][key][-1][1:]
-        msteps, mhits = figures["migrated"][key][-1][1:]
-        res.row(f"{args.target}: {label}", f"migrated {ms(mg)}", f"legacy {ms(lg)}", mg / lg,
-                note=f"steps not from cache: migrated {msteps - mhits}/{msteps}, legacy {lsteps - lhits}/{lsteps}; "
-                     f"{args.rounds} round(s)")
+    target = report.migrated.get("target") or "default"
+    for s in report.scenarios:
+        lg, mg = s.legacy[-1], s.migrated[-1]
+        res.row(
+            f"{target}: {METRICS[s.id]}",
+            f"migrated {ms(s.migrated_s)}",
+            f"legacy {ms(s.legacy_s)}",
+            s.ratio,
+            note=f"steps run: migrated {mg.rebuilt}/{mg.steps}, legacy {lg.rebuilt}/{lg.steps}; "
+            f"{report.rounds} round(s)",
+        )
+        if s.ratio_with_lock is not None:
+            lock = s.lock_s("migrated") or 0.0
+            res.row(
+                f"{target}: … plus `uv lock` on the host",
+                f"migrated {ms(s.migrated_s + lock)}",
+                f"legacy {ms(s.legacy_s + (s.lock_s('legacy') or 0.0))}",
+                s.ratio_with_lock,
+                note=f"uv lock {ms(lock)}",
+            )
+    for note in report.notes():
+        res.note(note)
     res.save()
     return 0
 

@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--show-secrets", action="store_true")
     sp.add_argument("--run-tests", action="store_true", help="also run the test suite in the development container")
+    sp.add_argument("--compare-builds", action="store_true",
+                    help="time dev rebuilds (no change, source edit, new dependency): legacy Dockerfile "
+                    "from the apply journal vs the migrated one, in a scratch copy")
+    sp.add_argument("--rounds", type=int, default=None, metavar="N",
+                    help="with --compare-builds: rounds to take the median of (default 2)")
 
     sp = sub.add_parser("extract", help="copy pyproject.toml and uv.lock out of the running app container")
     path_arg(sp)
@@ -210,6 +215,13 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, console: Console) -> int:
+    if args.compare_builds:  # lazy: only this path loads the comparison (and the docker SDK)
+        from .docker.compare import DEFAULT_ROUNDS, run_compare
+
+        return run_compare(_repo(args.path), console, rounds=DEFAULT_ROUNDS if args.rounds is None else args.rounds,
+                           as_json=args.json)
+    if args.rounds is not None:
+        raise BadInput("--rounds", "only applies with --compare-builds")
     from rich.console import Console as RichConsole
 
     from .docker.verify import run_verify

@@ -8,14 +8,18 @@ which the engine and the Docker checks already mask.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from ..core.snapshot import STATE_DIR
 from .ids import split_change_id
 from .state import RepoState
 from .verify_run import STATUS_ICON
 
 REPORT = "docs/migration-report.md"
+COMPARE_FILE = "compare-builds.json"  # written by docker/compare/report.py (same name there)
 
 
 def _cell(text: object) -> str:
@@ -25,6 +29,51 @@ def _cell(text: object) -> str:
 def _change(cid: str) -> str:
     phase, kind, path = split_change_id(cid)
     return f"- {kind} `{path}` (phase {phase})" if path else f"- `{cid}`"
+
+
+def _secs(x: object) -> str:
+    return f"{x:.2f} s" if isinstance(x, (int, float)) else "?"
+
+
+def _build_comparison(root: Path) -> list[str]:
+    """The "Build comparison" section from `verify --compare-builds`'s saved results (read
+    here as plain JSON: the report must not load the Docker SDK); nothing when never run."""
+    try:
+        doc = json.loads((root / STATE_DIR / COMPARE_FILE).read_text(encoding="utf-8"))
+        scenarios = [s for s in doc["scenarios"] if isinstance(s, dict)]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    legacy, migrated = doc.get("legacy") or {}, doc.get("migrated") or {}
+    out = [
+        "## Build comparison",
+        "",
+        f"Rebuild times of the `{legacy.get('target') or 'default'}` target measured by "
+        f"`dashtam-wizard verify --compare-builds` on {doc.get('when', '?')} (median of "
+        f"{doc.get('rounds', '?')} round(s), classic builder): the legacy "
+        f"`{legacy.get('dockerfile', '?')}` as the apply journal kept it vs the migrated "
+        f"`{migrated.get('dockerfile', '?')}`. A ratio below 1 means the migrated layout "
+        "rebuilds faster.",
+        "",
+        "| Rebuild after | Change | Legacy | Migrated | Migrated / legacy |",
+        "|---|---|---|---|---|",
+    ]
+    for s in scenarios:
+        ratio = s.get("ratio")
+        out.append(
+            f"| {_cell(s.get('label', s.get('id', '')))} | {_cell(s.get('change', ''))} "
+            f"| {_secs(s.get('legacy_seconds'))} | {_secs(s.get('migrated_seconds'))} "
+            f"| {f'{ratio:.2f}×' if isinstance(ratio, (int, float)) else '?'} |"
+        )
+        with_lock = s.get("ratio_with_uv_lock")
+        if isinstance(with_lock, (int, float)):
+            lock = (s.get("legacy_uv_lock_seconds") or 0), (s.get("migrated_uv_lock_seconds") or 0)
+            out.append(
+                f"| … plus `uv lock` on the host | | "
+                f"{_secs((s.get('legacy_seconds') or 0) + lock[0])} "
+                f"| {_secs((s.get('migrated_seconds') or 0) + lock[1])} | {with_lock:.2f}× |"
+            )
+    out += [""] + [f"- {' '.join(str(n).split())}" for n in doc.get("notes") or []]
+    return out + [""]
 
 
 def build(state: RepoState, manual: dict[str, bool], verify: Any = None) -> str:
@@ -88,6 +137,8 @@ def build(state: RepoState, manual: dict[str, bool], verify: Any = None) -> str:
         out += [""]
     else:
         out += ["Not run yet: run `dashtam-wizard verify` (or Verify in the wizard).", ""]
+
+    out += _build_comparison(state.root)
 
     out += ["## Migration Checklist", ""]
     section = None
