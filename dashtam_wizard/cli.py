@@ -7,7 +7,6 @@ CI images need neither a terminal nor a daemon for it.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,6 +126,8 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     phases = set(args.phase) if args.phase else None
     pending = any(c for p in plan.phases if phases is None or p.number in phases for c in p.changes if c.default)
     if args.json:
+        import json
+
         print(json.dumps(plan_json(plan, phases, args.show_secrets), indent=2))
     elif args.check:
         if pending:
@@ -208,6 +209,8 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
     tree = read_tree(root)
     _plan, items = status(root, tree, plan_for(tree, root))
     if args.json:
+        import json
+
         print(json.dumps({"root": str(root), "items": [item_json(i) for i in items]}, indent=2))
     else:
         print_checklist(console, items)
@@ -288,6 +291,12 @@ def main(argv: list[str] | None = None) -> int:
     except BadInput as exc:
         err.print(f"dashtam-wizard: {exc.one_line()}", markup=False, soft_wrap=True)
         return EXIT_BAD
+    except BrokenPipeError:
+        # `dashtam-wizard plan | head`: the reader left; say nothing, like any filter would
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:
         where = exc.filename or "dashtam-wizard"
         err.print(f"dashtam-wizard: {where}: {exc.strerror or exc}", markup=False, soft_wrap=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from typing import IO, Any
 
 from .core.diff import unified
@@ -33,13 +32,25 @@ def wants_color(stream: IO[str]) -> bool:
     return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
+def terminal_width() -> int:
+    """COLUMNS, else the terminal's width, else 80 (shutil's rule, without importing shutil)."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(1).columns or 80
+    except OSError:
+        return 80
+
+
 class Out:
     """Writes styled lines to a stream; styles become SGR escapes only when colour is on."""
 
     def __init__(self, stream: IO[str], color: bool | None = None, width: int | None = None) -> None:
         self.stream = stream
         self.color = wants_color(stream) if color is None else color
-        self.width = width or shutil.get_terminal_size((80, 24)).columns
+        self.width = width or terminal_width()
         self._parts: list[str] = []
 
     def span(self, text: str, style: str = "") -> str:

@@ -79,3 +79,19 @@ def test_plan_colours_only_when_asked_and_never_passes_escapes_through(sample: P
     assert "\x1b]0;" not in coloured.stdout
     strip = __import__("re").compile(r"\x1b\[[0-9;]*m")
     assert strip.sub("", coloured.stdout) == plain.stdout
+
+
+def test_plan_into_a_reader_that_stops_early_says_nothing(sample: Path) -> None:
+    """`dashtam-wizard plan | head`: no 'Broken pipe' line, no traceback."""
+    import subprocess
+
+    from .conftest import BIN
+
+    proc = subprocess.Popen([str(BIN / "dashtam-wizard"), "plan", str(sample)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"Plan for ")
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141
+    assert err == b""
