@@ -6,8 +6,10 @@ Assertions are on the repo's files, not only on widgets.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import stat
 import subprocess
 import threading
 from pathlib import Path
@@ -23,10 +25,11 @@ from dashtam_wizard.tui.screens.confirm import ConfirmModal
 from dashtam_wizard.tui.screens.phase import PhaseScreen
 from dashtam_wizard.tui.widgets.activity import ActivityBar
 from dashtam_wizard.tui.widgets.change_list import ChangeList
+from dashtam_wizard.tui.widgets.checklist_list import ChecklistList
 
 from .conftest import BIN, manifest
 from .test_plan_cli import secret_values
-from .test_tui_support import press, screen_text, settle
+from .test_tui_support import docker_checked, press, screen_text, settle
 
 SKIPPED = "p2:copy:env/.env.prod.example"
 # What each phase's apply leaves on disk (phase -> check on the repo root).
@@ -231,7 +234,7 @@ async def test_verify_without_a_daemon_says_so(repo: Path, monkeypatch: pytest.M
     monkeypatch.setenv("DOCKER_HOST", f"unix://{repo}/no-such-docker.sock")
     app = WizardApp(repo)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await settle(pilot)
+        await docker_checked(pilot)
         assert "not reachable" in screen_text(app) or "cannot reach" in screen_text(app)
         await press(pilot, "v")
         assert app.screen.name == "verify"
@@ -287,3 +290,67 @@ def test_an_interrupted_apply_is_recovered_when_the_wizard_starts(
     text = asyncio.run(run())
     assert "Recovered an interrupted operation" in text
     assert manifest(repo) == before
+
+
+async def test_manual_checklist_ticks_are_saved_and_survive_a_restart(repo: Path) -> None:
+    item = "Clean up unused files"  # only a person can judge this one
+    saved = repo / ".dashtam-wizard" / "checklist.json"
+
+    async def tick(app: WizardApp, pilot) -> None:
+        await press(pilot, "c")
+        checklist = app.screen.query_one(ChecklistList)
+        oid = next(oid for oid, i in checklist.items.items() if i.text == item)
+        checklist.focus()
+        checklist.highlighted = checklist.get_option_index(oid)
+        await press(pilot, "space")
+
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await tick(app, pilot)
+        assert app.manual == {item: True}
+        assert f"✅ {item}  ticked by you" in screen_text(app)
+    assert json.loads(saved.read_text()) == {"ticked": {item: True}}
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700  # it sits next to env secrets
+    git = subprocess.run(
+        ["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True
+    )
+    assert ".dashtam-wizard" not in git.stdout  # the state dir stays out of git
+
+    app = WizardApp(repo, docker_probe=False)  # a restart: the tick is read back
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        assert app.manual == {item: True}
+        await press(pilot, "c")
+        assert f"✅ {item}  ticked by you" in screen_text(app)
+        await tick(app, pilot)  # and unticked again
+        assert not app.manual[item]
+    assert json.loads(saved.read_text()) == {"ticked": {}}
+
+
+async def test_without_the_backend_process_the_app_works_in_threads(repo: Path) -> None:
+    app = WizardApp(repo, docker_probe=False)
+    assert app.backend is not None
+    app.backend._proc.kill()  # the planning process dies before answering
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        assert app.backend is None  # given up on: every job now runs in this process
+        assert app.state is not None and "not started" in screen_text(app)
+        await press(pilot, "2")
+        select(app, SKIPPED)
+        await press(pilot, "space")  # a re-plan, in a thread
+        assert SKIPPED in app.options.skip and "skipped" in screen_text(app)
+
+
+def test_previews_name_the_language_of_the_files_the_wizard_changes() -> None:
+    """Known files are highlighted by name: Pygments' guessing is slow, and wrong for these."""
+    from dashtam_wizard.tui.widgets.diff_preview import language_for
+
+    assert language_for("docker/Dockerfile") == "docker"
+    assert language_for("pyproject.toml.backup") == language_for("uv.lock") == "toml"
+    assert language_for("compose/docker-compose.prod.yml.example") == "yaml"
+    assert language_for("env/.env.dev") == language_for(".env.example") == "bash"
+    assert language_for(".dockerignore") == language_for("requirements.txt") == "text"
+    assert language_for("Makefile") == "make" and language_for("scripts/x.sh") == "bash"
+    assert language_for("notes.unknown") is None  # Pygments guesses these

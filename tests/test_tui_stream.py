@@ -38,7 +38,9 @@ def test_batcher_keeps_order_and_groups_lines() -> None:
     assert [o.line for o in flat if isinstance(o, Output)] == [f"l{i}" for i in range(1000)]
 
 
-async def test_lines_before_the_log_is_mounted_and_a_flood_do_not_break_the_screen(tmp_path: Path) -> None:
+async def test_lines_before_the_log_is_mounted_and_a_flood_do_not_break_the_screen(
+    tmp_path: Path,
+) -> None:
     repo = write_sample(tmp_path / "x")
     app = WizardApp(repo, docker_probe=False)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -49,7 +51,9 @@ async def test_lines_before_the_log_is_mounted_and_a_flood_do_not_break_the_scre
         posted = []
 
         def produce() -> None:
-            batcher = Batcher(lambda objs: (posted.append(1), app.post_message(msg.VerifyProgress(objs))))
+            batcher = Batcher(
+                lambda objs: (posted.append(1), app.post_message(msg.VerifyProgress(objs)))
+            )
             batcher(BuildStarted("development", 0, 1))
             batcher(StepStarted(1, 2, "FROM base"))  # arrives before the StageLog has children
             for i in range(LINES):

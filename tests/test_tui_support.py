@@ -28,6 +28,16 @@ async def settle(pilot: Pilot, timeout: float = 600) -> None:
     raise AssertionError("workers still running")
 
 
+async def docker_checked(pilot: Pilot, timeout: float = 60) -> None:
+    """Wait for the Docker probe's answer (it starts a moment after the first frame)."""
+    for _ in range(int(timeout * 20)):
+        if pilot.app.docker_status[1] is not None:
+            await settle(pilot)
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"no Docker status: {pilot.app.docker_status}")
+
+
 async def press(pilot: Pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)

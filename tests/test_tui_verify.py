@@ -15,7 +15,7 @@ from dashtam_wizard.tui.widgets.stage_log import MAX_LINES, StageLog
 from tests.dockerd import dockerd_client  # noqa: F401  (fixture)
 
 from .test_plan_cli import secret_values
-from .test_tui_support import press, screen_text, settle
+from .test_tui_support import docker_checked, press, screen_text
 
 
 class OneLog(App):
@@ -44,7 +44,7 @@ async def test_verify_streams_builds_and_fills_the_results(tmp_path: Path, docke
     secrets = secret_values(repo)
     app = WizardApp(repo)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await docker_checked(pilot)
         assert "reachable — Docker" in screen_text(app)
         await press(pilot, "A", "y")
         await press(pilot, "v")

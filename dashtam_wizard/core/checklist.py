@@ -12,12 +12,11 @@ from pathlib import Path
 
 from .detect import detect, implied_moves
 from .model import ChecklistItem, Evidence, Plan
-from .phases.p1_backup import LEGACY_MARK
-from .planner import plan_tree
 from .snapshot import STATE_DIR, Tree, read_tree
 
 SECTIONS = ("Pre-Migration", "Migration", "Testing", "Documentation", "Cleanup")
 VERIFY_FILE = "verify.json"
+MANUAL_FILE = "checklist.json"  # ticks of the items only a person can judge (the TUI writes it)
 REPORT_PATHS = ("docs/migration-report.md", "MIGRATION.md")
 
 # (checklist text, check ids that must all pass); "stage:X" means stage X built.
@@ -36,6 +35,22 @@ def load_verify(root: Path) -> dict | None:
         return json.loads((root / STATE_DIR / VERIFY_FILE).read_text())
     except (OSError, ValueError):
         return None
+
+
+def load_manual(root: Path) -> dict[str, bool]:
+    """The items only a person can tick (item text -> ticked), as the TUI saved them.
+
+    Kept in the state dir like verify.json, so ticks survive a restart; a missing or
+    damaged file means nothing was ticked (it is a convenience, never evidence).
+    """
+    try:
+        data = json.loads((root / STATE_DIR / MANUAL_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    ticks = data.get("ticked") if isinstance(data, dict) else None
+    if not isinstance(ticks, dict):
+        return {}
+    return {str(text): value for text, value in ticks.items() if isinstance(value, bool)}
 
 
 def _testing(results: dict | None) -> list[ChecklistItem]:
@@ -68,6 +83,11 @@ def _mentions_old(tree: Tree, path: str, old: list[str]) -> bool:
 
 def status(root: Path, tree: Tree | None = None, plan: Plan | None = None) -> tuple[Plan, list[ChecklistItem]]:
     """`tree` and `plan` when the caller has them already (read_tree, a cached plan of it)."""
+    # Imported here: the state-dir readers above are used where the planner's libraries
+    # must not load (the TUI's start-up path).
+    from .phases.p1_backup import LEGACY_MARK
+    from .planner import plan_tree
+
     root = root.resolve()
     tree = read_tree(root) if tree is None else tree
     plan = plan_tree(tree, str(root), root.name) if plan is None else plan

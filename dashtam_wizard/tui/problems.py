@@ -7,25 +7,14 @@ problems the repo still has and where (file:line), using the engine's own parser
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..core import dockerfile, yamlio
 from ..core.detect import Facts
 from ..core.phases.p1_backup import LEGACY_MARK
 from ..core.snapshot import Tree
+from .state import Problem
 
 RED, YELLOW = "🔴", "🟡"
-
-
-@dataclass(frozen=True)
-class Problem:
-    icon: str  # RED or YELLOW, as the plan ranks it
-    title: str  # the plan's wording
-    evidence: list[str]  # "path:line — what"; empty when the repo no longer has the problem
-
-    @property
-    def present(self) -> bool:
-        return bool(self.evidence)
 
 
 def _root_stages(tree: Tree, path: str) -> list[str]:

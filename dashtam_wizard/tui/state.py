@@ -1,25 +1,52 @@
-"""What the screens show, read from the repo in one go (in a worker, never on the UI thread).
+"""What the screens show, read from the repo in one go (never on the UI thread).
 
 Everything comes from the engine: the plan (with the user's skip/include toggles), the
 checklist from `status()`, the apply history. The TUI adds only the Overview's trees and
 problem evidence, drawn from the same Tree the planner read.
+
+This module is deliberately light (dataclasses and the engine's model only): the state is
+computed in the backend process (`backend.load`, `loader.load`) and unpickled here, so the
+UI process never imports the planner and its libraries just to show a state.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Literal
 
-from ..apply import history
-from ..core import changes as ch
-from ..core.checklist import load_verify, status
 from ..core.context import Options
-from ..core.detect import Facts, detect
 from ..core.model import Change, ChecklistItem, Plan
-from ..core.planner import plan_tree
-from ..core.snapshot import Tree, read_tree
-from .problems import Problem, find
+
+if TYPE_CHECKING:
+    from ..core.detect import Facts
+    from ..core.snapshot import Tree
+
+
+@dataclass(frozen=True)
+class Problem:
+    icon: str  # 🔴 or 🟡, as the plan ranks it
+    title: str  # the plan's wording
+    evidence: list[str]  # "path:line — what"; empty when the repo no longer has the problem
+
+    @property
+    def present(self) -> bool:
+        return bool(self.evidence)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One recorded apply, as the screens and the report show it.
+
+    A copy of `apply.ApplyRecord`'s fields: unpickling that class would import the whole
+    apply engine into the UI process.
+    """
+
+    id: str
+    created: str
+    phases: list[int]
+    change_ids: list[str]
+    status: Literal["applied", "rolled-back", "incomplete"]
 
 
 @dataclass
@@ -32,8 +59,9 @@ class RepoState:
     facts: Facts
     problems: list[Problem]
     items: list[ChecklistItem]
-    history: list[Any] = field(default_factory=list)  # apply.ApplyRecord, oldest first
+    history: list[Record] = field(default_factory=list)  # oldest first
     verify: dict | None = None  # the last `verify` results saved in the repo, if any
+    manual: dict[str, bool] = field(default_factory=dict)  # ticks saved in the state dir
 
     @property
     def name(self) -> str:
@@ -61,23 +89,7 @@ class RepoState:
 
 
 def load(root: Path, options: Options) -> RepoState:
-    root = root.resolve()
-    plan, items = status(root)  # the whole checklist, and the plan with every default
-    tree = read_tree(root)
-    if options != Options():  # the user switched changes: later phases see that
-        plan = plan_tree(tree, str(root), root.name, options)
-    facts = detect(tree, root.name)
-    chosen = [c for c in plan.changes() if options.selected(c)]
-    target = ch.apply_virtual(tree, chosen)
-    return RepoState(
-        root,
-        plan,
-        options,
-        tree,
-        target,
-        facts,
-        find(tree, facts),
-        items,
-        history(root),
-        load_verify(root),
-    )
+    """Read and plan the repo in this process (what the backend process does for the app)."""
+    from .loader import load as load_here
+
+    return load_here(root, options)

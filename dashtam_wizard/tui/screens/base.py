@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ..widgets.activity import ActivityBar
+from ..widgets.keybar import KeyBar
 from ..widgets.navbar import NavBar
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class WizardScreen(Screen):
         yield NavBar(self.key)
         yield from self.body()
         yield ActivityBar()
-        yield Footer()
+        yield KeyBar()
 
     def body(self) -> ComposeResult:
         yield from ()

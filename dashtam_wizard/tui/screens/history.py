@@ -33,9 +33,10 @@ class HistoryScreen(WizardScreen):
             yield Static("", id="rollback-result")
 
     def on_mount(self) -> None:
+        # Textual then calls WizardScreen.on_mount itself (handlers run down the MRO), which
+        # draws the rows: calling it here too would watch and draw everything twice.
         table = self.query_one(DataTable)
         table.add_columns("Apply id", "When", "Phases", "Changes", "Status")
-        super().on_mount()
 
     def show_state(self, state: RepoState | None) -> None:
         table = self.query_one(DataTable)

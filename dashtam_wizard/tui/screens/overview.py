@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from .. import trees
-from ..docker_probe import STATUS_DOT
+from ..widgets.docker_status import DockerStatus
 from .base import WizardScreen
 
 if TYPE_CHECKING:
@@ -62,18 +62,7 @@ class OverviewScreen(WizardScreen):
                 with Vertical(id="where") as box:
                     box.border_title = "Status"
                     yield Static("", id="stage")
-                    yield Static("", id="docker")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.watch(self.app, "docker_status", self.show_docker)
-
-    def show_docker(self, status: tuple[str, bool | None]) -> None:
-        text, ok = status
-        icon = STATUS_DOT[ok]
-        self.query_one("#docker", Static).update(
-            Text.assemble(("Docker: ", "bold"), f"{icon} {text}")
-        )
+                    yield DockerStatus(id="docker")
 
     def show_state(self, state: RepoState | None) -> None:
         error = self.wizard.load_error

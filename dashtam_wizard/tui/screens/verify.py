@@ -9,8 +9,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, OptionList, Static
 
-from ..docker_probe import STATUS_DOT
 from ..verify_run import STATUS_ICON, log_path
+from ..widgets.docker_status import DockerStatus
 from ..widgets.stage_log import StageLog
 from .base import WizardScreen
 
@@ -33,24 +33,13 @@ class VerifyScreen(WizardScreen):
     def body(self) -> ComposeResult:
         with Vertical(id="verify-body"):
             yield Static(Content.from_markup(IDLE), id="verify-status")
-            yield Static("", id="verify-docker")
+            yield DockerStatus(id="verify-docker")
             with Horizontal(id="verify-main"):
                 with VerticalScroll(id="stage-logs"):
                     yield Label("No build yet.", id="no-builds", classes="dim")
                 with Vertical(id="verify-results") as box:
                     box.border_title = "Results"
                     yield OptionList(id="checks")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.watch(self.app, "docker_status", self.show_docker)
-
-    def show_docker(self, status: tuple[str, bool | None]) -> None:
-        text, ok = status
-        icon = STATUS_DOT[ok]
-        self.query_one("#verify-docker", Static).update(
-            Content.from_markup(f"[b]Docker:[/b] {icon} $t", t=text)
-        )
 
     def show_state(self, state: RepoState | None) -> None:
         pass  # results belong to a run, not to the plan

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Label, ProgressBar
 
 
 class ActivityBar(Horizontal):
-    """Hidden when idle; shows the app's `activity` (label, done, total) while a job runs."""
+    """Hidden when idle; shows the app's `activity` (label, done, total) while a job runs.
 
-    def compose(self) -> ComposeResult:
-        yield ProgressBar(show_eta=False, id="activity-bar")
-        yield Label("", id="activity-label")
+    Its progress bar and label are imported and mounted the first time there is something
+    to show: every screen has an ActivityBar, and most never show one, so start-up does
+    not pay for them.
+    """
 
     def on_mount(self) -> None:
         self.watch(self.app, "activity", self.show_activity)
@@ -21,7 +20,13 @@ class ActivityBar(Horizontal):
         self.display = activity is not None
         if activity is None:
             return
+        from textual.widgets import Label, ProgressBar
+
         text, done, total = activity
+        if not self.children:
+            self.mount(
+                ProgressBar(show_eta=False, id="activity-bar"), Label("", id="activity-label")
+            )
         self.query_one(ProgressBar).update(total=total, progress=done)
         counter = f"{done}/{total} " if total else ""
         self.query_one("#activity-label", Label).update(f"{counter}{text}")

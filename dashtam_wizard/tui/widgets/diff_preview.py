@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import PurePosixPath
+
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
@@ -10,6 +15,80 @@ from ...core.diff import before_after
 from ...core.model import Change, Kind
 
 MAX_LINES = 400  # beyond this a preview costs more than it tells; the CLI prints it all
+
+# The Pygments lexer for the files this wizard changes, by name, then by suffix; names
+# ending in one of COPY_SUFFIXES are looked up without it (pyproject.toml.backup: TOML).
+LANGUAGE_BY_NAME = {
+    "Dockerfile": "docker",
+    "Makefile": "make",
+    "GNUmakefile": "make",
+    "makefile": "make",
+    ".gitignore": "text",
+    ".dockerignore": "text",
+    "uv.lock": "toml",
+}
+LANGUAGE_BY_SUFFIX = {
+    ".py": "python",
+    ".toml": "toml",
+    ".yml": "yaml",
+    ".yaml": "yaml",
+    ".md": "markdown",
+    ".json": "json",
+    ".sh": "bash",
+    ".ini": "ini",
+    ".cfg": "ini",
+    ".txt": "text",
+    ".mk": "make",
+}
+COPY_SUFFIXES = (".backup", ".example", ".bak", ".orig")
+
+
+def language_for(path: str) -> str | None:
+    """The language of a file this wizard knows by its name; None: let Pygments guess."""
+    name = PurePosixPath(path).name
+    while name.endswith(COPY_SUFFIXES) and "." in name[1:]:
+        name = name.rsplit(".", 1)[0]
+    if name in LANGUAGE_BY_NAME:
+        return LANGUAGE_BY_NAME[name]
+    if name.startswith(".env"):
+        return "bash"  # KEY=value lines and # comments
+    return LANGUAGE_BY_SUFFIX.get(PurePosixPath(name).suffix)
+
+
+@contextmanager
+def _languages_by_name() -> Iterator[None]:
+    """textual.highlight.guess_language, answering from `language_for` first.
+
+    Pygments' own guess (by file name, then by content) imports every lexer module: the
+    first preview took 0.6-0.9 s, and names like `.env.dev` or `uv.lock` came out as
+    Genshi or T-SQL. Only unknown names still go to Pygments.
+    """
+    from textual import highlight
+
+    guess: Callable[[str, str | None], str] = highlight.guess_language
+
+    def by_name(code: str, path: str | None) -> str:
+        return (path and language_for(path)) or guess(code, path)
+
+    highlight.guess_language = by_name
+    try:
+        yield
+    finally:
+        highlight.guess_language = guess
+
+
+@cache
+def _diff_view_class() -> type:
+    """DiffView, highlighting with `language_for` (imported on the first preview only)."""
+    from textual_diff_view import DiffView
+
+    class PreviewDiff(DiffView):
+        def compose(self):  # noqa: ANN202 - DiffView's ComposeResult
+            with _languages_by_name():
+                self.highlighted_code_lines  # noqa: B018 - computed now, and kept by DiffView
+            yield from super().compose()
+
+    return PreviewDiff
 
 
 def _cap(text: str) -> tuple[str, int]:
@@ -70,10 +149,8 @@ class DiffPreview(VerticalScroll):
                 new, cut_b = _cap(new)
                 whole = change.kind in (Kind.CREATE, Kind.COPY, Kind.DELETE)
                 src = change.source if change.kind is Kind.COPY and change.source else change.path
-                from textual_diff_view import DiffView
-
                 widgets.append(
-                    DiffView(
+                    _diff_view_class()(
                         src, change.path, old, new, split=self.split and not whole, annotations=True
                     )
                 )

@@ -1,0 +1,61 @@
+"""Read and plan the repo into a RepoState: the engine's whole weight, kept out of the UI.
+
+Runs in the backend process (`backend.py`) and, only if that process is unavailable, in a
+worker thread of the app. Importing this module loads the planner and its libraries
+(ruamel.yaml, tomlkit, jinja2, packaging, ...): the UI process should never need to.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..apply import history
+from ..apply.engine import State
+from ..apply.fsio import write_atomic
+from ..core import changes as ch
+from ..core.checklist import MANUAL_FILE, load_manual, load_verify, status
+from ..core.context import Options
+from ..core.detect import detect
+from ..core.snapshot import Tree, read_tree
+from ..plancache import plan_for
+from .problems import find
+from .state import Record, RepoState
+
+
+def load(root: Path, options: Options, tree: Tree | None = None) -> RepoState:
+    """Everything the screens show, for `options`; `tree` if the caller read it already."""
+    root = root.resolve()
+    tree = read_tree(root) if tree is None else tree
+    defaults = plan_for(tree, root)  # the checklist is the plan's with every default
+    plan = defaults if options == Options() else plan_for(tree, root, options)
+    _, items = status(root, tree, defaults)
+    facts = detect(tree, root.name)
+    chosen = [c for c in plan.changes() if options.selected(c)]
+    target = ch.apply_virtual(tree, chosen)
+    records = [
+        Record(r.id, r.created, list(r.phases), list(r.change_ids), r.status) for r in history(root)
+    ]
+    return RepoState(
+        root,
+        plan,
+        options,
+        tree,
+        target,
+        facts,
+        find(tree, facts),
+        items,
+        records,
+        load_verify(root),
+        load_manual(root),
+    )
+
+
+def save_manual(root: Path, ticks: dict[str, bool]) -> None:
+    """Write the person's checklist ticks to the state dir (0700, git-ignored), atomically."""
+    state = State(root.resolve())
+    state.ensure()
+    data = {"ticked": {text: True for text, ticked in sorted(ticks.items()) if ticked}}
+    write_atomic(
+        state.path / MANUAL_FILE, json.dumps(data, indent=2).encode() + b"\n", 0o600, points=False
+    )
