@@ -200,7 +200,10 @@ def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
-    from .core.checklist import status
+    from dataclasses import replace
+
+    from .core.checklist import load_manual, status
+    from .core.model import Evidence
     from .core.snapshot import read_tree
     from .plancache import plan_for
     from .render import item_json, print_checklist
@@ -208,6 +211,9 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
     root = _repo(args.path)
     tree = read_tree(root)
     _plan, items = status(root, tree, plan_for(tree, root))
+    ticks = load_manual(root)  # what the user ticked by hand in the wizard
+    items = [replace(i, done=True, evidence=Evidence("ticked by you in the wizard"))
+             if i.manual and ticks.get(i.text) else i for i in items]
     if args.json:
         import json
 

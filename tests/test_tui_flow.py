@@ -317,6 +317,12 @@ async def test_manual_checklist_ticks_are_saved_and_survive_a_restart(repo: Path
         ["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True
     )
     assert ".dashtam-wizard" not in git.stdout  # the state dir stays out of git
+    # the headless checklist shows the same tick
+    from .conftest import run_cli
+
+    res = run_cli("status", "--json", str(repo))
+    (shown,) = [i for i in json.loads(res.stdout)["items"] if i["text"] == item]
+    assert shown["done"] is True and shown["evidence"] == "ticked by you in the wizard"
 
     app = WizardApp(repo, docker_probe=False)  # a restart: the tick is read back
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
