@@ -128,13 +128,90 @@ class EnvEntry:
 @dataclass
 class Service:
     name: str
-    # None (an image), "map" (context + docker/Dockerfile) or "short" (`build: .`)
+    # None (an image), "map" (context + docker/Dockerfile) or "short" (`build: .`); the layout
+    # strategies add the other spellings in BUILDS
     build: str | None
     env_form: str  # "map" | "list" | "none"; "merge" (`<<: *shared` + own) | "alias" (`*shared`)
     env: list[EnvEntry]
     volumes: list[str | dict[str, str | bool]]
     image_tag: str | None  # interpolated into `image:` (another place a variable is used)
     env_file: str | None = None  # how the service already names the root env file, if it does
+    # other env files it reads: (path as written, `required:` or None for the short form)
+    env_files: list[tuple[str, bool | None]] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)  # top-level secrets it uses
+    configs: list[str] = field(default_factory=list)  # top-level configs it uses
+    partial: bool = False  # an override's fragment: no image or build of its own
+
+    def lines(self) -> list[str]:
+        """The service as people write it under `services:` (indented by two)."""
+        out = [f"  {self.name}:"]
+        if self.partial:
+            pass
+        elif self.build is not None:
+            out += BUILDS[self.build]
+        else:
+            tag = f":{self.image_tag}" if self.image_tag else ""
+            out.append(f"    image: {yaml_scalar('busybox' + tag, 'double')}")
+        if self.env_file == "str":
+            out.append(f"    env_file: {ENV_NAME}")
+        elif self.env_file == "list":
+            out += ["    env_file:", f"      - ./{ENV_NAME}"]
+        elif self.env_file == "long":
+            out += ["    env_file:", f"      - path: ./{ENV_NAME}", "        required: true"]
+        elif self.env_files:
+            out.append("    env_file:")
+            for path, required in self.env_files:
+                if required is None:
+                    out.append(f"      - {yaml_scalar(path, 'plain')}")
+                else:
+                    out.append(f"      - path: {yaml_scalar(path, 'plain')}")
+                    out.append(f"        required: {'true' if required else 'false'}")
+        if self.env_form == "alias":
+            out.append("    environment: *shared")
+        elif self.env_form == "merge":
+            out += ["    environment:", "      <<: *shared"]
+            out += ["      " + _env_line(e, "map") for e in self.env]
+        elif self.env_form != "none" and self.env:
+            out.append("    environment:")
+            for e in self.env:
+                if e.comment is not None:
+                    out.append(f"      # {e.comment}")
+                out.append("      " + _env_line(e, self.env_form))
+        if self.volumes:
+            out.append("    volumes:")
+            for v in self.volumes:
+                if isinstance(v, str):
+                    out.append(f"      - {yaml_scalar(v, 'double' if ' ' in v else 'plain')}")
+                else:
+                    first = True
+                    for k, val in v.items():
+                        lead = "      - " if first else "        "
+                        first = False
+                        sval = (
+                            ("true" if val else "false")
+                            if isinstance(val, bool)
+                            else yaml_scalar(val, "double" if " " in val else "plain")
+                        )
+                        out.append(f"{lead}{k}: {sval}")
+        for section, names in (("secrets", self.secrets), ("configs", self.configs)):
+            if names:
+                out.append(f"    {section}:")
+                out += [f"      - {n}" for n in names]
+        return out
+
+
+# `build:` as people write it, all naming docker/Dockerfile with the repo (or a folder of it)
+# as context: the path kinds the rewrite must rebase, or leave alone (dockerfile is relative
+# to the context, not to the compose file)
+BUILDS: dict[str, list[str]] = {
+    "map": ["    build:", "      context: .", "      dockerfile: docker/Dockerfile"],
+    "short": ["    build: ."],
+    "folder": ["    build: ./docker"],  # Dockerfile is the default name inside the context
+    "ctx-docker": ["    build:", "      context: docker", "      dockerfile: Dockerfile"],
+    "ctx-src": ["    build:", "      context: ./src", "      dockerfile: ../docker/Dockerfile"],
+    "no-ctx": ["    build:", "      dockerfile: docker/Dockerfile"],  # context defaults to `.`
+    "var": ["    build:", "      context: ${CTX_DIR:-.}", "      dockerfile: docker/Dockerfile"],
+}
 
 
 @dataclass
@@ -151,47 +228,7 @@ class Repo:
             out += ["  " + _env_line(e, "map") for e in self.shared]
         out.append("services:")
         for svc in self.services:
-            out.append(f"  {svc.name}:")
-            if svc.build == "map":
-                out += ["    build:", "      context: .", "      dockerfile: docker/Dockerfile"]
-            elif svc.build == "short":
-                out.append("    build: .")
-            else:
-                tag = f":{svc.image_tag}" if svc.image_tag else ""
-                out.append(f"    image: {yaml_scalar('busybox' + tag, 'double')}")
-            if svc.env_file == "str":
-                out.append(f"    env_file: {ENV_NAME}")
-            elif svc.env_file == "list":
-                out += ["    env_file:", f"      - ./{ENV_NAME}"]
-            elif svc.env_file == "long":
-                out += ["    env_file:", f"      - path: ./{ENV_NAME}", "        required: true"]
-            if svc.env_form == "alias":
-                out.append("    environment: *shared")
-            elif svc.env_form == "merge":
-                out += ["    environment:", "      <<: *shared"]
-                out += ["      " + _env_line(e, "map") for e in svc.env]
-            elif svc.env_form != "none" and svc.env:
-                out.append("    environment:")
-                for e in svc.env:
-                    if e.comment is not None:
-                        out.append(f"      # {e.comment}")
-                    out.append("      " + _env_line(e, svc.env_form))
-            if svc.volumes:
-                out.append("    volumes:")
-                for v in svc.volumes:
-                    if isinstance(v, str):
-                        out.append(f"      - {yaml_scalar(v, 'double' if ' ' in v else 'plain')}")
-                    else:
-                        first = True
-                        for k, val in v.items():
-                            lead = "      - " if first else "        "
-                            first = False
-                            sval = (
-                                ("true" if val else "false")
-                                if isinstance(val, bool)
-                                else yaml_scalar(val, "double" if " " in val else "plain")
-                            )
-                            out.append(f"{lead}{k}: {sval}")
+            out += svc.lines()
         if self.named_volumes:
             out.append("volumes:")
             out += [f"  {n}: {{}}" for n in self.named_volumes]
@@ -419,3 +456,261 @@ def svc(
     return Service(
         name, None, "map" if entries else "none", entries, list(volumes), image_tag, env_file
     )
+
+
+# --- layouts: several compose files, include:, the default .env, secrets, configs, builds ---
+#
+# The repos above have one compose file run with `--env-file`. Real ones also merge a base
+# file with overrides (`-f a -f b`, where every relative path is relative to the *first*
+# file's folder and later files override earlier ones key by key), rely on Compose reading
+# the project folder's `.env` when no `--env-file` is given, include other files, and name
+# files in secrets, configs, builds and env_file lists. A `Layout` is such a repo.
+
+DEFAULT_ENV = ".env"  # read by Compose, for interpolation only, when no --env-file is given
+EXTRA_ENV = ".env.extra"  # another env file at the root: the wizard moves it into env/ too
+SUB_ENV = "config/app.env"  # an env file in a folder: it stays where it is
+# files secrets and configs name: plain, in a folder, an env file that moves, a variable
+SECRET_FILES = ("./secret.txt", "secrets/db.txt", "./app.ini", f"./{ENV_NAME}")
+CONFIG_FILES = ("cfg/app.conf", "./app.ini", "${CFG_DIR:-./cfg}/app.conf")
+LAYOUT_ENV_KEYS = (
+    "SRC_DIR=src",
+    "SRC_DIR=./cfg",
+    "APP_DIR=./src",
+    "CTX_DIR=./docker",
+    "CFG_DIR=cfg",
+)
+
+
+@dataclass
+class ComposeDoc:
+    """One compose file: services plus the top-level sections that name files."""
+
+    path: str
+    services: list[Service]
+    name: str | None = None  # top-level `name:`
+    include: list[str] = field(default_factory=list)  # top-level include entries (YAML lines)
+    secrets: dict[str, str] = field(default_factory=dict)  # secret name -> file as written
+    configs: dict[str, str] = field(default_factory=dict)
+    named_volumes: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        out = [f"# {self.path}"]
+        if self.name:
+            out.append(f"name: {self.name}")
+        if self.include:
+            out.append("include:")
+            out += ["  " + line for line in self.include]
+        out.append("services:")
+        for s in self.services:
+            out += s.lines()
+        for section, files in (("secrets", self.secrets), ("configs", self.configs)):
+            if files:
+                out.append(f"{section}:")
+                for n, f in files.items():
+                    out += [f"  {n}:", f"    file: {yaml_scalar(f, 'plain')}"]
+        if self.named_volumes:
+            out.append("volumes:")
+            out += [f"  {n}: {{}}" for n in self.named_volumes]
+        return "\n".join(out) + "\n"
+
+
+@dataclass
+class Command:
+    """One Makefile recipe: `docker compose -f ... [--env-file ...] up`."""
+
+    files: list[str]
+    env_file: str | None  # None: Compose reads the project folder's .env, if there is one
+    via_variable: bool = False  # `COMPOSE_N := docker compose ...` then `$(COMPOSE_N) up`
+
+
+@dataclass
+class Layout:
+    docs: list[ComposeDoc]
+    env_files: dict[str, list[str]]  # repo path -> lines
+    commands: list[Command]
+    # files that are not compose files the wizard detects: included ones, in a folder
+    extra_docs: list[ComposeDoc] = field(default_factory=list)
+
+    def makefile_text(self) -> str:
+        out: list[str] = []
+        for i, c in enumerate(self.commands):
+            args = "".join(f" -f {f}" for f in c.files)
+            if c.env_file:
+                args += f" --env-file {c.env_file}"
+            if c.via_variable:
+                out += [f"COMPOSE_{i} := docker compose{args}", f"up{i}:", f"\t$(COMPOSE_{i}) up"]
+            else:
+                out += [f"up{i}:", f"\tdocker compose{args} up"]
+        return "\n".join(out) + "\n"
+
+    def describe(self) -> str:
+        parts = [f"--- {d.path}\n{d.text()}" for d in self.docs + self.extra_docs]
+        parts += [
+            f"--- {p}\n" + "".join(line + "\n" for line in ls) for p, ls in self.env_files.items()
+        ]
+        return "".join(parts) + f"--- Makefile\n{self.makefile_text()}"
+
+
+def write_layout(root: Path, layout: Layout) -> None:
+    root.mkdir(parents=True)
+    for d in layout.docs + layout.extra_docs:
+        (root / d.path).parent.mkdir(parents=True, exist_ok=True)
+        (root / d.path).write_text(d.text())
+    for p, lines in layout.env_files.items():
+        (root / p).parent.mkdir(parents=True, exist_ok=True)
+        (root / p).write_text("".join(line + "\n" for line in lines))
+    (root / "Makefile").write_text(layout.makefile_text())
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0.1.0"\n')
+    (root / "docker").mkdir()
+    (root / "docker" / "Dockerfile").write_text("FROM python:3.11-slim\nWORKDIR /app\n")
+    for d in DIRS:
+        (root / d).mkdir()
+        (root / d / ".keep").write_text("")
+    (root / "src" / "sub").mkdir()
+    for f in FILES:
+        (root / f).write_text("[app]\n")
+    (root / "secret.txt").write_text("s3cret\n")
+    (root / "secrets").mkdir()
+    (root / "secrets" / "db.txt").write_text("db\n")
+    (root / "cfg" / "app.conf").write_text("[cfg]\n")
+    (root / "infra").mkdir(exist_ok=True)
+
+
+@st.composite
+def layout_service(
+    draw: st.DrawFn, name: str, env_files: set[str], partial: bool = False
+) -> Service:
+    """A service of a layout: the single-file generator's, plus richer builds and env_file lists."""
+    s = draw(service(name))
+    if partial:
+        s.partial, s.build, s.image_tag = True, None, None
+    elif s.build is not None or draw(st.integers(0, 3)) == 0:
+        s.build, s.image_tag = draw(st.sampled_from(sorted(BUILDS))), None
+    if ENV_NAME not in env_files:  # nothing to read: a missing required env_file is an error
+        s.env_file = None
+        s.volumes = [v for v in s.volumes if ENV_NAME not in str(v)]
+    if s.env_file is None and draw(st.integers(0, 2)) == 0:
+        choices: list[tuple[str, bool | None]] = [
+            (f"./{EXTRA_ENV}", None),
+            (SUB_ENV, None),
+            ("./.env.optional", False),  # a missing optional file
+            (f"./{EXTRA_ENV}", True),
+        ]
+        if ENV_NAME in env_files:
+            choices.append((ENV_NAME, None))
+        s.env_files = draw(st.lists(st.sampled_from(choices), min_size=1, max_size=2, unique=True))
+    return s
+
+
+@st.composite
+def layouts(draw: st.DrawFn) -> Layout:
+    """A base compose file, maybe overrides merged into it or a file it includes, run by
+    Makefile commands with or without --env-file."""
+    # include: is refused whatever else the file holds: a few examples are enough
+    kind = draw(st.sampled_from(["overrides"] * 5 + ["single"] * 2 + ["include"]))
+    # which env files exist: the shared .env.dev, the default .env, or both
+    env_choice = draw(st.sampled_from(["dev", "dev", "default", "both"]))
+    env_files: dict[str, list[str]] = {}
+
+    def env_lines() -> list[str]:
+        lines = draw(env_file_lines())
+        extra = draw(
+            st.lists(
+                st.sampled_from(LAYOUT_ENV_KEYS),
+                max_size=2,
+                unique_by=lambda line: line.split("=")[0],
+            )
+        )
+        have = {line.split("=")[0] for line in lines}
+        return lines + [x for x in extra if x.split("=")[0] not in have]
+
+    if env_choice in ("dev", "both"):
+        env_files[ENV_NAME] = env_lines()
+    if env_choice == "both" and draw(st.booleans()):
+        # the usual reason both exist: .env is .env.dev plus or minus a line or two
+        lines = list(env_files[ENV_NAME])
+        env_files[DEFAULT_ENV] = draw(st.sampled_from([lines, [*lines, "SUB2=1"], lines[:-1]]))
+    elif env_choice in ("default", "both"):
+        env_files[DEFAULT_ENV] = env_lines()
+    env_files[EXTRA_ENV] = draw(env_file_lines())
+    env_files[SUB_ENV] = ["# read through env_file, never moved", "SUB=1"]
+    names = set(env_files)
+
+    base_name = draw(st.sampled_from(["docker-compose.yml", "compose.yaml", COMPOSE_NAME]))
+    n = draw(st.integers(1, 3))
+    services = [draw(layout_service(f"s{i}", names)) for i in range(n)]
+    base = ComposeDoc(base_name, services)
+    if draw(st.integers(0, 3)) == 0:
+        base.name = "legacyapp"
+    docs = [base]
+    if kind == "overrides":
+        over_names = [
+            x
+            for x in ("docker-compose.override.yml", "docker-compose.local.yml", COMPOSE_NAME)
+            if x != base_name
+        ]
+        for path in draw(
+            st.lists(st.sampled_from(over_names), min_size=1, max_size=2, unique=True)
+        ):
+            picked = draw(
+                st.lists(st.sampled_from([s.name for s in services]), unique=True, max_size=n)
+            )
+            over = [draw(layout_service(nm, names, partial=True)) for nm in picked]
+            if draw(st.booleans()):  # a service only the override defines
+                over.append(draw(layout_service(f"o{len(docs)}", names)))
+            if not over:
+                over = [draw(layout_service(services[0].name, names, partial=True))]
+            docs.append(ComposeDoc(path, over))
+    extra: list[ComposeDoc] = []
+    if kind == "include":
+        inc = ComposeDoc(
+            draw(st.sampled_from(["infra/db.yml", "docker-compose.db.yml"])),
+            [
+                Service(
+                    "db",
+                    None,
+                    "map",
+                    [EnvEntry("DB", "str", "${A:-none}")],
+                    ["./data dir:/d"],
+                    None,
+                )
+            ],
+        )
+        if inc.path.startswith("infra/"):
+            inc.services[0].volumes = ["./:/d"]
+        entry = draw(st.sampled_from(["short", "long"]))
+        base.include = [f"- {inc.path}"] if entry == "short" else [f"- path: ./{inc.path}"]
+        (extra if "/" in inc.path else docs).append(inc)
+    # secrets and configs the services use, named by file
+    for section, files in (("secrets", SECRET_FILES), ("configs", CONFIG_FILES)):
+        if draw(st.integers(0, 2)) == 0:
+            chosen = draw(st.lists(st.sampled_from(files), min_size=1, max_size=2, unique=True))
+            if ENV_NAME not in names:
+                chosen = [f for f in chosen if ENV_NAME not in f] or [files[0]]
+            table = {f"{section[:3]}{i}": f for i, f in enumerate(chosen)}
+            # defined in one file, used by services of that file or of files merged after it
+            # (a command that runs the base alone must not see a name only an override defines)
+            at = draw(st.integers(0, len(docs) - 1))
+            getattr(docs[at], section).update(table)
+            users = [s for d in docs[at:] for s in d.services]
+            for s in draw(st.lists(st.sampled_from(users), min_size=1, unique_by=lambda s: id(s))):
+                getattr(s, section).extend(table)
+    for d in docs:
+        d.named_volumes = (
+            ["data"]
+            if any(
+                isinstance(v, str) and v.startswith("data:") for s in d.services for v in s.volumes
+            )
+            else []
+        )
+    # the Makefile: every file merged in order; sometimes the base alone as well
+    # without --env-file Compose reads .env (or nothing: a case left out on purpose, as the
+    # wizard then reads .env.<env> by the name's convention, which Compose never did)
+    env_arg = {"dev": ENV_NAME, "default": None, "both": draw(st.sampled_from([ENV_NAME, None]))}[
+        env_choice
+    ]
+    files = [d.path for d in docs if d.path != "docker-compose.db.yml"]
+    commands = [Command(files, env_arg, draw(st.booleans()))]
+    if len(files) > 1 and draw(st.booleans()):
+        commands.append(Command(files[:1], env_arg, False))
+    return Layout(docs, env_files, commands, extra)

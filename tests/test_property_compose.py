@@ -8,6 +8,8 @@ every key it had (env_file adds the shared file's other keys, on purpose), the s
 bind-mount sources and named volumes, and an otherwise identical resolved config. The
 engine's own check must not warn, and a second plan must have nothing left to do. A second
 property compares the engine's interpolation and env-file reading with Compose's directly.
+Several compose files merged by `-f`, `include:`, the implicit `.env`, secrets, configs and
+builds: test_property_layouts.py.
 
 Examples per run: the `ci` profile runs CI_EXAMPLES per test (about 45 s for the file on
 two cores); DASHTAM_WIZARD_HYPOTHESIS_EXAMPLES=500 runs more. How many were checked is

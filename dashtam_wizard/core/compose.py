@@ -175,10 +175,16 @@ def all_references(doc: Any, skip: set[int] | None = None) -> set[str]:
 
 
 def set_env_file(svc: CommentedMap, path: str) -> bool:
-    """Make `path` the last env_file of the service; True if anything changed."""
+    """Make the service read `path`; True if anything changed.
+
+    It goes first among the env files the service already reads (or stays where it is): a
+    later env file wins, so each of those keeps handing the service the values it did. A
+    value moved into `path` that one of them also sets would change; phase 4's check sees it
+    and keeps that value in `environment:`.
+    """
     current = svc.get("env_file")
     paths = [p for p, _ in _env_file_paths(current)]
-    if paths and paths[-1] == path:
+    if path in paths:
         return False
     if current is None:
         seq = CommentedSeq([path])
@@ -192,12 +198,9 @@ def set_env_file(svc: CommentedMap, path: str) -> bool:
         svc.insert(pos, "env_file", seq)
         return True
     if isinstance(current, str):
-        svc["env_file"] = CommentedSeq([current, path]) if current != path else CommentedSeq([path])
+        svc["env_file"] = CommentedSeq([path, current])
         return True
-    if path in paths:
-        idx = paths.index(path)
-        del current[idx]
-    current.append(path)
+    current.insert(0, path)
     return True
 
 

@@ -231,11 +231,14 @@ def detect(tree: Tree, root_name: str) -> Facts:
         else:
             target = f"compose/{base}"
         env_before = next((_norm(i.env_file) for i in invs if i.env_file), None)
+        if env_before is None and invs and "/" not in path and ".env" in tree.files:
+            env_before = ".env"  # its commands name no env file: Compose reads the project folder's .env
         if env_before is None and "/" not in path and f".env.{env}" in tree.files:
             env_before = f".env.{env}"  # no command names it: the convention the env file's name states
         if env_before is None and "/" not in path and ".env" in tree.files:
             env_before = ".env"  # Compose reads the project dir's .env by default
         compose.append(ComposeFile(path, env, used, target, env_before, invs))
+    _merged_envs(tree, compose)
 
     env_files: dict[str, str] = {}
     env_examples: dict[str, str] = {}
@@ -271,6 +274,30 @@ def detect(tree: Tree, root_name: str) -> Facts:
         requirements=reqs,
         invocations=invocations,
     )
+
+
+def _merged_envs(tree: Tree, compose: list[ComposeFile]) -> None:
+    """A file merged into another by `-f base.yml -f override.yml` whose name states no env of
+    its own (no .env.<env> exists: docker-compose.override.yml) belongs to its command's env.
+
+    Otherwise it would get an env file of its own (env/.env.override) next to the one the
+    command reads, and the values moved out of the two files would land in different files.
+    """
+    by_path = {cf.path: cf for cf in compose}
+    for cf in compose:
+        if f".env.{cf.env}" in tree.files or f"env/.env.{cf.env}" in tree.files:
+            continue
+        for inv in cf.invocations:
+            first = by_path.get(_norm(inv.files[0])) if inv.files else None
+            if len(inv.files) < 2 or first is None:
+                continue
+            m = ENV_RE.match(PurePosixPath(inv.env_file).name) if inv.env_file else None
+            env = m.group("env") if m else first.env
+            if env != cf.env:
+                cf.env = env
+                if cf.env_file_before is None and inv.env_file:
+                    cf.env_file_before = _norm(inv.env_file)
+                break
 
 
 def implied_moves(tree: Tree, facts: Facts) -> dict[str, str]:

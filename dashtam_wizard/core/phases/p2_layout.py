@@ -67,10 +67,17 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         if cf.env in have_env or cf.target.endswith(".example") or cf.env == "prod":
             continue
         src = ctx.facts.env_examples.get(cf.env) or example
+        why = f"{cf.target} will read env/.env.{cf.env}; a fresh clone has no local env file yet."
+        if cf.env_file_before == ".env" and ".env" in tree.files:
+            # Compose interpolated from the project folder's .env; the migrated command reads
+            # env/.env.<env> instead, so it starts with the same values
+            src = ".env"
+            why = (f"Compose read .env for {cf.path} (no --env-file); the migrated command reads "
+                   f"env/.env.{cf.env}, so it starts as a copy and every ${{VAR}} resolves as before. "
+                   ".env itself stays where it is.")
         text = (tree.read(src) if src else b"") or b""
         c = ch.write(2, tree, f"env/.env.{cf.env}", text, mode=SECRET_MODE, secret=True,
-                     summary=f"create env/.env.{cf.env} from {src or 'nothing (empty)'}",
-                     why=f"{cf.target} will read env/.env.{cf.env}; a fresh clone has no local env file yet.")
+                     summary=f"create env/.env.{cf.env} from {src or 'nothing (empty)'}", why=why)
         if c:
             pp.changes.append(c)
             have_env.add(cf.env)

@@ -3,7 +3,8 @@
 The rule is behaviour-preserving: every container must see the same values after as
 before. A value moves into the shared env file only when no other service of the file
 sets that key differently, the env file does not already say otherwise, and no remaining
-`${KEY}` reference in the file would resolve differently. The rewrite is then resolved as
+`${KEY}` reference in the file would resolve differently; nor in the files merged with it by
+`-f` or reading the same env file (siblings.py). The rewrite is then resolved as
 Compose would (env_file included) and any value that would still differ goes back. Anything
 else stays in the service's `environment:` (which overrides env_file) and the plan says why.
 """
@@ -40,6 +41,7 @@ from ..envfile import append_lines, parse_env, render_value
 from ..errors import BadInput
 from ..interpolate import InterpolationError, references, resolve
 from ..model import ChecklistItem, Evidence, Note, PhasePlan
+from ..siblings import ALL, Held, Siblings
 from ..snapshot import Tree
 
 SECTION = "Migration"
@@ -160,12 +162,50 @@ def _project_env(ctx: Ctx, cf: ComposeFile) -> dict[str, str]:
     return parse_env(text, cf.env_file_before) if text is not None else {}
 
 
-def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
+def _refuse_include(cf: ComposeFile, doc: Any) -> None:
+    """`include:` pulls in files whose paths, env files and variables resolve from their own
+    folders and whose services the rewrite never sees: refused rather than half-migrated."""
+    if hasattr(doc, "get") and "include" in doc:
+        try:
+            line = doc.lc.key("include")[0] + 1
+        except (AttributeError, KeyError, TypeError, IndexError):
+            line = None
+        raise BadInput(cf.path, "uses top-level `include:`, which the wizard does not migrate (the included "
+                       "files' paths, env files and services would be left behind); inline the included "
+                       "services or migrate this file by hand", line)
+
+
+def _check_implicit_env(ctx: Ctx, cf: ComposeFile, doc: Any, p_before: Mapping[str, str],
+                        env_now: Mapping[str, str], env_target: str) -> None:
+    """A command without --env-file interpolated from the project folder's .env; migrated, it
+    reads env_target. Refused when a `${VAR}` of the file, or of an env file its services read
+    (those interpolate against the project's variables first), has a different value there."""
+    implicit = [i for i in cf.invocations if not i.env_file]
+    if cf.env_file_before != ".env" or not implicit:
+        return
+    used = all_references(doc)
+    views = _views(doc, "", dict(p_before), ctx.original.text) or {}
+    for rel in {rel for view in views.values() for rel in view.env_files}:
+        used |= references(ctx.original.text(rel) or "")
+    differ = sorted(k for k in used if p_before.get(k) != env_now.get(k))
+    if differ:
+        raise BadInput(implicit[0].path, f"runs Compose on {cf.path} without --env-file, so it interpolates from "
+                       f".env; migrated it would read {env_target}, which sets {', '.join(differ)} differently. "
+                       "Name the env file you mean with --env-file (or make the two agree), then run again",
+                       implicit[0].line)
+
+
+def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings: Siblings | None = None) -> Tree:
     path = cf.target
     text = tree.text(path) or ""
     old_dir = "" if cf.path != cf.target else "compose"
     before = yamlio.load(text, path)
     validate(before, path)
+    _refuse_include(cf, before)
+    held = Held()
+    if siblings is not None:
+        siblings.check_merge_order(cf)
+        held = siblings.held(cf)
     example = path.endswith(".example")
     env_target = f"env/.env.{cf.env}"
     env_text = tree.text(env_target)
@@ -174,11 +214,17 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
     services = before.get("services") or {}
     if not hasattr(services, "items"):
         raise BadInput(path, "`services` is not a mapping")
+    if old_dir == "" and env_text is not None:
+        # against the env file as phase 4 found it: values other files move in are theirs to check
+        start = siblings.tree.text(env_target) if siblings is not None else env_text
+        _check_implicit_env(ctx, cf, before, p_before, parse_env(start, env_target) if start else {}, env_target)
 
     # 1. decide which hard-coded values can move into the env file
     values: dict[str, dict[str, str | None]] = {}
     frozen: set[str] = set()
     for name, svc in services.items():
+        if svc is None:  # `name:` alone, as an override may write it: nothing to migrate
+            continue
         if not hasattr(svc, "get"):
             raise BadInput(path, f"service `{name}` is not a mapping")
         env = svc.get("environment")
@@ -199,6 +245,10 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
             reasons.append(f"{k}: set through a YAML anchor/merge shared by services; left in place")
         elif None in vals:
             reasons.append(f"{k}: passed through from the shell (no value); stays in environment:")
+        elif by := sorted({held.by[n] for n in per if held.keys.get(n, set()) & {k, ALL}}):
+            reasons.append(f"{k}: {', '.join(by)} is merged with this file by `-f` and sets it too (or reads an "
+                           "env_file for the same service); moved, the merged value could change, so it stays "
+                           "in environment:")
         elif len(vals) > 1:
             shown = ", ".join(f"{n}" for n in sorted(per))
             reasons.append(f"{k}: services {shown} set different values; one env file cannot hold both, "
@@ -213,6 +263,16 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
                 reasons.append(f"{k}: its value cannot be written to an env file losslessly; left in place")
             else:
                 moving[k] = v
+    # other files of this env read the same env file for interpolation: their `${K}` (and
+    # those of the env files their services read) would change too
+    for k in [k for k in moving if k in held.references and k not in env_now]:
+        reasons.append(f"{k}: another compose file reading {env_target} uses ${{{k}}}; adding it there "
+                       "would change that, so it stays in environment:")
+        del moving[k]
+    for k in [k for k in moving if k in held.shadowed and k not in env_now]:
+        reasons.append(f"{k}: a service merged by `-f` reads an env file that sets it before {env_target}; "
+                       "added there, it would win over that value, so it stays in environment:")
+        del moving[k]
     # a remaining ${K} elsewhere in the file must resolve as before once K is in the env file
     while True:
         probe = copy.deepcopy(before)
@@ -240,7 +300,7 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
         views_before = _views(before, old_dir, p_before, ctx.original.text)
         reuse = before
     while True:
-        doc, notes, added_ro = _rewrite(ctx, tree, cf, text, old_dir, p_before, set(moving), reuse)
+        doc, notes, added_ro = _rewrite(ctx, tree, cf, text, old_dir, p_before, set(moving), reuse, held)
         reuse = None
         new_text = yamlio.dump(doc, text)
         lines = [f"{k}={render_value(v)}" for k, v in moving.items() if k not in env_now]
@@ -254,12 +314,14 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
         back = {k for _, k in changed if k in moving}
         why = (f"{env_target} would hand it back differently through env_file (which interpolates against "
                "the project's variables, then the service's own); stays in environment:")
-        if changed and not back and env_text:
-            # a service that already read the env file sees its `${K}` lines resolve differently
-            # once a moved K is in the file: those values stay where they were
-            back = set(moving) & references(env_text)
-            why = (f"{env_target} interpolates ${{{{K}}}} in its own values, which a service already reads "
-                   "through env_file; adding it would change them, so it stays in environment:")
+        if changed and not back:
+            # an env file a service reads (this one, or one of its own) interpolates `${K}`
+            # against the project's variables first: with a moved K there, its values change
+            read = {p for v in (_views(doc, "compose", {}, new_tree.text) or {}).values() for p in v.env_files}
+            texts = [env_text or ""] + [new_tree.text(p) or "" for p in read - {env_target}]
+            back = set(moving) & {k for t in texts for k in references(t)}
+            why = (f"an env file a service reads interpolates ${{{{K}}}} in its values (against the project's "
+                   f"variables first); adding it to {env_target} would change them, so it stays in environment:")
         if not back:
             break
         for k in sorted(back):
@@ -294,10 +356,13 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan) -> Tree:
 
 
 def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_before: dict[str, str],
-             moving: set[str], doc: Any = None) -> tuple[Any, list[Note], set[str]]:
+             moving: set[str], doc: Any = None, held: Held | None = None) -> tuple[Any, list[Note], set[str]]:
     """The migrated document: env_file, `moving` keys out of environment:, paths from compose/.
 
-    `doc` is edited in place when given (a parse of `text` nobody reads afterwards)."""
+    `doc` is edited in place when given (a parse of `text` nobody reads afterwards).
+    `held`: what files merged with this one by `-f` decide (siblings.py): a service another
+    copy of which already reads the env file gets no env_file here; no `name:` if one names it."""
+    held = held or Held()
     path = cf.target
     env_target = f"env/.env.{cf.env}"
     # parsed afresh, not copy.deepcopy(before): a deep copy turns `<<: *anchor` merge keys into
@@ -308,6 +373,8 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
     notes: list[Note] = []
     added_ro: set[str] = set()
     for name, svc in (doc.get("services") or {}).items():
+        if svc is None:
+            continue
         if svc.get("env_file") is not None:
             ef = svc["env_file"]
             if isinstance(ef, str):
@@ -318,7 +385,11 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
                         ef[i] = rw.path(item)
                     elif hasattr(item, "get") and "path" in item:
                         item["path"] = rw.path(str(item["path"]))
-        set_env_file(svc, f"../{env_target}")
+        if str(name) in held.reads_target:
+            notes.append(Note("info", f"{path}: {name} gets no env_file ../{env_target} here: a file merged "
+                              "with this one by `-f` already reads it for that service, later in the merged list"))
+        else:
+            set_env_file(svc, f"../{env_target}")
         remove_env_keys(svc, moving)
         rw.build(svc)
         rw.volumes(svc, notes, str(name))
@@ -334,7 +405,7 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
     notes += list(dict.fromkeys(rw.notes))
     named_by = next((i.project for i in cf.invocations if i.project), None)
     if (old_dir == "" and not path.endswith(".example") and "name" not in doc and not named_by
-            and "COMPOSE_PROJECT_NAME" not in p_before):
+            and "COMPOSE_PROJECT_NAME" not in p_before and not held.named):
         project = compose_dir_name(ctx.root_name)
         doc.insert(0, "name", project)
         notes.append(Note("plan", f"{path}: added `name: {project}`. Compose names a project after the compose "
@@ -390,11 +461,32 @@ def _compare(ctx: Ctx, before: Any, old_dir: str, p_before: dict[str, str], afte
     return changed, binds, gained
 
 
-def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
+def _plan_files(ctx: Ctx, tree: Tree, siblings: Siblings) -> tuple[PhasePlan, Tree]:
     pp = PhasePlan(4, "Docker Compose Refactoring")
     for cf in ctx.facts.compose:
         if cf.target in tree.files:
-            tree = migrate_file(ctx, tree, cf, pp)
+            tree = migrate_file(ctx, tree, cf, pp, siblings)
+    return pp, tree
+
+
+def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
+    siblings = Siblings(ctx.facts.compose, tree, ctx.moved)  # files merged by one command or sharing an env file
+    pp, after = _plan_files(ctx, tree, siblings)
+    if siblings.grouped:
+        # such files hold each other's values back by the `${KEY}`s they use, but a value that
+        # moves out takes its `${KEY}`s with it: planned again with the references the migrated
+        # files keep, until they agree (a second plan then has nothing left to move)
+        first = pp, after
+        for attempt in range(4):
+            settled = siblings.settle(after)
+            if settled == siblings.settled:
+                break
+            if attempt == 3:  # no agreement: the first pass held every original reference
+                pp, after = first
+                break
+            siblings.settled = settled
+            pp, after = _plan_files(ctx, tree, siblings)
+    tree = after
     done = bool([cf for cf in ctx.facts.compose if cf.target in tree.files]) and not pp.changes
     pp.checklist.append(ChecklistItem(SECTION, "Update all compose files (env_file, paths)", done,
                                       Evidence("every compose file uses env_file" if done else
