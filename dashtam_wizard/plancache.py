@@ -74,8 +74,9 @@ def _private(st: os.stat_result) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def load(key: str) -> Plan | None:
-    folder = cache_dir()
+def read_entry(folder: Path, key: str) -> object | None:
+    """The object pickled as `key` in `folder`, or None: missing, damaged, or in a folder or
+    file someone else owns or can write (never unpickle what another user could plant)."""
     path = folder / f"{key}.pickle"
     try:
         if not _private(os.stat(folder)):
@@ -83,21 +84,24 @@ def load(key: str) -> Plan | None:
         with open(path, "rb") as fh:
             if not _private(os.fstat(fh.fileno())):
                 return None
-            plan = pickle.load(fh)
+            obj = pickle.load(fh)
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - a truncated or stale entry is a miss, never an error
         with contextlib.suppress(OSError):
             path.unlink()
         return None
-    return plan if isinstance(plan, Plan) else None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: kept by the pruning in write_entry
+    return obj
 
 
-def save(key: str, plan: Plan) -> None:
-    """Best effort: a read-only home or a full disk must not fail `plan`."""
-    folder = cache_dir()
+def write_entry(folder: Path, key: str, obj: object, keep: int) -> None:
+    """Pickle `obj` as `key` (0600, atomically) and keep the `keep` most recent entries.
+    Best effort: a read-only home or a full disk must not fail the command."""
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)  # both owner-only: entries hold env values
         if not _private(os.stat(folder)):
             return
         import tempfile  # only a miss writes
@@ -105,25 +109,30 @@ def save(key: str, plan: Plan) -> None:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")  # created 0600
         try:
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, folder / f"{key}.pickle")
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        _prune(folder)
+        entries = []
+        for p in folder.glob("*.pickle"):
+            with contextlib.suppress(OSError):
+                entries.append((p.stat().st_mtime_ns, p))
+        for _, p in sorted(entries, reverse=True)[keep:]:
+            with contextlib.suppress(OSError):
+                p.unlink()
     except OSError:
         return
 
 
-def _prune(folder: Path) -> None:
-    entries = []
-    for p in folder.glob("*.pickle"):
-        with contextlib.suppress(OSError):
-            entries.append((p.stat().st_mtime_ns, p))
-    for _, p in sorted(entries, reverse=True)[KEEP:]:
-        with contextlib.suppress(OSError):
-            p.unlink()
+def load(key: str) -> Plan | None:
+    plan = read_entry(cache_dir(), key)
+    return plan if isinstance(plan, Plan) else None
+
+
+def save(key: str, plan: Plan) -> None:
+    write_entry(cache_dir(), key, plan, KEEP)
 
 
 def cached_plan(root: Path, options: Options | None = None, use_cache: bool = True) -> Plan:

@@ -19,17 +19,15 @@ someone else could have written them. `DASHTAM_WIZARD_NO_CACHE=1` turns both off
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import pickle
 import stat
 from pathlib import Path
 
 from ..core.checklist import VERIFY_FILE
 from ..core.context import Options
 from ..core.snapshot import STATE_DIR, Tree
-from ..plancache import cache_dir, enabled, plan_key
+from ..plancache import cache_dir, enabled, plan_key, read_entry, write_entry
 from .state import RepoState
 
 FORMAT = b"dashtam-wizard tui state v1"
@@ -74,61 +72,12 @@ def key(tree: Tree, root: Path, options: Options) -> str | None:
     return h.hexdigest()
 
 
-def _private(st: os.stat_result) -> bool:
-    return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
 def get(k: str | None) -> RepoState | None:
-    if k is None:
-        return None
-    path = folder() / f"{k}.pickle"
-    try:
-        if not _private(os.stat(path.parent)):
-            return None
-        with open(path, "rb") as fh:
-            if not _private(os.fstat(fh.fileno())):
-                return None
-            state = pickle.load(fh)
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - a truncated or outdated entry is a miss, never an error
-        with contextlib.suppress(OSError):
-            path.unlink()
-        return None
-    if not isinstance(state, RepoState):
-        return None
-    with contextlib.suppress(OSError):
-        os.utime(path)  # recently used: kept by the pruning below
-    return state
+    state = None if k is None else read_entry(folder(), k)
+    return state if isinstance(state, RepoState) else None
 
 
 def put(k: str | None, state: RepoState) -> None:
     """Best effort: a read-only home or a full disk only means no cache."""
-    if k is None:
-        return
-    import tempfile
-
-    where = folder()
-    try:
-        where.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        where.mkdir(mode=0o700, exist_ok=True)
-        if not _private(os.stat(where)):
-            return
-        fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".pickle")  # 0600
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, where / f"{k}.pickle")
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        entries = []
-        for p in where.glob("*.pickle"):
-            with contextlib.suppress(OSError):
-                entries.append((p.stat().st_mtime_ns, p))
-        for _, p in sorted(entries, reverse=True)[KEEP:]:
-            with contextlib.suppress(OSError):
-                p.unlink()
-    except OSError:
-        return
+    if k is not None:
+        write_entry(folder(), k, state, KEEP)
