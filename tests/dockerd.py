@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,21 +74,45 @@ def dockerd_client() -> Iterator[object]:
         ):
             with contextlib.suppress(DockerException):
                 c.remove(force=True)
-        # verify tags its images per checkout (dashtam-wizard/<name>-<path hash>:<target>) and
-        # every session checks out fresh tmp copies: drop those tags, keep the layers below
-        # them (noprune) so the next session's builds are still cached.
-        for image in client.images.list(filters={"label": "dashtam-wizard=1"}):
-            for tag in image.tags:
-                if tag.startswith("dashtam-wizard/"):
-                    with contextlib.suppress(DockerException):
-                        client.images.remove(tag, noprune=True)
-        # Labelled build results nothing uses any more (tests build unique Dockerfiles), once
-        # a day old: keeps the data root from growing without dropping today's cache.
-        with contextlib.suppress(DockerException):
-            client.images.prune(
-                filters={"dangling": True, "label": "dashtam-wizard=1", "until": "24h"}
-            )
+        drop_checkout_images(client)
         client.close()
+
+
+def drop_checkout_images(client) -> None:  # noqa: ANN001 - a docker.DockerClient
+    """Leave a daemon's data root as a build cache only.
+
+    verify tags its images per checkout (dashtam-wizard/<name>-<path hash>:<target>) and
+    every session checks out fresh tmp copies: drop those tags, keep the layers below them
+    (noprune) so the next session's builds are still cached. Labelled build results nothing
+    uses any more (tests build unique Dockerfiles) go once a day old: the data root does not
+    grow, today's cache stays.
+    """
+    from docker.errors import DockerException
+
+    for image in client.images.list(filters={"label": "dashtam-wizard=1"}):
+        for tag in image.tags:
+            if tag.startswith("dashtam-wizard/"):
+                with contextlib.suppress(DockerException):
+                    client.images.remove(tag, noprune=True)
+    with contextlib.suppress(DockerException):
+        client.images.prune(
+            filters={"dangling": True, "label": "dashtam-wizard=1", "until": "24h"}
+        )
+
+
+def wizard_containers(client) -> list[str]:  # noqa: ANN001 - a docker.DockerClient
+    """Containers labelled by the wizard that still exist (given 3 s to finish removal)."""
+    deadline = time.monotonic() + 3
+    while True:
+        left = [
+            f"{c.name} {c.status} {c.attrs['Config'].get('Cmd')} {c.labels}"
+            for c in client.containers.list(
+                all=True, filters={"label": "dashtam-wizard=1"}, ignore_removed=True
+            )
+        ]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
 
 
 # -- sample repositories ------------------------------------------------------------------------

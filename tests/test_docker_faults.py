@@ -44,7 +44,14 @@ from docker.errors import DockerException
 from dotenv import dotenv_values
 
 from dashtam_wizard.core.secrets import is_secret_key
-from tests.dockerd import REPO, _unavailable, dockerd_client, migrated_repo  # noqa: F401
+from tests.dockerd import (  # noqa: F401
+    REPO,
+    _unavailable,
+    dockerd_client,
+    drop_checkout_images,
+    migrated_repo,
+    wizard_containers,
+)
 from tests.test_tui_support import screen_text, settle
 
 CLI = Path(sys.executable).parent / "dashtam-wizard"
@@ -169,14 +176,7 @@ class FaultDaemon:
             for c in client.containers.list(all=True, ignore_removed=True):
                 with contextlib.suppress(DockerException):
                     c.remove(force=True)
-            for image in client.images.list(filters={"label": "dashtam-wizard=1"}):
-                for tag in image.tags:
-                    if tag.startswith("dashtam-wizard/"):
-                        with contextlib.suppress(DockerException):
-                            client.images.remove(tag, noprune=True)
-            client.images.prune(
-                filters={"dangling": True, "label": "dashtam-wizard=1", "until": "24h"}
-            )
+            drop_checkout_images(client)
 
 
 @pytest.fixture(scope="module")
@@ -362,21 +362,6 @@ def verify_again(repo: Path, host: str) -> subprocess.CompletedProcess[str]:
         timeout=TIMEOUT,
         env={**os.environ, "DOCKER_HOST": host, "COLUMNS": "200"},
     )
-
-
-def wizard_containers(client: docker.DockerClient) -> list[str]:
-    """Containers labelled by the wizard that still exist (given 3 s to finish removal)."""
-    deadline = time.monotonic() + 3
-    while True:
-        left = [
-            f"{c.name} {c.status}"
-            for c in client.containers.list(
-                all=True, filters={"label": "dashtam-wizard=1"}, ignore_removed=True
-            )
-        ]
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.2)
 
 
 def assert_clean_stop(run: Verify, repo: Path, before: dict) -> str:

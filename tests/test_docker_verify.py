@@ -21,7 +21,13 @@ from dashtam_wizard.core.secrets import is_secret_key
 from dashtam_wizard.docker.checks import check_env
 from dashtam_wizard.docker.services import repo_services
 from dashtam_wizard.docker.verify import run_verify
-from tests.dockerd import dockerd_client, legacy_repo, migrated_repo, migrated_repo_by_hand  # noqa: F401
+from tests.dockerd import (  # noqa: F401
+    dockerd_client,
+    legacy_repo,
+    migrated_repo,
+    migrated_repo_by_hand,
+    wizard_containers,
+)
 
 
 @dataclass
@@ -60,21 +66,6 @@ def manifest(root: Path) -> dict[str, tuple[int, int, float]]:
         for p in sorted(root.rglob("*"))
         if not {".git", ".dashtam-wizard"} & set(p.relative_to(root).parts)
     }
-
-
-def wizard_containers(client) -> list[str]:
-    """Containers labelled by the wizard that still exist (given 3 s to finish removal)."""
-    deadline = time.monotonic() + 3
-    while True:
-        left = [
-            f"{c.name} {c.status} {c.attrs['Config'].get('Cmd')} {c.labels}"
-            for c in client.containers.list(
-                all=True, filters={"label": "dashtam-wizard=1"}, ignore_removed=True
-            )
-        ]
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.2)
 
 
 # -- migrated ----------------------------------------------------------------------------------
