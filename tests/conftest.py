@@ -23,6 +23,8 @@ COMPOSE = BIN / "docker-compose"
 def _private_plan_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Every CLI the suite starts shares one plan cache of its own, never the user's ~/.cache."""
     os.environ["DASHTAM_WIZARD_CACHE_DIR"] = str(tmp_path_factory.mktemp("plan-cache") / "plans")
+    # and one per-user key (apply/trust.py) of its own, never the user's ~/.local/state
+    os.environ["DASHTAM_WIZARD_KEY_FILE"] = str(tmp_path_factory.mktemp("user-key") / "key")
     os.environ.pop("DASHTAM_WIZARD_NO_CACHE", None)
 
 

@@ -9,7 +9,7 @@ Fault injection for tests: `DASHTAM_WIZARD_CRASH_AT=<k>` (see `faults`).
 
 from __future__ import annotations
 
-from .engine import apply_changes, history, recover, rollback, tree_manifest
+from .engine import adopt_state, apply_changes, history, recover, rollback, tree_manifest
 from .faults import last_point_count
 from .records import ApplyError, ApplyRecord, RollbackResult
 
@@ -17,6 +17,7 @@ __all__ = [
     "ApplyError",
     "ApplyRecord",
     "RollbackResult",
+    "adopt_state",
     "apply_changes",
     "history",
     "last_point_count",

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.model import Change
-from . import faults, journal
+from . import faults, journal, records_check, trust
 from .faults import point
 from .fsio import (
     PRIVATE_DIR,
@@ -90,14 +90,21 @@ class State:
         if not ignore.exists():
             write_atomic(ignore, b"*\n", 0o600, points=False)
         if created:
+            trust.mark(self.path)  # made here, by this user: the only state the wizard acts on
             fsync_dir(self.root)
         return created
 
+    def require_trusted(self) -> None:
+        """Refuse (one line, nothing written) a state folder this user did not make here."""
+        trust.require(self.root)
+
     def remove_if_unused(self) -> None:
         """Undo `ensure` after a refusal, so a refused apply leaves no trace at all."""
-        if set(os.listdir(self.path)) <= {".gitignore"}:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.path / ".gitignore")
+        made = {".gitignore", trust.MARKER}
+        if set(os.listdir(self.path)) <= made:
+            for name in made:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.path / name)
             os.rmdir(self.path)
             fsync_dir(self.root)
 
@@ -129,15 +136,23 @@ def _root(repo: Path) -> Path:
     return root
 
 
-def _read_plan(d: Path) -> dict | None:
+def read_plan(d: Path) -> dict | None:
+    """plan.json of an apply folder, every path in it checked (None: killed before it)."""
     try:
-        return json.loads((d / PLAN).read_bytes())
+        plan = json.loads((d / PLAN).read_bytes())
     except FileNotFoundError:
         return None
     except ValueError:
         raise ApplyError(
             f"{STATE_DIR}/applies/{d.name}/{PLAN}: is damaged; cannot use this apply record"
         ) from None
+    why = records_check.plan_problem(plan, d.name)
+    if why is not None:
+        raise ApplyError(
+            f"{STATE_DIR}/applies/{d.name}/{PLAN}: {why}; refusing to use this apply record "
+            "(nothing was changed)"
+        )
+    return plan
 
 
 def _status(events: list[dict]) -> Status:
@@ -168,7 +183,7 @@ def _sweep(state: State) -> None:
     """Drop what a crash left that holds no information: an apply folder killed before its
     plan.json (nothing was written yet), and saved copies of already rolled-back applies."""
     for d in state.apply_dirs():
-        plan = _read_plan(d)
+        plan = read_plan(d)
         if plan is None:
             shutil.rmtree(d, ignore_errors=True)
         elif _status(journal.read(d / JOURNAL)) == "rolled-back":
@@ -201,13 +216,15 @@ def apply_changes(
     if not changes:
         raise ApplyError(f"{root}: nothing to apply")
     state = State(root)
+    if state.exists():
+        state.require_trusted()
     created = state.ensure()
     rec_dir: Path | None = None
     try:
         with RepoLock(state.path):
             _sweep(state)
             for d in state.apply_dirs():
-                plan = _read_plan(d)
+                plan = read_plan(d)
                 if plan is not None and _status(journal.read(d / JOURNAL)) == "incomplete":
                     raise ApplyError(
                         f"{STATE_DIR}/applies/{d.name}: an interrupted apply or rollback must be "
@@ -455,7 +472,7 @@ def _depth(rel: str) -> int:
 
 def _undo(root: Path, state: State, rec_dir: Path) -> RollbackResult:
     """Put every path of one apply back to its pre-apply state; idempotent, resumable."""
-    plan = _read_plan(rec_dir)
+    plan = read_plan(rec_dir)
     if plan is None:
         raise ApplyError(f"{STATE_DIR}/applies/{rec_dir.name}: has no {PLAN}; nothing to undo")
     rid = plan["id"]
@@ -478,6 +495,7 @@ def _undo(root: Path, state: State, rec_dir: Path) -> RollbackResult:
                     rel,
                 )
             blobs[rel] = blob
+    for rel in [*pre, *plan["tmp"], *made_dirs]:
         parts = rel.split("/")
         for i in range(1, len(parts)):
             a = "/".join(parts[:i])
@@ -513,6 +531,10 @@ def _undo(root: Path, state: State, rec_dir: Path) -> RollbackResult:
                 )
 
     rb = next((e for e in events if e.get("ev") == "rb-begin"), None)
+    if rb is not None and not records_check.saved_name_ok(rb.get("saved")):
+        raise ApplyError(
+            f"{STATE_DIR}/applies/{rid}/{JOURNAL}: names an invalid saved folder; refusing to use it"
+        )
     name = rb["saved"] if rb else state.saved_name()
     if rb is None:
         journal.append(j, {"ev": "rb-begin", "saved": name})
@@ -671,7 +693,11 @@ def _restore_index(
 
 
 def rollback(
-    repo: Path, *, to: str | None = None, all: bool = False, on_step: OnRollbackStep | None = None
+    repo: Path,
+    *,
+    to: str | None = None,
+    all: bool = False,
+    on_step: OnRollbackStep | None = None,
 ) -> RollbackResult:
     """Undo the latest apply, or every apply back to and including `to`, or `all`; newest first.
 
@@ -684,6 +710,9 @@ def rollback(
     state = State(root)
     if not state.exists():
         raise ApplyError(f"{root}: nothing to roll back (no apply recorded here)")
+    if to is not None and not to:
+        raise ApplyError("--to: an empty apply id matches nothing (see `rollback --list`)")
+    state.require_trusted()
     state.ensure()  # re-creates a .gitignore a crash may have left out
     with RepoLock(state.path):
         recovered = _recover(root, state)
@@ -691,7 +720,7 @@ def rollback(
             return recovered
         result = recovered or RollbackResult()
         records = [
-            (d, _record(d, p)) for d in state.apply_dirs() if (p := _read_plan(d)) is not None
+            (d, _record(d, p)) for d in state.apply_dirs() if (p := read_plan(d)) is not None
         ]
         applied = [(d, r) for d, r in records if r.status == "applied"]
         if to is not None:
@@ -742,6 +771,7 @@ def recover(repo: Path) -> RollbackResult | None:
     state = State(root)
     if not state.exists():
         return None
+    state.require_trusted()
     state.ensure()
     with RepoLock(state.path):
         return _recover(root, state)
@@ -751,7 +781,7 @@ def _recover(root: Path, state: State) -> RollbackResult | None:
     _sweep(state)
     result: RollbackResult | None = None
     for d in reversed(state.apply_dirs()):
-        if _read_plan(d) is not None and _status(journal.read(d / JOURNAL)) == "incomplete":
+        if read_plan(d) is not None and _status(journal.read(d / JOURNAL)) == "incomplete":
             result = result or RollbackResult()
             result.merge(_undo(root, state, d))
     intent = state.path / INTENT
@@ -761,7 +791,7 @@ def _recover(root: Path, state: State) -> RollbackResult | None:
         except ValueError:
             ids = []
         for d in reversed(state.apply_dirs()):
-            plan = _read_plan(d)
+            plan = read_plan(d)
             if (
                 plan is not None
                 and plan["id"] in ids
@@ -779,7 +809,29 @@ def history(repo: Path) -> list[ApplyRecord]:
     state = State(root)
     if not state.exists():
         return []
-    return [_record(d, p) for d in state.apply_dirs() if (p := _read_plan(d)) is not None]
+    state.require_trusted()
+    return [_record(d, p) for d in state.apply_dirs() if (p := read_plan(d)) is not None]
+
+
+def adopt_state(repo: Path) -> None:
+    """The user vouches for a state folder the wizard did not make here (a copied repo, an
+    older version's folder): every record is checked first, then the folder is marked."""
+    root = _root(repo)
+    state = State(root)
+    if not state.exists():
+        raise ApplyError(f"{root}: has no {STATE_DIR} folder to trust")
+    trust.adopt(root, lambda: _check_records(state))
+
+
+def _check_records(state: State) -> None:
+    """Every apply record and the rollback intent readable and within the repo, or ApplyError."""
+    for d in state.apply_dirs():
+        plan = read_plan(d)
+        rb = next((e for e in journal.read(d / JOURNAL) if e.get("ev") == "rb-begin"), None)
+        if plan is not None and rb is not None and not records_check.saved_name_ok(rb.get("saved")):
+            raise ApplyError(
+                f"{STATE_DIR}/applies/{d.name}/{JOURNAL}: names an invalid saved folder"
+            )
 
 
 def tree_manifest(repo: Path) -> dict[str, tuple[str, int]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .detect import detect, implied_moves
 from .model import ChecklistItem, Evidence, Plan
+from .seal import tree_digest, unseal
 from .snapshot import STATE_DIR, Tree, read_tree
 
 SECTIONS = ("Pre-Migration", "Migration", "Testing", "Documentation", "Cleanup")
@@ -30,11 +31,19 @@ TESTING = (
 )
 
 
-def load_verify(root: Path) -> dict | None:
+def load_verify(root: Path, tree: Tree | None = None) -> dict | None:
+    """The last verify run's results, if this user's wizard saved them (sealed, see seal.py).
+
+    With `tree`: results of a run on other file contents come back marked `stale`, so no
+    Testing item is ticked from a verify of something else.
+    """
     try:
-        return json.loads((root / STATE_DIR / VERIFY_FILE).read_text())
+        results = unseal(json.loads((root / STATE_DIR / VERIFY_FILE).read_text()))
     except (OSError, ValueError):
         return None
+    if results is not None and tree is not None and results.get("tree") != tree_digest(tree):
+        results["stale"] = True
+    return results
 
 
 def load_manual(root: Path) -> dict[str, bool]:
@@ -44,7 +53,7 @@ def load_manual(root: Path) -> dict[str, bool]:
     damaged file means nothing was ticked (it is a convenience, never evidence).
     """
     try:
-        data = json.loads((root / STATE_DIR / MANUAL_FILE).read_text())
+        data = unseal(json.loads((root / STATE_DIR / MANUAL_FILE).read_text()))
     except (OSError, ValueError):
         return {}
     ticks = data.get("ticked") if isinstance(data, dict) else None
@@ -60,6 +69,10 @@ def _testing(results: dict | None) -> list[ChecklistItem]:
     for text, needs in TESTING:
         if results is None:
             items.append(ChecklistItem("Testing", text, None, Evidence("run `dashtam-wizard verify`")))
+            continue
+        if results.get("stale"):
+            items.append(ChecklistItem("Testing", text, None, Evidence(
+                "the last verify ran on other file contents; run `dashtam-wizard verify` again")))
             continue
         states = []
         for need in needs:
@@ -96,7 +109,7 @@ def status(root: Path, tree: Tree | None = None, plan: Plan | None = None) -> tu
     for text in ("Create .dockerignore", "Create env/README.md"):
         if text not in seen:
             items.append(ChecklistItem("Migration", text, None))
-    items += _testing(load_verify(root))
+    items += _testing(load_verify(root, tree))
 
     facts = detect(tree, root.name)
     old = list(implied_moves(tree, facts))

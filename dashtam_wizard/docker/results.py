@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from dashtam_wizard.apply.engine import State
 from dashtam_wizard.apply.fsio import write_atomic
+from dashtam_wizard.apply.trust import seal
 from dashtam_wizard.core.checklist import VERIFY_FILE
 
 if TYPE_CHECKING:
@@ -48,9 +49,14 @@ def summary(report: VerifyReport) -> dict:
     }
 
 
-def save(report: VerifyReport) -> Path:
+def save(report: VerifyReport, tree: str) -> Path:
+    """Sealed (apply/trust.py) and bound to `tree`, the digest of the files verified: status
+    ticks Testing items only from a run of this user's on exactly these contents."""
     state = State(report.repo)
+    if state.exists():
+        state.require_trusted()
     state.ensure()
     path = state.path / VERIFY_FILE
-    write_atomic(path, json.dumps(summary(report), indent=2).encode(), 0o600, points=False)
+    data = seal({**summary(report), "tree": tree})
+    write_atomic(path, json.dumps(data, indent=2).encode(), 0o600, points=False)
     return path

@@ -25,6 +25,8 @@ from rich.markup import escape
 from rich.table import Table
 from urllib3.exceptions import HTTPError as TransportError
 
+from ..core.seal import tree_digest
+from ..core.snapshot import read_tree
 from . import checks as ck
 from .build import (
     BuildDone,
@@ -250,6 +252,8 @@ def _verify_repo(
     """Build and check; every event, result and test line goes to `emit` as it happens."""
     say = emit or (lambda _obj: None)
     repo = repo.resolve()
+    # what this run verifies: the saved results count only for these contents
+    verified = tree_digest(read_tree(repo))
     dockerfile = find_dockerfile(repo)
     df_text = (repo / dockerfile).read_text(encoding="utf-8", errors="replace")
     df_stages = read_stages(df_text)
@@ -355,7 +359,7 @@ def _verify_repo(
         add(_run_tests(client, repo, targets, images, app_services, test_cmd, say, local))
     from .results import save
 
-    save(report)
+    save(report, verified)
     return report
 
 

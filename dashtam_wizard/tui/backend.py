@@ -148,16 +148,21 @@ def answer_here(op: str, args: tuple) -> Any:
 
 
 def _recover(root: Path) -> str | None:
-    """Finish an apply or rollback a crash interrupted; what was done, or None.
+    """Finish an apply or rollback a crash interrupted: the sentence to show, or None.
+
+    A state folder this user did not make here is not touched: the sentence says so.
 
     Without a state dir there is nothing to finish (and the apply engine is not loaded).
     """
     if not os.path.lexists(root / STATE_DIR):
         return None
-    from ..apply import recover
+    from ..apply import recover, trust
 
+    untrusted = trust.problem(root)
+    if untrusted is not None:  # never acted on: the user is told, and told how to adopt it
+        return untrusted
     result = recover(root)
-    return None if result is None else result.summary()
+    return None if result is None else f"Recovered an interrupted operation: {result.summary()}"
 
 
 def load(root: Path, options: Options) -> RepoState:

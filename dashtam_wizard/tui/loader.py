@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..apply import history
+from ..apply import history, trust
 from ..apply.engine import State
 from ..apply.fsio import write_atomic
+from ..apply.trust import seal
 from ..core import changes as ch
 from ..core.checklist import MANUAL_FILE, load_manual, load_verify, status
 from ..core.context import Options
@@ -33,8 +34,10 @@ def load(root: Path, options: Options, tree: Tree | None = None) -> RepoState:
     facts = detect(tree, root.name)
     chosen = [c for c in plan.changes() if options.selected(c)]
     target = ch.apply_virtual(tree, chosen)
+    # a state folder not made here is never read (the start-up notice says why)
     records = [
-        Record(r.id, r.created, list(r.phases), list(r.change_ids), r.status) for r in history(root)
+        Record(r.id, r.created, list(r.phases), list(r.change_ids), r.status)
+        for r in (history(root) if trust.problem(root) is None else [])
     ]
     return RepoState(
         root,
@@ -46,7 +49,7 @@ def load(root: Path, options: Options, tree: Tree | None = None) -> RepoState:
         find(tree, facts),
         items,
         records,
-        load_verify(root),
+        load_verify(root, tree),
         load_manual(root),
     )
 
@@ -54,8 +57,10 @@ def load(root: Path, options: Options, tree: Tree | None = None) -> RepoState:
 def save_manual(root: Path, ticks: dict[str, bool]) -> None:
     """Write the person's checklist ticks to the state dir (0700, git-ignored), atomically."""
     state = State(root.resolve())
+    if state.exists():
+        state.require_trusted()
     state.ensure()
-    data = {"ticked": {text: True for text, ticked in sorted(ticks.items()) if ticked}}
+    data = seal({"ticked": {text: True for text, ticked in sorted(ticks.items()) if ticked}})
     write_atomic(
         state.path / MANUAL_FILE, json.dumps(data, indent=2).encode() + b"\n", 0o600, points=False
     )

@@ -3,14 +3,13 @@ put every path they touched back to its pre-apply state in a scratch copy of the
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from dashtam_wizard.apply import ApplyError, history
-from dashtam_wizard.apply.engine import PLAN, State
+from dashtam_wizard.apply.engine import PLAN, State, read_plan
 from dashtam_wizard.apply.fsio import sha256_bytes
 from dashtam_wizard.core.snapshot import STATE_DIR
 
@@ -61,15 +60,14 @@ def read_journal(root: Path) -> Journal:
     for rec in reversed(applied):  # newest first: an older record's pre-state overwrites
         folder = state.applies / rec.id
         try:
-            plan = json.loads((folder / PLAN).read_bytes())
-            entries = dict(plan["pre"])
-        except (OSError, ValueError, KeyError, TypeError):
+            plan = read_plan(folder)  # every path in it checked: relative, inside the repo
+        except ApplyError as exc:
+            raise CompareError(str(exc)) from None
+        if plan is None:
             raise CompareError(
-                f"{STATE_DIR}/applies/{rec.id}/{PLAN}: is damaged; cannot rebuild the legacy layout"
-            ) from None
-        for rel, entry in entries.items():
-            if rel.startswith("/") or ".." in rel.split("/") or not isinstance(entry, dict):
-                raise CompareError(f"{STATE_DIR}/applies/{rec.id}/{PLAN}: is damaged ({rel!r})")
+                f"{STATE_DIR}/applies/{rec.id}/{PLAN}: is missing; cannot rebuild the legacy layout"
+            )
+        for rel, entry in plan["pre"].items():
             pre[rel] = (entry, folder)
     journal = Journal([r.id for r in applied], pre)
     if not journal.dockerfiles:

@@ -1,0 +1,246 @@
+"""A `.dashtam-wizard/` that came with a repository is never acted on.
+
+The attack (issue: hostile state): a repo is cloned with a crafted apply record whose
+plan.json names `../outside/victim` as a temp file to delete and `../outside/pwned` as a
+path to restore. Running `apply`, `rollback` or opening the wizard must refuse with one
+line and write nothing anywhere; forged verify/checklist results must tick nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dashtam_wizard.apply import ApplyError, apply_changes, history, recover, rollback
+from dashtam_wizard.apply.records_check import path_problem, plan_problem
+from dashtam_wizard.tui.backend import first_load_here
+
+from .conftest import manifest, run_cli
+
+STATE = ".dashtam-wizard"
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def _state_bytes(repo: Path) -> dict[str, str]:
+    out = {}
+    for dirpath, _dirs, files in os.walk(repo / STATE):
+        for f in files:
+            p = Path(dirpath, f)
+            out[str(p.relative_to(repo))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def _crafted_record(state: Path, outside: Path) -> None:
+    """An apply record, as an attacker would commit it, aimed at `outside`."""
+    rid = "0001-20260101-000000"
+    d = state / "applies" / rid
+    (d / "pre").mkdir(parents=True)
+    payload = b"#!/bin/sh\necho pwned\n"
+    (d / "pre" / "0").write_bytes(payload)
+    rel_out = os.path.relpath(outside, state.parent)
+    plan = {
+        "version": 1, "id": rid, "created": "2026-01-01T00:00:00+00:00", "phases": [2],
+        "change_ids": ["p2:create:x"], "changes": [], "steps": [], "known": {}, "made_dirs": [],
+        "tmp": [f"{rel_out}/victim"],
+        "pre": {f"{rel_out}/pwned": {"kind": "file", "mode": 0o755, "blob": "pre/0",
+                                      "sha": hashlib.sha256(payload).hexdigest()}},
+        "git": None,
+    }
+    (d / "plan.json").write_text(json.dumps(plan))
+    (d / "journal").write_bytes(b"")  # no commit: "incomplete", so recovery would run it
+
+
+@pytest.fixture
+def hostile(sample: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A clone of the sample whose committed `.dashtam-wizard/` targets /tmp/…/outside."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_text("keep me\n")
+    _crafted_record(sample / STATE, outside)
+    _git(sample, "add", "-f", STATE)
+    _git(sample, "commit", "-qm", "a crafted state folder")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(sample), str(clone)], check=True)
+    return clone, outside
+
+
+def _untouched(clone: Path, outside: Path, before: dict, state_before: dict) -> None:
+    assert (outside / "victim").read_text() == "keep me\n"
+    assert not (outside / "pwned").exists()
+    assert sorted(os.listdir(outside)) == ["victim"]
+    assert manifest(clone) == before
+    assert _state_bytes(clone) == state_before
+
+
+@pytest.mark.parametrize("args", [
+    ["apply", "--yes"], ["rollback", "--yes"], ["rollback", "--list"], ["rollback", "--all", "--yes"],
+])
+def test_cloned_state_is_refused_with_one_line_and_nothing_written(hostile, args: list[str]) -> None:
+    clone, outside = hostile
+    before, state_before = manifest(clone), _state_bytes(clone)
+    res = run_cli(args[0], str(clone), *args[1:])
+    assert res.returncode == 2, res.stdout + res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and ".dashtam-wizard: is tracked by git" in lines[0], res.stderr
+    assert "Recovered" not in res.stdout + res.stderr and "Traceback" not in res.stderr
+    _untouched(clone, outside, before, state_before)
+
+
+def test_copied_state_without_this_users_marker_is_refused(hostile, tmp_path: Path) -> None:
+    """Not tracked (an archive, a copy): no marker made with this user's key, so not used."""
+    clone, outside = hostile
+    _git(clone, "rm", "-rq", "--cached", STATE)
+    _git(clone, "commit", "-qm", "untrack")
+    before, state_before = manifest(clone), _state_bytes(clone)
+    for call in (lambda: recover(clone), lambda: rollback(clone), lambda: history(clone)):
+        with pytest.raises(ApplyError, match="was not created by dashtam-wizard for this user"):
+            call()
+    _untouched(clone, outside, before, state_before)
+
+
+def test_the_wizard_opening_on_a_cloned_state_says_so_and_recovers_nothing(hostile) -> None:
+    clone, outside = hostile
+    before, state_before = manifest(clone), _state_bytes(clone)
+    _state, said = first_load_here(clone)
+    assert said is not None and "tracked by git" in said and "Recovered" not in said
+    _untouched(clone, outside, before, state_before)
+
+
+def test_a_record_in_the_users_own_state_cannot_reach_outside(sample: Path, tmp_path: Path) -> None:
+    """Trusted folder (made by this wizard), record edited to escape: refused by its paths."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_text("keep me\n")
+    assert run_cli("apply", str(sample), "--phase", "1", "--yes").returncode == 0
+    d = next((sample / STATE / "applies").iterdir())
+    plan = json.loads((d / "plan.json").read_text())
+    plan["tmp"].append(os.path.relpath(outside / "victim", sample))
+    (d / "plan.json").write_text(json.dumps(plan))
+    before, state_before = manifest(sample), _state_bytes(sample)
+    res = run_cli("rollback", str(sample), "--yes")
+    assert res.returncode == 2 and "outside the repository" in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    _untouched(sample, outside, before, state_before)
+
+
+def test_a_temp_path_through_a_symlinked_folder_is_refused(sample: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    assert run_cli("apply", str(sample), "--phase", "1", "--yes").returncode == 0
+    (sample / "link").symlink_to(outside)
+    d = next((sample / STATE / "applies").iterdir())
+    plan = json.loads((d / "plan.json").read_text())
+    victim = outside / f".victim.{plan['id']}.dwtmp"
+    victim.write_text("keep me\n")
+    plan["tmp"].append(f"link/{victim.name}")
+    (d / "plan.json").write_text(json.dumps(plan))
+    res = run_cli("rollback", str(sample), "--yes")
+    assert res.returncode == 2 and "is now a symlink" in res.stderr, res.stderr
+    assert victim.read_text() == "keep me\n"
+
+
+def test_a_copied_repo_can_be_adopted_and_rolled_back(sample: Path, tmp_path: Path) -> None:
+    """The user's own state, copied with the repo (new inode): refused until they vouch."""
+    pristine = manifest(sample)
+    assert run_cli("apply", str(sample), "--yes").returncode == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(sample, copy, symlinks=True)
+    res = run_cli("rollback", str(copy), "--yes")
+    assert res.returncode == 2 and "--trust-state" in res.stderr
+    res = run_cli("rollback", str(copy), "--trust-state", "--yes")
+    assert res.returncode == 0, res.stderr
+    assert manifest(copy) == pristine
+
+
+def test_an_inert_state_folder_is_adopted_silently(sample: Path) -> None:
+    """A crash between the folder's mkdir and its marker leaves nothing to act on."""
+    (sample / STATE).mkdir(mode=0o700)
+    (sample / STATE / ".gitignore").write_text("*\n")
+    assert recover(sample) is None
+    assert apply_changes  # the apply below goes through the same check
+    assert run_cli("apply", str(sample), "--phase", "1", "--yes").returncode == 0
+
+
+def test_state_owned_by_another_user_is_refused(sample: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to chown")
+    assert run_cli("apply", str(sample), "--phase", "1", "--yes").returncode == 0
+    os.chown(sample / STATE, 12345, 12345)
+    res = run_cli("rollback", str(sample), "--yes")
+    assert res.returncode == 2 and "owned by uid 12345" in res.stderr
+
+
+def test_empty_rollback_id_is_refused(sample: Path) -> None:
+    assert run_cli("apply", str(sample), "--phase", "1", "--yes").returncode == 0
+    res = run_cli("rollback", str(sample), "--to", "", "--yes")
+    assert res.returncode == 2 and "empty apply id" in res.stderr
+
+
+# -- forged results -----------------------------------------------------------------------
+
+
+def _testing(repo: Path) -> dict[str, bool | None]:
+    res = run_cli("status", str(repo), "--json")
+    assert res.returncode == 0, res.stderr
+    return {i["text"]: i["done"] for i in json.loads(res.stdout)["items"] if i["section"] == "Testing"}
+
+
+def test_forged_verify_and_checklist_results_tick_nothing(sample: Path) -> None:
+    forged = {"when": "2026-01-01T00:00:00+00:00", "ok": True, "stages_built": ["development", "ci"],
+              "checks": [{"id": c, "passed": True, "evidence": "forged"}
+                         for c in ("user", "ownership", "bind_mount", "env", "tests")]}
+    (sample / STATE).mkdir(mode=0o700)
+    (sample / STATE / "verify.json").write_text(json.dumps({**forged, "mac": "0" * 64}))
+    (sample / STATE / "checklist.json").write_text(json.dumps({"ticked": {"Clean up unused files": True}}))
+    assert set(_testing(sample).values()) == {None}
+    res = run_cli("status", str(sample), "--json")
+    manual = [i for i in json.loads(res.stdout)["items"] if i["text"] == "Clean up unused files"]
+    assert manual[0]["done"] is None
+
+
+def test_sealed_results_count_only_for_the_contents_verified(sample: Path) -> None:
+    """A real seal (this user's key) on results of other contents: stale, not ticked."""
+    from dashtam_wizard.apply.engine import State
+    from dashtam_wizard.apply.trust import seal
+    from dashtam_wizard.core.seal import tree_digest
+    from dashtam_wizard.core.snapshot import read_tree
+
+    results = {"when": "x", "ok": True, "stages_built": ["development"],
+               "checks": [{"id": "user", "passed": True, "evidence": "ok"}]}
+    State(sample).ensure()
+    path = sample / STATE / "verify.json"
+    path.write_text(json.dumps(seal({**results, "tree": tree_digest(read_tree(sample))})))
+    assert _testing(sample)["Verify non-root user in dev"] is True
+    (sample / "Makefile").write_text((sample / "Makefile").read_text() + "\n# edited\n")
+    assert _testing(sample)["Verify non-root user in dev"] is None
+
+
+# -- the checker, over generated hostile paths --------------------------------------------
+
+_SEGMENT = st.sampled_from(["..", ".", "", "a", ".git", STATE, "env", "x.dwtmp", "/"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(_SEGMENT, min_size=1, max_size=5), absolute=st.booleans())
+def test_every_path_that_could_leave_the_repo_is_rejected(parts: list[str], absolute: bool) -> None:
+    rel = ("/" if absolute else "") + "/".join(parts)
+    ok = path_problem(rel) is None
+    if ok:  # a path the checker lets through stays inside the repo, outside .git and state
+        norm = os.path.normpath(os.path.join("/repo", rel))
+        assert norm.startswith("/repo/") and norm == "/repo/" + rel
+        assert rel.split("/")[0] not in (".git", STATE)
+    plan = {"id": "0001-20260101-000000", "pre": {rel: {"kind": "absent"}}, "tmp": [],
+            "made_dirs": [], "known": {}, "steps": [], "changes": [], "phases": [], "change_ids": []}
+    assert (plan_problem(plan, "0001-20260101-000000") is None) == ok
