@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .core.context import Options
 from .core.model import Plan
-from .core.snapshot import Tree, read_tree
+from .core.snapshot import STATE_DIR, Tree, read_tree
 
 FORMAT = b"dashtam-wizard plan cache v1"
 KEEP = 32  # entries: one per repo state looked at recently is plenty
@@ -58,8 +58,9 @@ def _code_fingerprint(h: hashlib._Hash) -> None:
                 h.update(f"{dirpath}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
 
 
-def plan_key(tree: Tree, root: str, root_name: str, options: Options) -> str:
+def plan_key(tree: Tree, root: str, root_name: str, options: Options, history: str = "") -> str:
     h = hashlib.sha256(FORMAT)
+    h.update(history.encode())
     _code_fingerprint(h)
     h.update(repr((root, root_name, options.uid, options.gid, sorted(options.skip), sorted(options.include),
                    tree.is_git, sorted(tree.dirs), sorted(tree.tracked))).encode())
@@ -142,16 +143,26 @@ def cached_plan(root: Path, options: Options | None = None, use_cache: bool = Tr
 
 
 def plan_for(tree: Tree, root: Path, options: Options | None = None, use_cache: bool = True) -> Plan:
-    """plan_tree for a snapshot already read, through the cache."""
+    """plan_tree for a snapshot already read, through the cache.
+
+    With earlier applies recorded in the repo, the plan is made from the baseline they
+    started from (apply/baseline.py), and the records are part of the key.
+    """
     options = options or Options()
-    key = plan_key(tree, str(root), root.name, options) if use_cache and enabled() else None
+    baseline = None
+    if os.path.lexists(root / STATE_DIR):
+        from .apply.baseline import load_baseline
+
+        baseline = load_baseline(root, tree)
+    history = baseline.digest if baseline is not None else ""
+    key = plan_key(tree, str(root), root.name, options, history) if use_cache and enabled() else None
     if key is not None:
         hit = load(key)
         if hit is not None:
             return hit
     from .core.planner import plan_tree  # the seven phases and their libraries: only on a miss
 
-    plan = plan_tree(tree, str(root), root.name, options)
+    plan = plan_tree(tree, str(root), root.name, options, baseline)
     if key is not None:
         save(key, plan)
     return plan

@@ -33,3 +33,18 @@ class Ctx:
 
     def new_path(self, old: str) -> str:
         return self.moved.get(old, old)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The repo as it was before the wizard's first apply, rebuilt from the apply journal by
+    the apply layer, and the ids of the changes applied since.
+
+    Phases planned on the current tree would see half-migrated files (a compose file moved by
+    phase 2 whose paths phase 4 has not rebased yet) and plan differently from one apply of
+    everything: the plan is made from here instead, so phase by phase ends where all at once does.
+    """
+
+    tree: Tree
+    done: frozenset[str]
+    digest: str  # of the apply records it was rebuilt from (for the plan cache key)

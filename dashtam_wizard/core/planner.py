@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import changes as ch
-from .context import Ctx, Options
+from .context import Baseline, Ctx, Options
 from .detect import detect
 from .errors import BadInput
-from .model import Plan
+from .model import Change, Plan
 from .phases import (
     p1_backup,
     p2_layout,
@@ -27,21 +27,70 @@ from .snapshot import Tree, read_tree
 PHASES = (p1_backup, p2_layout, p3_dockerfile, p4_compose, p5_references, p6_env, p7_dockerignore)
 
 
-def plan_tree(tree: Tree, root: str, root_name: str, options: Options | None = None) -> Plan:
+def plan_tree(tree: Tree, root: str, root_name: str, options: Options | None = None,
+              baseline: Baseline | None = None) -> Plan:
+    """The plan for `tree`; with a `baseline` (earlier applies), the rest of the plan made from it.
+
+    From the baseline, every phase is planned as one apply of everything would plan it, the
+    changes already applied are taken as done, and only the others are left: so applying
+    phase by phase ends in the same tree as applying all at once. That holds only while the
+    applied paths are exactly as the applies left them; once the user has edited one (or
+    the plan would now apply something else there), the plan is made from the tree as it is.
+    """
     options = options or Options()
+    if baseline is None:
+        return _plan(tree, root, root_name, options)
+    full = _plan(baseline.tree, root, root_name, options, baseline.done, tree)
+    done = [c for c in full.changes() if c.id in baseline.done]
+    if {c.id for c in done} != baseline.done or not _left_as_applied(baseline.tree, tree, done):
+        return _plan(tree, root, root_name, options)
+    try:  # what the applied phases' checklists say is seen on the tree as it is now
+        now: Plan | None = _plan(tree, root, root_name, options)
+    except BadInput:
+        now = None
+    for i, pp in enumerate(full.phases):
+        pp.changes = [c for c in pp.changes if c.id not in baseline.done]
+        applied = any(c.phase == pp.number for c in done)
+        if now is not None and applied and not pp.changes:
+            pp.checklist, pp.notes = now.phases[i].checklist, now.phases[i].notes
+    return full
+
+
+def _plan(tree: Tree, root: str, root_name: str, options: Options,
+          done: frozenset[str] = frozenset(), current: Tree | None = None) -> Plan:
+    """The seven phases on `tree`; the `done` changes count as chosen whatever the options,
+    and a done change whose content is only made at apply time (`uv lock`) has the content
+    `current` holds."""
     facts = detect(tree, root_name)
     if not facts.compose and facts.dockerfile is None:
         raise BadInput(root, "has no docker-compose*.yml, compose*.yaml or Dockerfile: nothing to migrate")
     ctx = Ctx(root_name=root_name, original=tree, facts=facts, options=options)
     phases = []
-    current = tree
     for module in PHASES:
-        pp = module.plan(ctx, current)
+        pp = module.plan(ctx, tree)
         phases.append(pp)
-        current = ch.apply_virtual(current, [c for c in pp.changes if options.selected(c)])
+        tree = ch.apply_virtual(tree, [c for c in pp.changes if c.id in done or options.selected(c)])
+        for c in pp.changes:
+            if c.id in done and c.regenerate and current is not None and c.path in current.files:
+                tree.files[c.path] = current.files[c.path]
     return Plan(root=root, project=facts.project, phases=phases)
 
 
-def build_plan(root: Path, options: Options | None = None) -> Plan:
+def _left_as_applied(base: Tree, now: Tree, done: list[Change]) -> bool:
+    """Every path the done changes touch holds what they left there (regenerated files: any)."""
+    after = ch.apply_virtual(base, done)
+    regenerated = {c.path for c in done if c.regenerate}
+    for path in {p for c in done for p in (c.path, c.source) if p}:
+        a, b = after.files.get(path), now.files.get(path)
+        if path in regenerated and a is not None and b is not None:
+            continue
+        if (a is None) != (b is None) or (a is not None and b is not None and (a.data, a.mode) != (b.data, b.mode)):
+            return False
+        if a is None and (path in after.dirs) != (path in now.dirs):
+            return False
+    return True
+
+
+def build_plan(root: Path, options: Options | None = None, baseline: Baseline | None = None) -> Plan:
     root = root.resolve()
-    return plan_tree(read_tree(root), str(root), root.name, options)
+    return plan_tree(read_tree(root), str(root), root.name, options, baseline)
