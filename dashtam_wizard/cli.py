@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--show-secrets", action="store_true", help="do not mask secret values")
     sp.add_argument("--no-diff", action="store_true", help="list changes without diffs")
     sp.add_argument("--no-cache", action="store_true", help="plan from scratch (ignore the plan cache)")
+    sp.add_argument("--with-compose", action="store_true",
+                    help="also resolve every Compose call before and after with the real Compose (the gate apply runs)")
 
     sp = sub.add_parser("apply", help="apply the plan (or some phases) as one transaction")
     path_arg(sp)
@@ -69,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--to", metavar="ID", help="undo every apply back to and including ID")
     g.add_argument("--all", action="store_true", help="undo every apply")
     sp.add_argument("--yes", action="store_true", help="required: confirm the rollback")
+    sp.add_argument("--trust-state", action="store_true",
+                    help="use a .dashtam-wizard/ folder not made here (a copied repo, an older version's), "
+                    "after checking every record in it")
 
     sp = sub.add_parser("status", help="the plan's Migration Checklist, ticked from evidence")
     path_arg(sp)
@@ -125,10 +130,21 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     plan = cached_plan(root, use_cache=not args.no_cache)
     phases = set(args.phase) if args.phase else None
     pending = any(c for p in plan.phases if phases is None or p.number in phases for c in p.changes if c.default)
+    verdict = None
+    if args.with_compose:
+        from .compose_judge import check_plan
+        from .core.context import Options
+        from .core.snapshot import read_tree
+
+        verdict = check_plan(root, read_tree(root), plan, Options())
     if args.json:
         import json
 
-        print(json.dumps(plan_json(plan, phases, args.show_secrets), indent=2))
+        doc = plan_json(plan, phases, args.show_secrets)
+        if verdict is not None:
+            doc["gate"] = {"judge": verdict.judge, "calls": verdict.calls, "unjudged": verdict.unjudged,
+                           "blocked": [vars(d) for d in verdict.differences]}
+        print(json.dumps(doc, indent=2))
     elif args.check:
         if pending:
             n = sum(1 for c in plan.changes(phases) if c.default)
@@ -137,13 +153,22 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
             print("Nothing left to do: the repo is migrated.")
     else:
         print_plan(sys.stdout, plan, phases, args.show_secrets, diffs=not args.no_diff)
-    return EXIT_PENDING if args.check and pending else EXIT_OK
+    if verdict is not None and not args.json:
+        print(f"\nEquivalence gate ({verdict.judge or 'no Compose CLI'}, {verdict.calls} resolution(s)):")
+        for d in verdict.differences:
+            print(f"  blocked: {d.line()}")
+        for note in verdict.unjudged:
+            print(f"  not judged: {note}")
+        if not verdict.differences:
+            print("  every Compose call resolves the same before and after (up to the allowed list)")
+    blocked = verdict is not None and bool(verdict.differences)
+    return EXIT_PENDING if args.check and (pending or blocked) else EXIT_OK
 
 
 def cmd_apply(args: argparse.Namespace, console: Console) -> int:
     from .apply import apply_changes
     from .core.context import Options
-    from .core.planner import build_plan
+    from .plancache import cached_plan
 
     root = _repo(args.path)
     if not args.yes:
@@ -151,7 +176,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
         return EXIT_BAD
     _recover(root, console)
     options = Options(skip=frozenset(args.skip), include=frozenset(args.include))
-    plan = build_plan(root, options)
+    plan = cached_plan(root, options)  # from the journal's baseline when earlier applies exist
     known = {c.id for c in plan.changes()}
     unknown = [i for i in [*args.skip, *args.include] if i not in known]
     if unknown:
@@ -167,6 +192,10 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
     if not changes:
         console.print("Nothing to apply: those phases are done.")
         return EXIT_OK
+    from .compose_judge import require_equivalent
+
+    for note in require_equivalent(root, plan, options):  # BadInput: one line, exit 2
+        console.print(f"gate: {note}", markup=False, highlight=False, style="yellow")
     total = len(changes)
 
     def step(i: int, n: int, c) -> None:  # noqa: ANN001
@@ -180,9 +209,14 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
-    from .apply import history, rollback
+    from .apply import adopt_state, history, rollback
 
     root = _repo(args.path)
+    if args.trust_state:
+        adopt_state(root)
+        console.print("The .dashtam-wizard/ folder is now trusted on this machine (every record checked).")
+        if not (args.list or args.yes):
+            return EXIT_OK
     records = history(root)
     if args.list:
         if not records:

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from .errors import BadInput
 from .snapshot import Tree
 
-COMPOSE_RE = re.compile(r"^(docker-)?compose(\.(?P<env>[A-Za-z0-9_-]+))?\.ya?ml$")
+COMPOSE_RE = re.compile(r"^(docker-)?compose([.-](?P<env>[A-Za-z0-9_-]+?))?\.ya?ml$")
 ENV_RE = re.compile(r"^\.env\.(?P<env>[A-Za-z0-9_-]+)$")
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 DEFAULT_COMPOSE = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -108,6 +108,12 @@ def _expand_make(text: str) -> list[tuple[int, str]]:
     return lines
 
 
+_COMPOSE_WORDS = {"docker": 2, "docker-compose": 1}  # words of the command itself
+# Compose's global options that take a value (anything else before the subcommand is a flag)
+_VALUED = {"-f", "--file", "--env-file", "-p", "--project-name", "--profile", "--project-directory",
+           "--ansi", "--progress", "--parallel"}
+
+
 def _parse_invocation(path: str, n: int, line: str) -> Invocation | None:
     if "docker compose" not in line and "docker-compose " not in line:
         return None
@@ -123,6 +129,9 @@ def _parse_invocation(path: str, n: int, line: str) -> Invocation | None:
     for i in it:
         w = words[i]
         nxt = words[i + 1] if i + 1 < len(words) else None
+        if i >= _COMPOSE_WORDS.get(words[0], 1) and not w.startswith("-") and (
+                i == 0 or words[i - 1] not in _VALUED):
+            break  # the subcommand: what follows is its own (`logs -f app` follows app)
         if w in ("-f", "--file") and nxt:
             files.append(nxt)
             next(it, None)
@@ -137,6 +146,19 @@ def _parse_invocation(path: str, n: int, line: str) -> Invocation | None:
             project = nxt
             next(it, None)
     return Invocation(path, n, files, env_file, project)
+
+
+def default_files(tree: Tree, folder: str) -> list[str]:
+    """What `docker compose` with no -f reads in `folder`: the first default file found (in
+    Compose's order) and the override file of the same family, if present."""
+    prefix = f"{folder}/" if folder else ""
+    first = next((f for f in DEFAULT_COMPOSE if prefix + f in tree.files), None)
+    if first is None:
+        return []
+    stem, ext = first.rsplit(".", 1)
+    override = f"{prefix}{stem}.override.{ext}"
+    alt = f"{prefix}{stem}.override.{'yml' if ext == 'yaml' else 'yaml'}"
+    return [prefix + first] + [o for o in (override, alt) if o in tree.files][:1]
 
 
 def _norm(p: str) -> str:
@@ -179,7 +201,10 @@ def _mentioned(path: str, texts: list[str], words: set[str]) -> bool:
 
 
 def detect(tree: Tree, root_name: str) -> Facts:
-    makefiles = [m for m in MAKEFILES if m in tree.files] + tree.glob("*.mk")
+    makefiles = [m for m in MAKEFILES if m in tree.files] + tree.glob("*.mk") + sorted(
+        p for p in tree.listdir("") if p in tree.files and p.startswith("Makefile.")
+        and not p.endswith((".bak", ".orig", ".backup", "~"))
+    )
     scripts = sorted(
         set(tree.glob(".github/workflows/*.yml") + tree.glob(".github/workflows/*.yaml"))
         | {p for p in tree.files if p.endswith(".sh")}
@@ -203,7 +228,11 @@ def detect(tree: Tree, root_name: str) -> Facts:
     for inv in invocations:
         for f in dict.fromkeys(_norm(f) for f in inv.files):
             by_file.setdefault(f, []).append(inv)
-    bare_invocation = any(not i.files for i in invocations)
+    bare = [i for i in invocations if not i.files]
+    bare_invocation = bool(bare)
+    # a command with no -f runs Compose's default file of the folder (and its override)
+    for f in default_files(tree, ""):
+        by_file.setdefault(f, []).extend(bare)
     texts = [tree.text(p) or "" for p in makefiles + scripts]
     words = _path_words(texts)
     for path in names + migrated:
@@ -233,8 +262,10 @@ def detect(tree: Tree, root_name: str) -> Facts:
         env_before = next((_norm(i.env_file) for i in invs if i.env_file), None)
         if env_before is None and invs and "/" not in path and ".env" in tree.files:
             env_before = ".env"  # its commands name no env file: Compose reads the project folder's .env
-        if env_before is None and "/" not in path and f".env.{env}" in tree.files:
-            env_before = f".env.{env}"  # no command names it: the convention the env file's name states
+        if env_before is None and not invs and "/" not in path and f".env.{env}" in tree.files:
+            # no command runs it: the convention the env file's name states (a command that
+            # names no env file and finds no .env interpolates from nothing)
+            env_before = f".env.{env}"
         if env_before is None and "/" not in path and ".env" in tree.files:
             env_before = ".env"  # Compose reads the project dir's .env by default
         compose.append(ComposeFile(path, env, used, target, env_before, invs))

@@ -292,7 +292,7 @@ class WizardApp(App[int]):
 
     def _notify_recovered(self, summary: str) -> None:
         self.notify(
-            f"Recovered an interrupted operation: {summary}",
+            summary,
             severity="warning",
             timeout=10,
             markup=False,
@@ -384,10 +384,15 @@ class WizardApp(App[int]):
     @work(thread=True, group="apply", exit_on_error=False)
     def run_apply(self, changes: list[Change], phases: list[int]) -> None:
         from ..apply import apply_changes
+        from ..compose_judge import require_equivalent
 
         def step(i: int, n: int, change: Change) -> None:
             self.post_message(msg.Activity(f"{change.kind.value} {change.path}", i, n))
 
+        state = self.state
+        if state is not None:  # the same gate as `apply`: a difference stops it, one line
+            self.post_message(msg.Activity("checking with Compose…", 0, len(changes)))
+            require_equivalent(self.root, state.plan, self.options)
         record = apply_changes(self.root, changes, phases=phases, on_step=step)
         self.post_message(msg.Applied(record, len(changes)))
 

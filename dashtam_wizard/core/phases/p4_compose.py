@@ -372,6 +372,7 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
     rw = Rewriter(ctx, tree, old_dir, p_before)
     notes: list[Note] = []
     added_ro: set[str] = set()
+    missing_env: set[str] = set()
     for name, svc in (doc.get("services") or {}).items():
         if svc is None:
             continue
@@ -388,6 +389,9 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
         if str(name) in held.reads_target:
             notes.append(Note("info", f"{path}: {name} gets no env_file ../{env_target} here: a file merged "
                               "with this one by `-f` already reads it for that service, later in the merged list"))
+        elif env_target not in tree.files and not path.endswith(".example"):  # a template may
+            # name a file a deployment provides; naming a file nobody creates would make Compose fail ("env file not found")
+            missing_env.add(str(name))
         else:
             set_env_file(svc, f"../{env_target}")
         remove_env_keys(svc, moving)
@@ -402,6 +406,10 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
         for item in (doc.get(section) or {}).values():
             if hasattr(item, "get") and isinstance(item.get("file"), str):
                 item["file"] = rw.path(item["file"])
+    if missing_env:
+        notes.append(Note("warn", f"{path}: {', '.join(sorted(missing_env))} get no env_file: {env_target} does "
+                          "not exist and nothing creates it; create it (e.g. from env/.env.example) and add "
+                          f"`env_file: ../{env_target}` by hand"))
     notes += list(dict.fromkeys(rw.notes))
     named_by = next((i.project for i in cf.invocations if i.project), None)
     if (old_dir == "" and not path.endswith(".example") and "name" not in doc and not named_by

