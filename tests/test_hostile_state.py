@@ -244,3 +244,25 @@ def test_every_path_that_could_leave_the_repo_is_rejected(parts: list[str], abso
     plan = {"id": "0001-20260101-000000", "pre": {rel: {"kind": "absent"}}, "tmp": [],
             "made_dirs": [], "known": {}, "steps": [], "changes": [], "phases": [], "change_ids": []}
     assert (plan_problem(plan, "0001-20260101-000000") is None) == ok
+
+
+# -- bounded parsing ---------------------------------------------------------------------
+
+
+def test_a_yaml_alias_bomb_is_refused_with_its_file_and_line(sample: Path) -> None:
+    """Nine levels of nine-fold aliases (billion laughs), unused, at the top of a compose file."""
+    lines = ["x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    prev = "a"
+    for name in "bcdefghi":
+        lines.append(f"x-{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+        prev = name
+    path = sample / "docker-compose.dev.yml"
+    path.write_text("\n".join(lines) + "\n" + path.read_text())
+    before = manifest(sample)
+    for args in (["plan", "--no-cache"], ["apply", "--yes"], ["status"]):
+        res = run_cli(args[0], str(sample), *args[1:])
+        assert res.returncode == 2, (args, res.stdout + res.stderr)
+        err = res.stderr.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("dashtam-wizard: docker-compose.dev.yml:"), err
+        assert "alias bomb" in err[0]
+    assert manifest(sample) == before and not (sample / STATE).exists()

@@ -61,7 +61,44 @@ def load(text: str, path: str) -> Any:
         raise BadInput(path, f"holds {len(docs)} YAML documents; a compose file holds one")
     if not hasattr(docs[0], "items"):
         raise BadInput(path, "is not a YAML mapping")
+    _bounded(docs[0], path)
     return docs[0]
+
+
+MAX_NODES = 100_000  # nodes with every alias expanded: a big compose file has a few thousand
+
+
+def _bounded(doc: Any, path: str) -> None:
+    """Refuse an alias bomb: aliases cost nothing to load (they share nodes), but every walk
+    of the document visits each expansion, so nested fan-outs run forever. Sizes are
+    counted once per node (memoised), so this costs as much as the file, bomb or not."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Any, depth: int = 0) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if depth > 200:
+            raise BadInput(path, "nests YAML deeper than 200 levels; refusing to read it", _line(node))
+        sizes[key] = 1  # a cycle counts once (the loader makes none, but be safe)
+        if isinstance(node, dict):
+            n = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            n = 1 + sum(size(v, depth + 1) for v in node)
+        else:
+            n = 1
+        sizes[key] = n
+        if n > MAX_NODES:
+            raise BadInput(path, f"expands to over {MAX_NODES:,} YAML nodes through its aliases (an alias "
+                           "bomb?); refusing to read it", _line(node))
+        return n
+
+    size(doc)
+
+
+def _line(node: Any) -> int | None:
+    lc = getattr(node, "lc", None)
+    return lc.line + 1 if lc is not None and lc.line is not None else None
 
 
 def dump(doc: Any, text_before: str) -> str:

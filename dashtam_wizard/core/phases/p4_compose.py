@@ -473,7 +473,13 @@ def _plan_files(ctx: Ctx, tree: Tree, siblings: Siblings) -> tuple[PhasePlan, Tr
     pp = PhasePlan(4, "Docker Compose Refactoring")
     for cf in ctx.facts.compose:
         if cf.target in tree.files:
-            tree = migrate_file(ctx, tree, cf, pp, siblings)
+            try:
+                tree = migrate_file(ctx, tree, cf, pp, siblings)
+            except BadInput as exc:
+                if exc.path != cf.target or cf.path not in ctx.original.files:
+                    raise
+                # the file is still at its old place on disk (and its lines unchanged): name that
+                raise BadInput(cf.path, exc.message, exc.line) from None
     return pp, tree
 
 
