@@ -17,9 +17,12 @@ def _text(data: bytes | None) -> list[str] | None:
 
 
 def _masked(change: Change, data: bytes | None, show: bool) -> bytes | None:
+    """`data` (one side of `change`) masked; the other side is context: an anchored value a
+    secret key aliases on either side stays masked on both (a rewrite may drop the alias)."""
     if data is None or not change.secret or show:
         return data
-    return mask_env_text(data.decode("utf-8", "replace")).encode()
+    context = b"".join(d for d in (change.before, change.after) if d is not None and d is not data)
+    return mask_env_text(data.decode("utf-8", "replace"), context=context.decode("utf-8", "replace")).encode()
 
 
 def before_after(change: Change, show_secrets: bool = False) -> tuple[str, str]:

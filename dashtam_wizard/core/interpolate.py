@@ -80,14 +80,14 @@ def _substitute(template: str, env: Mapping[str, str], names: set[str], strict: 
             substring, rest = substring[: close + 1], substring[close + 1 :]
         g = _PATTERN.search(substring)
         if g is None:
-            raise InterpolationError(f"invalid interpolation format in {template!r}")
+            raise InterpolationError("invalid interpolation format (an unclosed or malformed `${`)")
         if g.group("escaped"):
             return "$"
         name = g.group("named")
         if not name:
             body = g.group("braced")
             if not body:
-                raise InterpolationError(f"invalid interpolation format in {template!r}")
+                raise InterpolationError("invalid interpolation format (an unclosed or malformed `${`)")
             if op is not None and op in body:
                 return _operator(body, op, env, names, strict) + _substitute(rest, env, names, strict)
             name = body
@@ -109,5 +109,6 @@ def _operator(body: str, op: str, env: Mapping[str, str], names: set[str], stric
     if kind == "+":
         return (value or "") if missing else resolved
     if missing and strict:
-        raise InterpolationError(f"required variable {name} is missing a value: {resolved}")
+        # the `:?` message is the file's own text: not repeated, it may hold anything
+        raise InterpolationError(f"required variable {name} is missing a value")
     return value or ""

@@ -53,7 +53,7 @@ def load(text: str, path: str) -> Any:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise BadInput(path, f"is not valid YAML: {exc.problem or exc.context}", line) from None
+        raise BadInput(path, f"is not valid YAML: {_without_values(exc.problem or exc.context)}", line) from None
     except YAMLError as exc:
         raise BadInput(path, f"is not valid YAML: {str(exc).splitlines()[0]}") from None
     docs = [d for d in docs if d is not None]
@@ -99,6 +99,18 @@ def _bounded(doc: Any, path: str) -> None:
 def _line(node: Any) -> int | None:
     lc = getattr(node, "lc", None)
     return lc.line + 1 if lc is not None and lc.line is not None else None
+
+
+_DUPLICATE = re.compile(r'found duplicate key "(?P<key>[^"\n]{0,80})')
+
+
+def _without_values(problem: str | None) -> str:
+    """The parser's words without the values it quotes (a duplicate key's values may be
+    secrets, or a whole block of them): the key's name is enough to find it."""
+    text = str(problem or "")
+    if m := _DUPLICATE.match(text):
+        return f'found duplicate key "{m.group("key")}"'
+    return text[:200]
 
 
 def dump(doc: Any, text_before: str) -> str:
