@@ -114,6 +114,37 @@ def _repo(path: Path) -> Path:
     return root
 
 
+def _writable_repo(path: Path) -> Path:
+    """The repo, for a command that writes it: not as root on another user's repository,
+    where moved files and the state would become root's and the owner could not roll back."""
+    import os
+
+    root = _repo(path)
+    owner = root.stat().st_uid
+    if os.geteuid() == 0 and owner != 0:
+        raise BadInput(str(root), f"belongs to uid {owner}; run the wizard as that user, not as root (files it "
+                       "writes would become root's, and the owner could not read them or roll back)")
+    return root
+
+
+def _unfinished(root: Path) -> None:
+    """Every read-only command first says when an apply or rollback was interrupted, and
+    what finishes it, instead of planning a half-done tree (one line, exit 2)."""
+    from .core.snapshot import STATE_DIR
+
+    if not (root / STATE_DIR).is_dir():
+        return
+    from .apply import history
+    from .apply.trust import problem
+
+    if problem(root) is not None:
+        return  # never read; apply/rollback say why
+    state = root / STATE_DIR
+    if (state / "rollback.json").exists() or any(r.status == "incomplete" for r in history(root)):
+        raise BadInput(STATE_DIR, "an apply or rollback was interrupted and is not finished; run "
+                       "`dashtam-wizard rollback --yes` (or open the wizard) to finish it, then look again")
+
+
 def _recover(root: Path, console: Console) -> None:
     from .apply import recover
 
@@ -127,6 +158,7 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     from .render import plan_json, print_plan
 
     root = _repo(args.path)
+    _unfinished(root)
     plan = cached_plan(root, use_cache=not args.no_cache)
     phases = set(args.phase) if args.phase else None
     pending = any(c for p in plan.phases if phases is None or p.number in phases for c in p.changes if c.default)
@@ -170,7 +202,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
     from .core.context import Options
     from .plancache import cached_plan
 
-    root = _repo(args.path)
+    root = _writable_repo(args.path)
     if not args.yes:
         console.print("apply changes files: review `dashtam-wizard plan` first, then add --yes.")
         return EXIT_BAD
@@ -211,7 +243,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
 def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
     from .apply import adopt_state, history, rollback
 
-    root = _repo(args.path)
+    root = _writable_repo(args.path)
     if args.trust_state:
         adopt_state(root)
         console.print("The .dashtam-wizard/ folder is now trusted on this machine (every record checked).")
@@ -243,6 +275,7 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
     from .render import item_json, print_checklist
 
     root = _repo(args.path)
+    _unfinished(root)
     tree = read_tree(root)
     _plan, items = status(root, tree, plan_for(tree, root))
     ticks = load_manual(root)  # what the user ticked by hand in the wizard
@@ -270,6 +303,7 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
     from .docker.verify import run_verify
 
     root = _repo(args.path)
+    _unfinished(root)
     # Exit 2 "could not run" (no daemon, daemon lost mid-run, check container killed): one
     # line on stderr like every command's; stdout keeps the build progress.
     err = RichConsole(stderr=True, highlight=False)
@@ -338,11 +372,13 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except OSError as exc:
-        where = exc.filename or "dashtam-wizard"
-        err.print(f"dashtam-wizard: {where}: {exc.strerror or exc}", markup=False, soft_wrap=True)
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"dashtam-wizard: {where}{exc.strerror or exc}", markup=False, soft_wrap=True)
         return EXIT_BAD
     except KeyboardInterrupt:
-        err.print("dashtam-wizard: interrupted; nothing half-written (the journal recovers on next start)")
+        err.print("dashtam-wizard: interrupted; no file is half-written, but an apply or rollback that was "
+                  "running is unfinished until `dashtam-wizard rollback --yes` (or the next apply, or the "
+                  "wizard's start) finishes it")
         return 130
     except Exception as exc:  # noqa: BLE001 - the user gets one line, the traceback goes to a file
         log = _save_traceback()

@@ -266,3 +266,31 @@ def test_a_yaml_alias_bomb_is_refused_with_its_file_and_line(sample: Path) -> No
         assert len(err) == 1 and err[0].startswith("dashtam-wizard: docker-compose.dev.yml:"), err
         assert "alias bomb" in err[0]
     assert manifest(sample) == before and not (sample / STATE).exists()
+
+
+# -- after an interruption, every command says so first -----------------------------------
+
+
+def test_after_a_killed_apply_plan_and_status_say_what_finishes_it(sample: Path) -> None:
+    res = run_cli("apply", str(sample), "--yes", env={"DASHTAM_WIZARD_CRASH_AT": "40"})
+    assert res.returncode == -9, res.stdout + res.stderr  # SIGKILLed mid-apply
+    for args in (["plan", "--check"], ["status"], ["plan", "--json"]):
+        out = run_cli(args[0], str(sample), *args[1:])
+        assert out.returncode == 2, (args, out.stdout)
+        assert "interrupted and is not finished; run `dashtam-wizard rollback --yes`" in out.stderr
+        assert "pending" not in out.stdout
+    assert run_cli("rollback", str(sample), "--yes").returncode == 0
+    assert run_cli("plan", str(sample), "--check").returncode == 1  # the whole plan is pending again
+
+
+def test_root_on_another_users_repository_is_refused(sample: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    os.chown(sample, 12345, 12345)
+    before = manifest(sample)
+    res = run_cli("apply", str(sample), "--yes")
+    assert res.returncode == 2 and "belongs to uid 12345; run the wizard as that user" in res.stderr
+    assert manifest(sample) == before and not (sample / STATE).exists()
+    subprocess.run(["chown", "-R", "12345:12345", str(sample)], check=True)
+    res = run_cli("plan", str(sample), "--no-cache")  # git itself refuses: not a silent non-git plan
+    assert res.returncode == 2 and "dubious ownership" in res.stderr, res.stdout[-300:] + res.stderr

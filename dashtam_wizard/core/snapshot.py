@@ -132,15 +132,20 @@ def git_tracked(root: Path) -> tuple[bool, set[str]]:
     if not (root / ".git").exists():
         return False, set()
     try:
-        out = subprocess.run(
+        res = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-z"],
             capture_output=True,
-            check=True,
             timeout=30,
-        ).stdout
+        )
     except (OSError, subprocess.SubprocessError):
         return False, set()
-    return True, {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
+    if res.returncode != 0:
+        if b"dubious ownership" in res.stderr:
+            # treated as no repo, moves would lose their history: say so instead
+            raise BadInput(str(root), "git refuses this repository (dubious ownership: it belongs to another "
+                           "user); run the wizard as the repository's owner")
+        return False, set()
+    return True, {p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
 def read_tree(root: Path) -> Tree:
