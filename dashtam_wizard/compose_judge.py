@@ -77,22 +77,28 @@ def _write(tree: Tree, dest: Path) -> None:
         p.write_bytes(e.data)
 
 
-def _resolve(cmd: tuple[str, ...], root: Path, args: tuple[str, ...]) -> dict | str:
-    """The resolved configuration (paths as `<repo>/…`), or Compose's first error line."""
+def _resolve(cmd: tuple[str, ...], root: Path, home: Path, args: tuple[str, ...]) -> dict | str:
+    """The resolved configuration (paths as `<repo>/…`), or Compose's error line.
+
+    Judged by what is printed, not the exit code (the PyPI wrapper exits 0 whatever
+    Compose said): a JSON document is an answer, anything else an error; warnings (an
+    obsolete `version:`) are never taken for the error. `home` is the same on both sides,
+    so `~` resolves alike."""
     try:
         out = subprocess.run([*cmd, *args, "config", "--format", "json"], capture_output=True, text=True,
-                             cwd=root, env=_env(root.parent), timeout=120)
+                             cwd=root, env=_env(home), timeout=120)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"Compose did not answer ({exc})"
-    if out.returncode != 0:
-        lines = [ln for ln in out.stderr.splitlines() if ln.strip() and "level=warning" not in ln]
-        return (lines[-1] if lines else f"exit {out.returncode}").strip()[:200]
-    try:
-        text = out.stdout.replace(json.dumps(str(root))[1:-1], REPO)  # the repo's own paths
-        return json.loads(text.replace(json.dumps(str(root.parent))[1:-1], REPO + "/.."))
-    except ValueError:  # some builds print "no configuration file provided" and exit 0
-        said = (out.stdout.strip() or out.stderr.strip()).splitlines()
-        return said[0][:200] if said else f"no configuration for {' '.join(args) or 'the default file'}"
+    body = out.stdout.strip()
+    if out.returncode == 0 and body.startswith("{"):
+        try:
+            text = body.replace(json.dumps(str(root))[1:-1], REPO)  # the repo's own paths
+            return json.loads(text.replace(json.dumps(str(root.parent))[1:-1], REPO + "/.."))
+        except ValueError:
+            pass
+    said = [ln.strip() for ln in (out.stderr + "\n" + out.stdout).splitlines()
+            if ln.strip() and "level=warning" not in ln and "obsolete" not in ln and not ln.startswith("{")]
+    return (said[-1] if said else f"no configuration for {' '.join(args) or 'the default file'}")[:200]
 
 
 def judge(before: Tree, after: Tree, root_name: str) -> Verdict:
@@ -120,7 +126,7 @@ def judge(before: Tree, after: Tree, root_name: str) -> Verdict:
         _write(after, roots["after"])
         jobs = sorted({("before", b.args) for b, _ in todo} | {("after", a.args) for _, a in todo})
         with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 2) * 2)) as pool:
-            results = dict(zip(jobs, pool.map(lambda j: _resolve(cmd, roots[j[0]], j[1]), jobs), strict=True))
+            results = dict(zip(jobs, pool.map(lambda j: _resolve(cmd, roots[j[0]], base, j[1]), jobs), strict=True))
         verdict.calls = len(jobs)
         for b, a in todo:
             rb, ra = results[("before", b.args)], results[("after", a.args)]

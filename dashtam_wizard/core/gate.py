@@ -121,7 +121,7 @@ def compare(where: str, before: dict, after: dict, before_tree: Tree, after_tree
             if env_a.get(k, None) != v or k not in env_a:
                 diff(name, f"environment {k}", v, env_a.get(k))
         _volumes(name, b, a, env_a, before_tree, after_tree, diff)
-        _build(name, b.get("build"), a.get("build"), after_tree, diff)
+        _build(name, b.get("build"), a.get("build"), before_tree, after_tree, diff)
         for key in sorted((set(b) | set(a)) - set(_SKIP_KEYS)):
             if b.get(key) != a.get(key):
                 diff(name, key, b.get(key), a.get(key))
@@ -157,7 +157,22 @@ def _volumes(name: str, b: dict, a: dict, env_a: dict, before_tree: Tree, after_
         diff(name, f"mount {target}", None, w.get("source"))
 
 
-def _build(name: str, b: Any, a: Any, after_tree: Tree, diff: Any) -> None:
+def _dockerfile(build: dict) -> str | None:
+    """The repo-relative path of the Dockerfile a resolved build reads (None: outside the repo)."""
+    context = REPO if build.get("context") == REPO else _rel(str(build.get("context", "")))
+    if context is None or build.get("dockerfile_inline") is not None:
+        return None
+    path = posixpath.normpath(posixpath.join("" if context == REPO else context,
+                                             str(build.get("dockerfile") or "Dockerfile")))
+    return None if path.startswith("..") else path
+
+
+def _build(name: str, b: Any, a: Any, before_tree: Tree, after_tree: Tree, diff: Any) -> None:
+    if isinstance(b, dict) and isinstance(a, dict):
+        was, now = _dockerfile(b), _dockerfile(a)
+        if was is not None and was in before_tree.files and (now is None or now not in after_tree.files):
+            diff(name, "build Dockerfile", was, f"{now} (missing)")  # Compose resolves it; the build fails
+            return
     if b == a:
         return
     if not isinstance(b, dict) or not isinstance(a, dict):
@@ -166,9 +181,6 @@ def _build(name: str, b: Any, a: Any, after_tree: Tree, diff: Any) -> None:
     for key in sorted(set(b) | set(a)):
         if b.get(key) == a.get(key):
             continue
-        if key == "dockerfile":
-            context = _rel(str(a.get("context", ""))) if a.get("context") != REPO else ""
-            path = posixpath.normpath(posixpath.join(context or "", str(a.get("dockerfile"))))
-            if context is not None and path in after_tree.files:
-                continue  # the moved Dockerfile, which exists in the planned tree
+        if key == "dockerfile" and (path := _dockerfile(a)) is not None and path in after_tree.files:
+            continue  # the moved Dockerfile, which exists in the planned tree
         diff(name, f"build {key}", b.get(key), a.get(key))

@@ -18,17 +18,34 @@ SECTION = "Pre-Migration"
 LEGACY_MARK = "# Legacy: kept for reference. Dependencies live in pyproject.toml (locked in uv.lock)."
 
 
-def _requirements(tree: Tree, path: str) -> list[tuple[int, Requirement]]:
+def _requirements(tree: Tree, path: str, known: list[str]) -> tuple[list[tuple[int, Requirement]], list[str]]:
+    """The requirements of `path`, and `path:line (why)` for each line the wizard cannot carry
+    into pyproject.toml as it is (editables, bare VCS URLs, pip options, other files)."""
     out = []
+    held: list[str] = []
+    folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
     for n, raw in enumerate((tree.text(path) or "").splitlines(), 1):
         line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith(("#", "-")) or "://" in line:
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(("-r ", "--requirement")):
+            other = folder + line.split(None, 1)[-1].split("=", 1)[-1].strip()
+            if other not in known:
+                held.append(f"{path}:{n} (`-r` of {other}, which is not migrated)")
+            continue
+        if line.startswith("-"):
+            what = line.split()[0].split("=", 1)[0]
+            held.append(f"{path}:{n} (`{what}`: pip option with no pyproject.toml equivalent the wizard writes)")
             continue
         try:
-            out.append((n, Requirement(line)))
-        except InvalidRequirement as exc:
-            raise BadInput(path, f"has an invalid requirement ({exc})", n) from None
-    return out
+            req = Requirement(line)
+        except InvalidRequirement:
+            if "://" in line or line.startswith(("git+", "hg+", "svn+", "bzr+", ".", "/")):
+                held.append(f"{path}:{n} (a URL or path with no package name)")
+                continue
+            raise BadInput(path, "has an invalid requirement (not PEP 508)", n) from None
+        out.append((n, req))
+    return out, held
 
 
 def _declared(data: dict) -> set[str]:
@@ -88,8 +105,16 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     declared = _declared(data)
     missing_main: list[str] = []
     missing_dev: list[str] = []
-    for path in ctx.facts.requirements:
-        for _n, req in _requirements(tree, path):
+    parsed = {path: _requirements(tree, path, ctx.facts.requirements) for path in ctx.facts.requirements}
+    held = [h for _reqs, hs in parsed.values() for h in hs]
+    if held:
+        # carried over without these lines, pyproject.toml would claim to be complete and the
+        # image would lack them: the dependencies stay where they are, and the plan says why
+        pp.notes.append(Note("warn", "Dependencies are not moved into pyproject.toml: " + "; ".join(held)
+                             + ". Add them by hand (uv add …, [tool.uv.sources], [[tool.uv.index]]), then plan again."))
+        parsed = {}
+    for path, (reqs, _held) in parsed.items():
+        for _n, req in reqs:
             key = canonicalize_name(req.name)
             if key in declared:
                 continue
@@ -120,7 +145,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
                 why="`uv sync --frozen` installs exactly the lock: a dependency added only to pyproject.toml "
                     "would silently be missing from every image.",
             ))
-    for path in ctx.facts.requirements:
+    for path in ctx.facts.requirements if not held else []:
         req_text = tree.text(path) or ""
         if not req_text.startswith(LEGACY_MARK):
             c = ch.write(1, tree, path, f"{LEGACY_MARK}\n{req_text}", summary=f"mark {path} as legacy",
@@ -130,8 +155,9 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     pp.checklist += [
         ChecklistItem(SECTION, "Create backups", done_backups,
                       Evidence("pyproject.toml.backup and uv.lock.backup present" if done_backups else "no backups yet")),
-        ChecklistItem(SECTION, "Add missing dependencies", not (missing_main or missing_dev),
-                      Evidence("pyproject.toml declares every requirement" if not (missing_main or missing_dev)
+        ChecklistItem(SECTION, "Add missing dependencies", not (missing_main or missing_dev or held),
+                      Evidence("not carried over: " + ", ".join(h.split(" (")[0] for h in held) if held else
+                               "pyproject.toml declares every requirement" if not (missing_main or missing_dev)
                                else "missing from pyproject.toml: " + ", ".join(missing_main + missing_dev), "pyproject.toml")),
         ChecklistItem(SECTION, "Review all current environment variables", None, manual=True),
         ChecklistItem(SECTION, "Document any custom configurations", None, manual=True),

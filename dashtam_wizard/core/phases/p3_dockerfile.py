@@ -118,6 +118,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     target = "docker/Dockerfile"
     if path != target and path in tree.files:
         pp.changes.append(ch.move(3, tree, path, target, why="The plan keeps the Dockerfile under docker/."))
+        ctx.moved[path] = target  # compose builds and scripts that read it follow (phases 4, 5)
         tree = ch.apply_virtual(tree, pp.changes)
     c = ch.write(3, tree, target, new, summary=f"rewrite {target}: non-root appuser, uv sync --frozen from uv.lock",
                  why="Stages follow the plan; /app is chowned in production too (the plan's production stage "

@@ -119,12 +119,28 @@ class Rewriter:
     def build(self, svc: CommentedMap) -> None:
         b = svc.get("build")
         if isinstance(b, str):
+            moved = self._moved_dockerfile(b, "Dockerfile")
             svc["build"] = self.path(b)
+            if moved is not None:  # the implicit <context>/Dockerfile moved: name where it went
+                svc["build"] = CommentedMap([("context", svc["build"]), ("dockerfile", moved)])
         elif hasattr(b, "get"):
+            context = str(b.get("context", "."))
+            if "dockerfile_inline" not in b and (
+                    moved := self._moved_dockerfile(context, str(b.get("dockerfile", "Dockerfile")))) is not None:
+                b["dockerfile"] = moved
             if "context" in b:
                 b["context"] = self.path(str(b["context"]))
             else:
                 b.insert(0, "context", self.path("."))
+
+    def _moved_dockerfile(self, context: str, dockerfile: str) -> str | None:
+        """Where a build's Dockerfile went (relative to its context, which stays the same
+        folder), when an earlier phase moved it; None when it did not move."""
+        if "$" in context + dockerfile or "://" in context or dockerfile.startswith("/"):
+            return None
+        repo_ctx = norm_rel(self.old_dir, context)
+        new = self.ctx.moved.get(norm_rel(repo_ctx, dockerfile))
+        return None if new is None else posixpath.relpath(new, repo_ctx or ".")
 
     def ro_mounts(self, svc: CommentedMap) -> list[str]:
         vols = svc.get("volumes")
@@ -222,6 +238,7 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
     # 1. decide which hard-coded values can move into the env file
     values: dict[str, dict[str, str | None]] = {}
     frozen: set[str] = set()
+    run_time: set[str] = set()  # keys whose value only the shell can give (no env file sets its ${VAR})
     for name, svc in services.items():
         if svc is None:  # `name:` alone, as an override may write it: nothing to migrate
             continue
@@ -231,6 +248,8 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
         if env is not None and _shared(env):
             frozen.add(str(name))
         for k, raw in env_items(env):
+            if raw is not None and references(str(raw)) - set(p_before):
+                run_time.add(k)
             try:
                 values.setdefault(k, {})[str(name)] = None if raw is None else resolve(raw, p_before).value
             except InterpolationError as exc:
@@ -243,6 +262,12 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
             continue
         if any(n in frozen for n in per):
             reasons.append(f"{k}: set through a YAML anchor/merge shared by services; left in place")
+        elif k in run_time:
+            # `K: ${K}` or `${K:-default}` with no env file setting K: the value comes from the
+            # shell when Compose runs (CI secrets arrive so); written out as today's value
+            # (empty, or the default), the shell could no longer set it
+            reasons.append(f"{k}: takes a variable no env file sets, so its value comes from the shell when "
+                           "Compose runs; written to an env file it would be frozen, so it stays in environment:")
         elif None in vals:
             reasons.append(f"{k}: passed through from the shell (no value); stays in environment:")
         elif by := sorted({held.by[n] for n in per if held.keys.get(n, set()) & {k, ALL}}):

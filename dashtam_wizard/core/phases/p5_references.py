@@ -84,18 +84,71 @@ def add_env_files(text: str, path: str, env_for: dict[str, str], is_make: bool) 
 _COMPOSE_CMD = re.compile(r"docker(?: compose|-compose)(?= |$)")
 
 
-def add_default_files(text: str, path: str, files: list[str]) -> str:
-    """`docker compose up` read the root's default file, which moved: name it with -f."""
+def add_default_files(text: str, path: str, files: list[str], is_make: bool) -> str:
+    """`docker compose up` read the root's default file, which moved: name it with -f.
+
+    Judged on the line as make expands it: `docker compose $(FILES) up` may name files."""
     if not files:
         return text
     lines = text.split("\n")
+    expanded = dict(_expand_make(text)) if is_make else {}
     for i, line in enumerate(lines):
-        inv = _parse_invocation(path, i + 1, line)
+        inv = _parse_invocation(path, i + 1, expanded.get(i + 1, line))
         m = _COMPOSE_CMD.search(line)
-        if inv is None or inv.files or m is None:
-            continue
+        rest = line[m.end():].split() if m else []
+        if inv is None or inv.files or m is None or (rest and rest[0].startswith("$")):
+            continue  # names its files, or a variable may (a script's $FILES): left as it is
         lines[i] = line[: m.end()] + "".join(f" -f {f}" for f in files) + line[m.end() :]
     return "\n".join(lines)
+
+
+_DOCKER_BUILD = re.compile(r"(?P<cmd>docker(?:\s+buildx)?\s+build)(?=\s)(?P<rest>[^\n]*)")
+_PUSH_ACTION = re.compile(r"^(?P<ind>\s*)(?P<dash>-\s+)?uses:\s*docker/build-push-action@", re.M)
+
+
+def add_dockerfile(text: str, path: str, moved: str | None) -> str:
+    """`docker build .` read ./Dockerfile, which moved: name it with -f; so does a
+    docker/build-push-action step that names no `file:`."""
+    if moved is None:
+        return text
+
+    def build(m: re.Match[str]) -> str:
+        rest = m["rest"]
+        command = re.split(r"&&|\|\||;|\||#", rest)[0]
+        if (re.search(r"(?:^|\s)(?:-f|--file)(?:[\s=]|$)", command) or "$" in command
+                or not re.search(r"\s\.?/?(?:\.)?(?=\s|$)", command)
+                or command.split()[-1:] not in (["."], ["./"])):
+            return m.group(0)  # names its Dockerfile, or builds another folder: not ours to change
+        return f"{m['cmd']} -f {moved}{rest}"
+
+    text = _DOCKER_BUILD.sub(build, text)
+    if path.startswith(".github/workflows/"):
+        lines = text.split("\n")
+        out: list[str] = []
+        i = 0
+        while i < len(lines):
+            out.append(lines[i])
+            m = _PUSH_ACTION.match(lines[i])
+            if m:
+                step = len(m["ind"]) + len(m["dash"] or "")  # the indentation of the step's keys
+                j, with_at, has_file = i + 1, None, False
+                while j < len(lines) and (not lines[j].strip() or len(lines[j]) - len(lines[j].lstrip()) >= step):
+                    if re.match(r"\s*with:\s*$", lines[j]):
+                        with_at = j
+                    elif with_at is not None and re.match(r"\s*file:", lines[j]):
+                        has_file = True
+                    elif with_at is not None and (c := re.match(r"\s*context:\s*['\"]?([^'\"#\s]*)", lines[j])):
+                        has_file = has_file or c.group(1) not in (".", "./", "")  # another folder's build
+                    j += 1
+                if with_at is not None and not has_file:
+                    inner = next((ln for ln in lines[with_at + 1 : j] if ln.strip()), "")
+                    ind = inner[: len(inner) - len(inner.lstrip())] or " " * (step + 4)
+                    out += lines[i + 1 : with_at + 1] + [f"{ind}file: {moved}"] + lines[with_at + 1 : j]
+                    i = j
+                    continue
+            i += 1
+        text = "\n".join(out)
+    return text
 
 
 def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
@@ -112,12 +165,14 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
                and cf.env_file_before is not None}
     # the default files of the root, where they moved (commands run from the root)
     defaults = [moved[f] for f in default_files(ctx.original, "") if f in moved]
+    root_dockerfile = moved.get("Dockerfile")  # builds that read ./Dockerfile by default
     stale: list[str] = []
     for path in ctx.facts.makefiles + ctx.facts.scripts:
         text = tree.text(path)
         if text is None:
             continue
-        new = add_default_files(rewrite(text, moved), path, defaults)
+        new = add_default_files(rewrite(text, moved), path, defaults, path in ctx.facts.makefiles)
+        new = add_dockerfile(new, path, root_dockerfile)
         new = add_env_files(new, path, env_for, path in ctx.facts.makefiles)
         c = ch.write(5, tree, path, new, summary=f"{path}: new compose/ and env/ paths",
                      why="Recipes keep their tabs; commands get --env-file so interpolation reads env/.")
