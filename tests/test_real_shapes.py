@@ -106,3 +106,21 @@ def test_files_a_make_variable_names_are_not_named_twice(tmp_path: Path) -> None
             a = _config(repo, args)
             assert a["name"] == b["name"]
             assert a["services"]["app"]["environment"]["MODE"] == b["services"]["app"]["environment"]["MODE"]
+
+
+def test_requirements_the_wizard_cannot_carry_hold_the_dependency_move_back(sample: Path) -> None:
+    """`-e`, a bare VCS URL, an index option: pyproject.toml would claim to be complete."""
+    req = sample / "requirements.txt"
+    req.write_text(req.read_text() + "-e ./libs/shared\ngit+https://example.invalid/x/y.git\n"
+                   "--extra-index-url https://example.invalid/simple\nnewpkg-only-here==1.0\n")
+    subprocess.run(["git", "-C", str(sample), "commit", "-qam", "more requirements"], check=True)
+    plan = json.loads(run_cli("plan", str(sample), "--json", "--no-diff").stdout)
+    p1 = plan["phases"][0]
+    assert not [c for c in p1["changes"] if c["path"] in ("pyproject.toml", "requirements.txt")]
+    notes = " ".join(n["text"] for n in p1["notes"])
+    n = len(req.read_text().splitlines())
+    for line in (n - 3, n - 2, n - 1):
+        assert f"requirements.txt:{line} " in notes, notes
+    status = json.loads(run_cli("status", str(sample), "--json").stdout)
+    item = next(i for i in status["items"] if i["text"] == "Add missing dependencies")
+    assert item["done"] is False and "requirements.txt:" in item["evidence"]
