@@ -98,48 +98,107 @@ def _resolve(cmd: tuple[str, ...], root: Path, home: Path, args: tuple[str, ...]
             pass
     said = [ln.strip() for ln in (out.stderr + "\n" + out.stdout).splitlines()
             if ln.strip() and "level=warning" not in ln and "obsolete" not in ln and not ln.startswith("{")]
-    return (said[-1] if said else f"no configuration for {' '.join(args) or 'the default file'}")[:200]
+    line = said[-1] if said else f"no configuration for {' '.join(args) or 'the default file'}"
+    return line.replace(str(root), REPO).replace(str(root.parent), REPO + "/..")[:200]  # no scratch path
 
 
-def judge(before: Tree, after: Tree, root_name: str) -> Verdict:
-    """Every call of the baseline resolved on both trees by the real Compose, compared."""
+def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | None = None) -> Verdict:
+    """Every call of the baseline resolved on both trees by the real Compose, compared; with
+    `clone`, also on the trees a fresh clone would hold before and after (what CI and a
+    colleague get: no untracked or ignored file), where a difference is said as such."""
     verdict = Verdict()
     cmd = compose_cli()
     if cmd is None:
         verdict.unjudged.append("no Compose v2 CLI here (docker compose, docker-compose): not judged")
         return verdict
     verdict.judge = " ".join(cmd)
-    todo: list[tuple[Call, Call]] = []
-    for b, a in pairs(before, after, root_name):
-        if a is None:
-            verdict.differences.append(Difference(b.where, "", "the command", "runs Compose", "is gone from this line"))
-        elif b.unknown or a.unknown:
-            verdict.unjudged.append(f"{b.where}: {b.unknown or a.unknown}; not judged")
-        else:
-            todo.append((b, a))
+    views = [("", before, after)] + ([("in a fresh clone, ", *clone)] if clone is not None else [])
+    todo: list[tuple[str, Call, Call]] = []
+    for view, b_tree, a_tree in views:
+        for b, a in pairs(b_tree, a_tree, root_name):
+            if a is None:
+                if not view:
+                    verdict.differences.append(Difference(b.where, "", "the command", "runs Compose",
+                                                          "is gone from this line"))
+            elif b.unknown or a.unknown:
+                if not view:
+                    verdict.unjudged.append(f"{b.where}: {b.unknown or a.unknown}; not judged")
+            else:
+                todo.append((view, b, a))
     if not todo:
         return verdict
+    trees = {(view, side): t for view, b_tree, a_tree in views for side, t in (("before", b_tree), ("after", a_tree))}
     base = Path(tempfile.mkdtemp(prefix="dashtam-wizard-gate-"))  # 0700: env files are secret
     try:
-        roots = {"before": base / "before" / root_name, "after": base / "after" / root_name}
-        _write(before, roots["before"])
-        _write(after, roots["after"])
-        jobs = sorted({("before", b.args) for b, _ in todo} | {("after", a.args) for _, a in todo})
+        roots = {key: base / f"{i}-{key[1]}" / root_name for i, key in enumerate(trees)}
+        for key, tree in trees.items():
+            _write(tree, roots[key])
+        jobs = sorted({((v, "before"), b.args) for v, b, _ in todo} | {((v, "after"), a.args) for v, _, a in todo})
         with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 2) * 2)) as pool:
             results = dict(zip(jobs, pool.map(lambda j: _resolve(cmd, roots[j[0]], base, j[1]), jobs), strict=True))
         verdict.calls = len(jobs)
-        for b, a in todo:
-            rb, ra = results[("before", b.args)], results[("after", a.args)]
+        seen: set[tuple[str, str, str]] = set()
+        for view, b, a in todo:
+            rb, ra = results[((view, "before"), b.args)], results[((view, "after"), a.args)]
             if isinstance(rb, str):
-                verdict.unjudged.append(f"{b.where}: Compose rejects it already before migration ({rb})")
-            elif isinstance(ra, str):
-                verdict.differences.append(Difference(b.where, "", "the command", "resolves", f"fails: {ra}"))
+                if not view:
+                    verdict.unjudged.append(f"{b.where}: Compose rejects it already before migration ({rb})")
+                continue
+            if isinstance(ra, str):
+                found = [Difference(b.where, "", "the command", "resolves", f"fails: {ra}")]
             else:
-                verdict.differences += compare(b.where, rb, ra, before, after)
+                found = compare(b.where, rb, ra, trees[(view, "before")], trees[(view, "after")])
+            for d in found:
+                if (d.where, d.service, d.key) in seen:
+                    continue  # the working tree's difference already says it
+                seen.add((d.where, d.service, d.key))
+                verdict.differences.append(Difference(d.where, d.service, view + d.key, d.before, d.after)
+                                           if view else d)
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(base)
     return verdict
+
+
+def clone_view(before: Tree, after: Tree) -> tuple[Tree, Tree] | None:
+    """(before, after) as a fresh clone would hold them: tracked files only before; after, the
+    tracked ones plus every file the plan writes that the planned .gitignore does not ignore
+    (the user commits the migration). None outside git, or when a clone would hold the same."""
+    if not before.is_git:
+        return None
+    untracked = {p for p in before.files if p not in before.tracked}
+    b = before.copy()
+    for p in untracked:
+        del b.files[p]
+    written = [p for p, e in after.files.items() if p not in after.tracked
+               and not (p in untracked and before.files[p].data == e.data)]
+    ignored = _ignored(after, written) | {p for p in after.files if p not in after.tracked and p not in written}
+    if not untracked and not ignored:
+        return None  # a clone holds what the working trees hold: nothing more to judge
+    a = after.copy()
+    for p in ignored:
+        a.files.pop(p, None)
+    return b, a
+
+
+def _ignored(tree: Tree, paths: list[str]) -> set[str]:
+    """Which of `paths` the tree's .gitignore files ignore, as git itself decides."""
+    if not paths:
+        return set()
+    scratch = Path(tempfile.mkdtemp(prefix="dashtam-wizard-ignore-"))
+    try:
+        subprocess.run(["git", "init", "-q", str(scratch)], check=True, capture_output=True, timeout=30)
+        for rel, e in tree.files.items():
+            if rel == ".gitignore" or rel.endswith("/.gitignore"):
+                (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+                (scratch / rel).write_bytes(e.data)
+        out = subprocess.run(["git", "-C", str(scratch), "check-ignore", "--no-index", "-z", "--stdin"],
+                             input="\0".join(paths).encode() + b"\0", capture_output=True, timeout=30)
+        return {p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def check_plan(root: Path, tree: Tree, plan: Plan, options: Options) -> Verdict:
@@ -151,7 +210,7 @@ def check_plan(root: Path, tree: Tree, plan: Plan, options: Options) -> Verdict:
     baseline = load_baseline(root, tree)
     before = baseline.tree if baseline is not None else tree
     after = apply_virtual(tree, [c for c in plan.changes() if options.selected(c)])
-    return judge(before, after, root.name)
+    return judge(before, after, root.name, clone_view(before, after))
 
 
 def require_equivalent(root: Path, plan: Plan, options: Options) -> list[str]:

@@ -124,3 +124,48 @@ def test_requirements_the_wizard_cannot_carry_hold_the_dependency_move_back(samp
     status = json.loads(run_cli("status", str(sample), "--json").stdout)
     item = next(i for i in status["items"] if i["text"] == "Add missing dependencies")
     assert item["done"] is False and "requirements.txt:" in item["evidence"]
+
+
+def _fresh_clone(repo: Path, dest: Path) -> Path:
+    """What CI and a colleague get once the migration is committed: no untracked file."""
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "migrate"],
+                   check=True)
+    subprocess.run(["git", "clone", "-q", str(repo), str(dest)], check=True)
+    return dest
+
+
+def test_a_fresh_clone_still_runs_what_ran_before(tmp_path: Path) -> None:
+    """No env file was needed before: the env file the wizard creates is not committed, so it
+    is read only if present and no committed value moves into it."""
+    repo = _repo(tmp_path / "svc", {
+        "src/main.py": "print(1)\n",
+        "Dockerfile": DOCKERFILE,
+        "docker-compose.yml": ("services:\n  app:\n    build: .\n    environment:\n      MODE: dev\n"
+                               "      DB_PASSWORD: committed-dev-password\n"),
+        "Makefile": "up:\n\tdocker compose up -d\n",
+    })
+    [before_args] = _make_calls(repo)["up"]
+    before = _config(repo, before_args)["services"]["app"]["environment"]
+    _apply(repo)
+    clone = _fresh_clone(repo, tmp_path / "clone")
+    assert not (clone / "env/.env.dev").exists()
+    [args] = _make_calls(clone)["up"]
+    after = _config(clone, args)["services"]["app"]["environment"]
+    assert {k: after[k] for k in before} == before
+
+
+def test_a_change_that_breaks_only_a_fresh_clone_is_refused(tmp_path: Path) -> None:
+    """Bare `docker compose` read the committed root .env; migrated it would need
+    env/.env.dev, which is not committed: CI would fail where it ran before."""
+    repo = _repo(tmp_path / "svc", {
+        "src/main.py": "print(1)\n",
+        "Dockerfile": DOCKERFILE,
+        "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE}\n",
+        ".env": "MODE=dev\n",
+        "Makefile": "up:\n\tdocker compose up -d\n",
+    })
+    res = run_cli("apply", str(repo), "--yes")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "Makefile:2: in a fresh clone, the command would change" in res.stderr
+    assert "dashtam-wizard-gate" not in res.stderr and not (repo / ".dashtam-wizard").exists()

@@ -174,8 +174,8 @@ def all_references(doc: Any, skip: set[int] | None = None) -> set[str]:
     return found
 
 
-def set_env_file(svc: CommentedMap, path: str) -> bool:
-    """Make the service read `path`; True if anything changed.
+def set_env_file(svc: CommentedMap, path: str, required: bool = True) -> bool:
+    """Make the service read `path` (`required: false`: only if it exists); True if anything changed.
 
     It goes first among the env files the service already reads (or stays where it is): a
     later env file wins, so each of those keeps handing the service the values it did. A
@@ -186,8 +186,9 @@ def set_env_file(svc: CommentedMap, path: str) -> bool:
     paths = [p for p, _ in _env_file_paths(current)]
     if path in paths:
         return False
+    entry: Any = path if required else CommentedMap([("path", path), ("required", False)])
     if current is None:
-        seq = CommentedSeq([path])
+        seq = CommentedSeq([entry])
         keys = list(svc.keys())
         anchor = next((k for k in ("environment",) if k in svc), None)
         if anchor is not None:
@@ -198,9 +199,9 @@ def set_env_file(svc: CommentedMap, path: str) -> bool:
         svc.insert(pos, "env_file", seq)
         return True
     if isinstance(current, str):
-        svc["env_file"] = CommentedSeq([path, current])
+        svc["env_file"] = CommentedSeq([entry, current])
         return True
-    current.insert(0, path)
+    current.insert(0, entry)
     return True
 
 

@@ -256,9 +256,14 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
                 raise BadInput(path, f"service `{name}`, {k}: {exc}") from None
     moving: dict[str, str] = {}
     reasons: list[str] = []
+    local_only = _local_only(cf, tree)
+    if local_only and values and env_text is not None:
+        reasons.append(f"values stay in environment: {env_target} is not committed (a fresh clone has no "
+                       "such file) and no command of this file read an env file before; it is read only if "
+                       "present (`required: false`)")
     for k, per in values.items():
         vals = set(per.values())
-        if example or env_text is None:
+        if example or env_text is None or local_only:
             continue
         if any(n in frozen for n in per):
             reasons.append(f"{k}: set through a YAML anchor/merge shared by services; left in place")
@@ -380,6 +385,16 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
     return new_tree
 
 
+def _local_only(cf: ComposeFile, tree: Tree) -> bool:
+    """The env file will not be committed (untracked, or made by the wizard and ignored) and
+    no command of this compose file required an env file before: a fresh clone (CI, a
+    colleague) would not have it. It is then read only if present (`required: false`), and
+    no value moves into it, where a clone would lose it."""
+    explicit = any(i.env_file for i in cf.invocations)
+    return not (f"env/.env.{cf.env}" in tree.tracked or explicit or cf.path.endswith(".example")
+                or cf.target.endswith(".example"))
+
+
 def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_before: dict[str, str],
              moving: set[str], doc: Any = None, held: Held | None = None) -> tuple[Any, list[Note], set[str]]:
     """The migrated document: env_file, `moving` keys out of environment:, paths from compose/.
@@ -390,6 +405,7 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
     held = held or Held()
     path = cf.target
     env_target = f"env/.env.{cf.env}"
+    local_only = _local_only(cf, tree)
     # parsed afresh, not copy.deepcopy(before): a deep copy turns `<<: *anchor` merge keys into
     # inline copies (with the merged keys repeated), which the dump would then write out
     if doc is None:
@@ -418,7 +434,7 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
             # name a file a deployment provides; naming a file nobody creates would make Compose fail ("env file not found")
             missing_env.add(str(name))
         else:
-            set_env_file(svc, f"../{env_target}")
+            set_env_file(svc, f"../{env_target}", required=not local_only)
         remove_env_keys(svc, moving)
         rw.build(svc)
         rw.volumes(svc, notes, str(name))
