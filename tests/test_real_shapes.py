@@ -22,6 +22,17 @@ from .test_gate import DOCKERFILE, _make_calls, _repo
 pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v2 CLI")
 
 
+# a uv project the template can build: pyproject.toml, uv.lock, a uvicorn app in /app
+UV_PROJECT = {
+    "src/main.py": "app = None\n",
+    "pyproject.toml": '[project]\nname = "svc"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = []\n',
+    "uv.lock": ('version = 1\nrevision = 3\nrequires-python = ">=3.11"\n\n[[package]]\nname = "svc"\n'
+                'version = "0.1.0"\nsource = { virtual = "." }\n'),
+}
+FASTAPI_DOCKERFILE = ("FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\n"
+                      'CMD ["uvicorn", "src.main:app", "--host", "0.0.0.0", "--port", "8000"]\n')
+
+
 def _config(repo: Path, args: list[str], env: dict[str, str] | None = None) -> dict:
     cli = compose_cli()
     assert cli is not None
@@ -40,8 +51,8 @@ def test_a_root_dockerfile_follows_its_move_everywhere_it_is_built(tmp_path: Pat
     """`build: .` and `dockerfile: Dockerfile` in compose, `docker build .` in a script and a
     workflow, docker/build-push-action without `file:` — all read ./Dockerfile, which moves."""
     repo = _repo(tmp_path / "svc", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
+        **UV_PROJECT,
+        "Dockerfile": FASTAPI_DOCKERFILE,
         "docker-compose.dev.yml": ("services:\n  app:\n    build: .\n  worker:\n    build:\n      context: .\n"
                                    "      dockerfile: Dockerfile\n"),
         ".env.dev": "APP_ENV=dev\n",
@@ -169,3 +180,32 @@ def test_a_change_that_breaks_only_a_fresh_clone_is_refused(tmp_path: Path) -> N
     assert res.returncode == 2, res.stdout + res.stderr
     assert "Makefile:2: in a fresh clone, the command would change" in res.stderr
     assert "dashtam-wizard-gate" not in res.stderr and not (repo / ".dashtam-wizard").exists()
+
+
+@pytest.mark.parametrize("shape", ["poetry", "workdir", "entrypoint", "flask", "env"])
+def test_a_dockerfile_the_template_cannot_replace_is_left_alone(tmp_path: Path, shape: str) -> None:
+    """Never write a Dockerfile that cannot build or run what the old one did."""
+    files = {**UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
+             "docker-compose.dev.yml": "services:\n  app:\n    build: .\n",
+             "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml up -d\n"}
+    if shape == "poetry":
+        del files["uv.lock"]
+        files["poetry.lock"] = "# poetry\n"
+    elif shape == "workdir":
+        files["Dockerfile"] = files["Dockerfile"].replace("WORKDIR /app", "WORKDIR /code")
+    elif shape == "entrypoint":
+        files["Dockerfile"] += 'ENTRYPOINT ["/entrypoint.sh"]\n'
+    elif shape == "flask":
+        files["Dockerfile"] = 'FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nCMD ["flask", "run"]\n'
+    elif shape == "env":
+        files["Dockerfile"] = files["Dockerfile"].replace("COPY . .", "ENV FLASK_APP=src.main PYTHONPATH=/app\nCOPY . .")
+    repo = _repo(tmp_path / "svc", files)
+    dockerfile = (repo / "Dockerfile").read_bytes()
+    plan = json.loads(run_cli("plan", str(repo), "--json", "--no-diff").stdout)
+    p3 = plan["phases"][2]
+    assert p3["changes"] == [] and "Phase 3 is held back" in " ".join(n["text"] for n in p3["notes"])
+    _apply(repo)
+    assert (repo / "Dockerfile").read_bytes() == dockerfile and not (repo / "docker/Dockerfile").exists()
+    [args] = _make_calls(repo)["up"]
+    b = _config(repo, args)["services"]["app"]["build"]
+    assert (Path(b["context"]) / b["dockerfile"]).resolve() == repo / "Dockerfile"

@@ -56,9 +56,7 @@ def values(ctx: Ctx, stages: list[df.Stage]) -> dict:
     else:
         runtime_apt = [p for p in (_runtime_pkg(x) for x in apt) if p]
     dev_cmd = df.cmd_json(dev) if dev else None
-    text_all = " ".join(i.args for s in stages for i in s.instrs)
-    m = re.search(r"uvicorn\s+([\w.]+:\w+)", text_all)
-    app_module = m.group(1) if m else "src.main:app"
+    app_module = _app_module(stages) or "src.main:app"
     ports = [p for s in (dev, prod) if s for p in df.exposed(s)]
     m = re.search(r"--port[ =](\d+)", dev_cmd or "")
     port = ports[0] if ports else int(m.group(1)) if m else 8000
@@ -109,6 +107,54 @@ def values(ctx: Ctx, stages: list[df.Stage]) -> dict:
     }
 
 
+def _app_module(stages: list[df.Stage]) -> str | None:
+    """The `module:app` uvicorn serves, in shell or exec form (`["uvicorn", "src.main:app"]`)."""
+    text = re.sub(r'[\[\]",]', " ", " ".join(i.args for s in stages for i in s.instrs))
+    m = re.search(r"uvicorn\s+([\w.]+:\w+)", text)
+    return m.group(1) if m else None
+
+
+_RUNNERS = ("poetry", "pipenv", "pdm", "gunicorn", "flask", "manage.py", "celery", "hypercorn", "daphne",
+            "waitress", ".sh")
+
+
+def held_back(ctx: Ctx, tree: Tree, path: str, stages: list[df.Stage], new: str) -> list[str]:
+    """Why the template's Dockerfile would not build or run what the old one did (empty: it
+    would). Never write a Dockerfile that cannot build: the phase is then left out."""
+    why: list[str] = []
+    if ctx.facts.dockerfile is None:
+        why.append("there is no Dockerfile to replace (the images are built from something else), so a new "
+                   "docker/Dockerfile would build nothing anyone runs")
+        return why
+    missing = [f for f in ("pyproject.toml", "uv.lock") if f not in tree.files]
+    if missing:
+        why.append(f"the template installs from pyproject.toml and uv.lock (`uv sync --frozen`), and the repo has "
+                   f"no {' or '.join(missing)} (convert it first, e.g. `uvx migrate-to-uv`, then plan again)")
+    for st in stages:
+        wd = st.last("WORKDIR")
+        if wd is not None and wd.args.strip().rstrip("/") not in ("/app", ""):
+            why.append(f"{path}:{wd.line}: the image works in {wd.args.strip()}, the template in /app (binds, "
+                       "CMD and paths that name the old folder would break)")
+            break
+    for st in stages:
+        for i in st.all("ENTRYPOINT") + st.all("CMD"):
+            runner = next((r for r in _RUNNERS if r in i.args), None)
+            if i.op == "ENTRYPOINT" or runner:
+                why.append(f"{path}:{i.line}: {i.op} runs {runner or 'an entrypoint'}, which the template's "
+                           "image (uv + uvicorn) does not carry over")
+                break
+        else:
+            continue
+        break
+    if _app_module(stages) is None:
+        why.append(f"{path}: no `uvicorn module:app` command, and the template would invent one")
+    lost = sorted({k for s in stages for i in s.all("ENV") for k in re.findall(r"(?:^|\s)([A-Za-z_]\w*)=", " " + i.args)
+                   if k not in new})
+    if lost:
+        why.append(f"{path}: the template would drop ENV {', '.join(lost)}")
+    return why
+
+
 def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     pp = PhasePlan(3, "Dockerfile Refactoring")
     path = ctx.facts.dockerfile or "docker/Dockerfile"
@@ -116,6 +162,11 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     stages = df.parse(old)
     new = render("Dockerfile.j2", **values(ctx, stages))
     target = "docker/Dockerfile"
+    if not ("USER appuser" in old and "uv init" not in old) and (why := held_back(ctx, tree, path, stages, new)):
+        pp.notes.append(Note("warn", "Phase 3 is held back (the Dockerfile stays as it is): " + "; ".join(why) + "."))
+        pp.checklist.append(ChecklistItem(SECTION, "Update Dockerfile with non-root user", False,
+                                          Evidence("held back: " + why[0][:160], path if old else None)))
+        return pp
     if path != target and path in tree.files:
         pp.changes.append(ch.move(3, tree, path, target, why="The plan keeps the Dockerfile under docker/."))
         ctx.moved[path] = target  # compose builds and scripts that read it follow (phases 4, 5)
