@@ -20,7 +20,7 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any
 
-from .detect import Invocation, detect
+from .detect import _MAKE_ASSIGN, Invocation, detect
 from .envfile import parse_env
 from .errors import BadInput
 from .secrets import mask_value
@@ -69,11 +69,20 @@ def _args(inv: Invocation) -> tuple[str, ...]:
 
 
 def _calls(tree: Tree, root_name: str) -> dict[tuple[str, int], Call]:
+    """The commands: a make variable holding part of one (`DC = docker compose -f x.yml`) is
+    not one; the recipe lines that use it are, as make expands them."""
     try:
         facts = detect(tree, root_name)
     except BadInput:
         return {}
-    return {(i.path, i.line): Call(f"{i.path}:{i.line}", _args(i)) for i in facts.invocations}
+    out = {}
+    for i in facts.invocations:
+        lines = (tree.text(i.path) or "").splitlines() if i.path in facts.makefiles else []
+        raw = lines[i.line - 1] if 0 < i.line <= len(lines) else ""
+        if raw and not raw.startswith("\t") and _MAKE_ASSIGN.match(raw):
+            continue
+        out[(i.path, i.line)] = Call(f"{i.path}:{i.line}", _args(i))
+    return out
 
 
 def pairs(before: Tree, after: Tree, root_name: str) -> list[tuple[Call, Call | None]]:

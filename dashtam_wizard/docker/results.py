@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from dashtam_wizard.apply.engine import State
 from dashtam_wizard.apply.fsio import write_atomic
-from dashtam_wizard.apply.trust import seal
+from dashtam_wizard.apply.trust import problem, seal
 from dashtam_wizard.core.checklist import VERIFY_FILE
 
 if TYPE_CHECKING:
@@ -49,12 +49,16 @@ def summary(report: VerifyReport) -> dict:
     }
 
 
-def save(report: VerifyReport, tree: str) -> Path:
+def save(report: VerifyReport, tree: str) -> Path | None:
     """Sealed (apply/trust.py) and bound to `tree`, the digest of the files verified: status
-    ticks Testing items only from a run of this user's on exactly these contents."""
+    ticks Testing items only from a run of this user's on exactly these contents.
+
+    Not saved (None, and the report says why) into a state folder this user did not make
+    here: the run itself is still good, nothing is written into a folder not trusted."""
     state = State(report.repo)
-    if state.exists():
-        state.require_trusted()
+    if state.exists() and (why := problem(report.repo)) is not None:
+        report.unsaved = why
+        return None
     state.ensure()
     path = state.path / VERIFY_FILE
     data = seal({**summary(report), "tree": tree})

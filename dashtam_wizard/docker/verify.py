@@ -88,6 +88,7 @@ class VerifyReport:
     context: ContextReport | None = None
     builds: list[BuildResult] = field(default_factory=list)
     checks: list[ck.CheckResult] = field(default_factory=list)
+    unsaved: str | None = None  # why the results were not saved for `status`, if they were not
 
     @property
     def ok(self) -> bool:
@@ -607,4 +608,7 @@ def run_verify(
             f"[{style}]{n['pass']} passed, {n['warn']} warning(s), {n['fail']} failed[/]",
             highlight=False,
         )
+    if report.unsaved:
+        (err or console).print(f"dashtam-wizard: results not saved for `status`: {report.unsaved}",
+                               markup=False, highlight=False, soft_wrap=True)
     return 0 if report.ok else 1
