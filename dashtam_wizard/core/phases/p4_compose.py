@@ -339,7 +339,10 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
             block = [f"# Moved from {path} by dashtam-wizard (resolved as Compose did)"] + lines
             new_env = append_lines(env_text, block)
         new_tree = _with(tree, {path: new_text, env_target: new_env})
-        changed, moved_binds, gained = _compare(ctx, before, old_dir, p_before, doc, new_tree, env_target,
+        # a service's `<<:` merged values are copies, stale once the anchor was rewritten:
+        # what Compose will read is the text, so judge that
+        judged = yamlio.load(new_text, path) if "<<" in new_text else doc
+        changed, moved_binds, gained = _compare(ctx, before, old_dir, p_before, judged, new_tree, env_target,
                                                 views_before)
         back = {k for _, k in changed if k in moving}
         why = (f"{env_target} would hand it back differently through env_file (which interpolates against "
@@ -347,7 +350,7 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
         if changed and not back:
             # an env file a service reads (this one, or one of its own) interpolates `${K}`
             # against the project's variables first: with a moved K there, its values change
-            read = {p for v in (_views(doc, "compose", {}, new_tree.text) or {}).values() for p in v.env_files}
+            read = {p for v in (_views(judged, "compose", {}, new_tree.text) or {}).values() for p in v.env_files}
             texts = [env_text or ""] + [new_tree.text(p) or "" for p in read - {env_target}]
             back = set(moving) & {k for t in texts for k in references(t)}
             why = (f"an env file a service reads interpolates ${{{{K}}}} in its values (against the project's "
@@ -385,6 +388,17 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
     return new_tree
 
 
+def _owner(node: Any, key: str) -> Any:
+    """The mapping that writes `key` for `node`: itself, or the anchor it merges it from."""
+    own = getattr(node, "_ok", None)
+    if own is None or key in own:
+        return node
+    for src in getattr(node, "merge", None) or []:
+        if hasattr(src, "get") and key in src:
+            return _owner(src, key)
+    return node
+
+
 def _local_only(cf: ComposeFile, tree: Tree) -> bool:
     """The env file will not be committed (untracked, or made by the wizard and ignored) and
     no command of this compose file required an env file before: a fresh clone (CI, a
@@ -414,13 +428,24 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
     notes: list[Note] = []
     added_ro: set[str] = set()
     missing_env: set[str] = set()
+    done: set[tuple[str, int]] = set()
+
+    def first(key: str, node: Any) -> bool:
+        """A value merged from an `x-` anchor (`<<: *app`) is one node for every service
+        that merges it: rewritten once, where it is written, not once per service."""
+        if (key, id(node)) in done:
+            return False
+        done.add((key, id(node)))
+        return True
+
     for name, svc in (doc.get("services") or {}).items():
         if svc is None:
             continue
-        if svc.get("env_file") is not None:
-            ef = svc["env_file"]
+        ef_owner = _owner(svc, "env_file")
+        if svc.get("env_file") is not None and first("env_file", ef_owner):
+            ef = ef_owner["env_file"]
             if isinstance(ef, str):
-                svc["env_file"] = rw.path(ef)
+                ef_owner["env_file"] = rw.path(ef)
             else:
                 for i, item in enumerate(ef):
                     if isinstance(item, str):
@@ -433,14 +458,16 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
         elif env_target not in tree.files and not path.endswith(".example"):  # a template may
             # name a file a deployment provides; naming a file nobody creates would make Compose fail ("env file not found")
             missing_env.add(str(name))
-        else:
-            set_env_file(svc, f"../{env_target}", required=not local_only)
+        elif first("set_env_file", ef_owner):
+            set_env_file(ef_owner, f"../{env_target}", required=not local_only)
         remove_env_keys(svc, moving)
-        rw.build(svc)
-        rw.volumes(svc, notes, str(name))
-        drop_empty(svc, "volumes")
-        if old_dir == "":
-            added_ro.update(rw.ro_mounts(svc))
+        if first("build", b_owner := _owner(svc, "build")):
+            rw.build(b_owner)
+        if first("volumes", v_owner := _owner(svc, "volumes")):
+            rw.volumes(v_owner, notes, str(name))
+            drop_empty(v_owner, "volumes")
+            if old_dir == "":
+                added_ro.update(rw.ro_mounts(v_owner if "build" in v_owner else svc))
         if isinstance(svc.get("extends"), Mapping) and "file" in svc["extends"]:
             svc["extends"]["file"] = rw.path(str(svc["extends"]["file"]))
     for section in ("secrets", "configs"):
