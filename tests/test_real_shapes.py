@@ -209,3 +209,33 @@ def test_a_dockerfile_the_template_cannot_replace_is_left_alone(tmp_path: Path, 
     [args] = _make_calls(repo)["up"]
     b = _config(repo, args)["services"]["app"]["build"]
     assert (Path(b["context"]) / b["dockerfile"]).resolve() == repo / "Dockerfile"
+
+
+def test_tests_run_from_the_image_stay_in_the_build_context(tmp_path: Path) -> None:
+    """CI runs pytest on the image's own copy (no bind mount): excluding tests/ from the
+    context would leave it 0 tests to collect."""
+    repo = _repo(tmp_path / "svc", {
+        **UV_PROJECT, "tests/test_x.py": "def test_x():\n    pass\n",
+        "Dockerfile": FASTAPI_DOCKERFILE,
+        "docker-compose.ci.yml": "services:\n  app:\n    build: .\n    command: pytest -q\n",
+        "Makefile": "ci:\n\tdocker compose -f docker-compose.ci.yml up --abort-on-container-exit\n",
+    })
+    _apply(repo)
+    assert "tests/" not in (repo / ".dockerignore").read_text().splitlines()
+
+
+def test_the_sample_mounts_its_tests_so_they_leave_the_context(sample: Path) -> None:
+    _apply(sample)
+    assert "tests/" in (sample / ".dockerignore").read_text().splitlines()
+
+
+def test_a_root_compose_file_the_readme_runs_bare_is_live_not_a_template(tmp_path: Path) -> None:
+    """`docker compose up` in the README runs docker-compose.yml: it moves as a live file."""
+    repo = _repo(tmp_path / "svc", {
+        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
+        "docker-compose.yml": "services:\n  app:\n    build: .\n",
+        "README.md": "# svc\n\nRun it:\n\n    docker compose up --build\n",
+    })
+    _apply(repo)
+    assert (repo / "compose/docker-compose.yml").is_file()
+    assert not list((repo / "compose").glob("*.example"))

@@ -229,7 +229,11 @@ def detect(tree: Tree, root_name: str) -> Facts:
         for f in dict.fromkeys(_norm(f) for f in inv.files):
             by_file.setdefault(f, []).append(inv)
     bare = [i for i in invocations if not i.files]
-    bare_invocation = bool(bare)
+    # a README telling people to run `docker compose up` uses the default file too: it is
+    # a live file, not an unused one to keep as a template
+    bare_invocation = bool(bare) or any(
+        (inv := _parse_invocation(d, n, line)) is not None and not inv.files
+        for d in docs for n, line in enumerate((tree.text(d) or "").splitlines(), 1))
     # a command with no -f runs Compose's default file of the folder (and its override)
     for f in default_files(tree, ""):
         by_file.setdefault(f, []).extend(bare)

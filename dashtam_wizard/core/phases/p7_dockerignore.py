@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .. import changes as ch
 from ..context import Ctx
 from ..model import ChecklistItem, Evidence, Note, PhasePlan
@@ -12,9 +14,26 @@ SECTION = "Migration"
 TARGET = ".dockerignore"
 
 
+def _tests_from_image(tree: Tree) -> str | None:
+    """A compose file or Dockerfile that runs pytest on the image's own copy of the source
+    (no bind mount of tests/): excluding tests/ from the context would leave it 0 tests."""
+    for path in sorted(tree.files):
+        name = path.rsplit("/", 1)[-1]
+        if not (path.startswith("compose/") or name.startswith(("docker-compose", "compose", "Dockerfile"))):
+            continue
+        text = tree.text(path) or ""
+        if "pytest" in text and not re.search(r"(?m)^\s*-\s*['\"]?\.{0,2}/?(?:\.\./)?tests:", text):
+            return path
+    return None
+
+
 def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     pp = PhasePlan(7, ".dockerignore")
-    base = render("dockerignore.j2", existing=[])
+    keep_tests = _tests_from_image(tree)
+    if keep_tests:
+        pp.notes.append(Note("plan", f"tests/ stays in the build context: {keep_tests} runs pytest on the image's "
+                             "own copy of the source (the plan's rule would leave it no tests to run)."))
+    base = render("dockerignore.j2", existing=[], keep_tests=bool(keep_tests))
     known = {line.strip() for line in base.splitlines()}
     current = tree.text(TARGET)
     if current is not None and current.startswith(base.split("\n", 1)[0]):
@@ -29,7 +48,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     legacy = tree.text("docker/.dockerignore") or ""
     existing += [x.rstrip() for x in legacy.splitlines()
                  if x.strip() and not x.startswith("#") and x.strip() not in known and x.rstrip() not in existing]
-    new = render("dockerignore.j2", existing=existing)
+    new = render("dockerignore.j2", existing=existing, keep_tests=bool(keep_tests))
     c = ch.write(7, tree, TARGET, new, summary=f"write {TARGET} (the plan's rules + env files and wizard state)",
                  why="The plan puts it at docker/.dockerignore, which no builder reads with context `..`: the "
                      "classic builder and the SDK read only <context>/.dockerignore, BuildKit reads "
