@@ -401,11 +401,11 @@ def _owner(node: Any, key: str) -> Any:
 
 def _local_only(cf: ComposeFile, tree: Tree) -> bool:
     """The env file will not be committed (untracked, or made by the wizard and ignored) and
-    no command of this compose file required an env file before: a fresh clone (CI, a
+    no command of this compose file read an env file before: a fresh clone (CI, a
     colleague) would not have it. It is then read only if present (`required: false`), and
     no value moves into it, where a clone would lose it."""
-    explicit = any(i.env_file for i in cf.invocations)
-    return not (f"env/.env.{cf.env}" in tree.tracked or explicit or cf.path.endswith(".example")
+    read_one = cf.env_file_before is not None  # its --env-file, or the project folder's .env
+    return not (f"env/.env.{cf.env}" in tree.tracked or read_one or cf.path.endswith(".example")
                 or cf.target.endswith(".example"))
 
 
