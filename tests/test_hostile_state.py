@@ -294,3 +294,44 @@ def test_root_on_another_users_repository_is_refused(sample: Path) -> None:
     subprocess.run(["chown", "-R", "12345:12345", str(sample)], check=True)
     res = run_cli("plan", str(sample), "--no-cache")  # git itself refuses: not a silent non-git plan
     assert res.returncode == 2 and "dubious ownership" in res.stderr, res.stdout[-300:] + res.stderr
+
+
+# -- the low ones --------------------------------------------------------------------------
+
+
+def test_apply_during_an_unfinished_merge_is_refused(sample: Path) -> None:
+    (sample / ".git" / "MERGE_HEAD").write_text("0" * 40 + "\n")
+    before = manifest(sample)
+    res = run_cli("apply", str(sample), "--yes")
+    assert res.returncode == 2 and ".git/MERGE_HEAD: a merge is in progress" in res.stderr, res.stderr
+    assert manifest(sample) == before and not (sample / STATE).exists()
+
+
+def test_a_stale_backup_is_kept_and_said_to_differ(sample: Path) -> None:
+    (sample / "pyproject.toml.backup").write_text("[project]\nname = 'old'\n")
+    plan = json.loads(run_cli("plan", str(sample), "--json", "--no-diff").stdout)
+    notes = " ".join(n["text"] for n in plan["phases"][0]["notes"])
+    assert "pyproject.toml.backup already exists and differs from pyproject.toml" in notes
+    assert not [c for c in plan["phases"][0]["changes"] if c["path"] == "pyproject.toml.backup"]
+
+
+def test_world_writable_folders_in_the_state_are_tightened(sample: Path) -> None:
+    assert run_cli("apply", str(sample), "--phase", "1", "--yes").returncode == 0
+    applies = sample / STATE / "applies"
+    os.chmod(applies, 0o777)
+    assert run_cli("rollback", str(sample), "--yes").returncode == 0
+    assert applies.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_symlink_loop_is_one_line_not_an_internal_error(sample: Path) -> None:
+    (sample / "loop").symlink_to("loop")
+    res = run_cli("plan", str(sample), "--no-cache")
+    assert res.returncode == 2 and "loop: " in res.stderr and "internal error" not in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_a_huge_unrelated_file_does_not_block_the_wizard(sample: Path) -> None:
+    with open(sample / "dump.sql", "wb") as fh:  # sparse: 40 MB on paper, nothing on disk
+        fh.truncate(40 * 1024 * 1024)
+    res = run_cli("plan", str(sample), "--no-cache", "--no-diff")
+    assert res.returncode == 0, res.stderr

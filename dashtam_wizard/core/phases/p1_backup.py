@@ -97,7 +97,12 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
             continue
         bak = f"{name}.backup"
         if bak in tree.files:
-            continue  # never overwrite an earlier backup: it may be the only good copy
+            # never overwrite an earlier backup: it may be the only good copy; but say when it
+            # is not a copy of the file as it is now
+            if tree.files[bak].data != tree.files[name].data:
+                pp.notes.append(Note("warn", f"{bak} already exists and differs from {name}: it is kept as it "
+                                     f"is (an earlier backup?), so it is not a backup of {name} as it is now"))
+            continue
         backups.append(ch.copy(1, tree, name, bak, summary=f"back up {name} → {bak}"))
     done_backups = all(f"{n}.backup" in tree.files for n in ("pyproject.toml", "uv.lock") if n in tree.files)
     pp.changes += [c for c in backups if c]
