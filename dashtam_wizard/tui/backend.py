@@ -144,7 +144,21 @@ def answer_here(op: str, args: tuple) -> Any:
         from .docker_probe import probe
 
         return probe()
+    if op == "gate":
+        return gate(*args)
     raise ValueError(f"unknown backend request {op!r}")
+
+
+def gate(root: Path, options: Options) -> tuple[list[str], list[str]]:
+    """The equivalence gate for the plan as chosen: (blocking differences, calls not judged),
+    each a line. Run by the app in a worker after the state is shown, before apply."""
+    from ..compose_judge import check_plan
+    from ..core.snapshot import read_tree
+    from ..plancache import plan_for
+
+    tree = read_tree(root)
+    verdict = check_plan(root, tree, plan_for(tree, root, options), options)
+    return [d.line() for d in verdict.differences], list(verdict.unjudged)
 
 
 def _recover(root: Path) -> str | None:

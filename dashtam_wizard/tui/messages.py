@@ -71,3 +71,13 @@ class VerifyUnavailable(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class GateChecked(Message):
+    """The equivalence gate's answer for the state of `generation` (blocking lines, unjudged)."""
+
+    def __init__(self, generation: int, blocked: list[str], unjudged: list[str]) -> None:
+        super().__init__()
+        self.generation = generation
+        self.blocked = blocked
+        self.unjudged = unjudged

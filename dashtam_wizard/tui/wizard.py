@@ -93,6 +93,9 @@ class WizardApp(App[int]):
     ]
 
     generation: reactive[int] = reactive(0, init=False)  # bumped whenever state/manual ticks change
+    # the equivalence gate for the shown state: (blocking lines, calls not judged); None: checking
+    gate: tuple[list[str], list[str]] | None = None
+    _loads = 0  # states shown so far: a gate answer is for one of them
     activity: reactive[tuple[str, int, int | None] | None] = reactive(None, init=False)
     docker_status: reactive[tuple[str, bool | None]] = reactive(("not checked", None))
 
@@ -102,6 +105,7 @@ class WizardApp(App[int]):
         *,
         demo: bool = False,
         docker_probe: bool = True,
+        gate_check: bool = True,
         backend: Backend | None = None,
         state: RepoState | None = None,
         recovered: str | None = None,
@@ -113,6 +117,7 @@ class WizardApp(App[int]):
         self.root = Path(root).resolve()
         self.demo = demo
         self.docker_probe = docker_probe
+        self.gate_check = gate_check  # off: screens say nothing of the gate until apply runs it
         self._early_state = (state, recovered) if state is not None else None
         self._recovered_early = None if state is not None else recovered  # (see on_mount)
         self.backend = backend if backend or state else Backend.start(self.root)
@@ -287,8 +292,27 @@ class WizardApp(App[int]):
             self.manual = {**state.manual, **self.manual}
         if recovered:
             self._notify_recovered(recovered)
+        self.gate = None  # this state is not judged yet
+        self._loads += 1
         self.generation += 1
         self._first_load_done()
+        if state.selected() and self.gate_check:
+            self.check_gate(self.options, self._loads)
+
+    @work(thread=True, exclusive=True, group="gate", exit_on_error=False)
+    def check_gate(self, options: Options, generation: int) -> None:
+        """The gate apply runs, ahead of time: the Overview and the phase screens show what
+        it blocks before the user asks to apply."""
+        worker = get_current_worker()
+        blocked, unjudged = self._in_backend("gate", self.root, options, cancelled=lambda: worker.is_cancelled)
+        if not worker.is_cancelled:
+            self.post_message(msg.GateChecked(generation, blocked, unjudged))
+
+    def on_gate_checked(self, message: msg.GateChecked) -> None:
+        if message.generation != self._loads:
+            return  # an answer for a state no longer shown
+        self.gate = (message.blocked, message.unjudged)
+        self.generation += 1
 
     def _notify_recovered(self, summary: str) -> None:
         self.notify(

@@ -17,6 +17,24 @@ if TYPE_CHECKING:
     from ..state import RepoState
 
 
+def gate_text(gate: tuple[list[str], list[str]] | None, pending: bool) -> Text:
+    """What the equivalence gate says of the chosen changes (blocking first: apply refuses)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if not pending:
+        return text
+    if gate is None:
+        text.append("… checking every Compose call with Compose\n", style="dim")
+    elif gate[0]:
+        more = f"  (+{len(gate[0]) - 1} more)" if len(gate[0]) > 1 else ""
+        text.append("🔴 Apply is blocked: a command would behave differently\n", style="bold")
+        text.append("   ")
+        text.append(gate[0][0], style="cyan")
+        text.append(f"{more}\n", style="dim")
+    else:
+        text.append("✅ Every Compose call resolves the same after the changes\n", style="dim")
+    return text
+
+
 def problems_text(state: RepoState) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     for p in state.problems:
@@ -82,8 +100,10 @@ class OverviewScreen(WizardScreen):
         bad = any(p.present for p in state.problems)
         self.query_one("#pane-current").border_title = f"Current State {'❌' if bad else '✅'}"
         problems = self.query_one("#problem-list", Static)
-        problems.update(problems_text(state))
-        problems.tooltip = problems_detail(state) or None
+        gate = self.wizard.gate
+        problems.update(gate_text(gate, bool(changes) and self.wizard.gate_check) + problems_text(state))
+        blocked = "\n".join(gate[0]) if gate and gate[0] else ""
+        problems.tooltip = "\n".join(x for x in (blocked, problems_detail(state)) if x) or None
         phases = ", ".join(map(str, state.pending_phases())) or "—"
         self.query_one("#stage", Static).update(
             Text.assemble(

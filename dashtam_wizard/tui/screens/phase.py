@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Label, OptionList, Static
 
-from ...core.model import PHASE_TITLES
+from ...core.model import PHASE_TITLES, Note
 from ..widgets.change_list import ChangeList
 from ..widgets.checklist_list import ChecklistList
 from ..widgets.diff_preview import DiffPreview
@@ -65,7 +65,9 @@ class PhaseScreen(WizardScreen):
         self.query_one("#phase-title", Static).update(
             Content.from_markup(f"[b]{Content(phase.heading).markup}[/b]  {status}{extra}")
         )
-        self.query_one(Notes).show_notes(phase.notes)
+        gate = self.wizard.gate
+        blocked = [Note("warn", f"Apply is blocked by the equivalence gate: {line}") for line in (gate[0] if gate else [])]
+        self.query_one(Notes).show_notes(blocked[:3] + phase.notes)
         empty = self.query_one("#no-changes", Static)
         empty.display = not phase.changes
         empty.update("Nothing to change: the repo already matches this phase.")
