@@ -167,15 +167,16 @@ def test_a_fresh_clone_still_runs_what_ran_before(tmp_path: Path) -> None:
 
 
 def test_a_change_that_breaks_only_a_fresh_clone_is_refused(tmp_path: Path) -> None:
-    """Bare `docker compose` read the committed root .env; migrated it would need
-    env/.env.dev, which is not committed: CI would fail where it ran before."""
+    """Bare `docker compose` read the developer's own (ignored) root .env when there was one,
+    and ran without it in CI; migrated it would require env/.env.dev, which no clone has."""
     repo = _repo(tmp_path / "svc", {
         "src/main.py": "print(1)\n",
         "Dockerfile": DOCKERFILE,
-        "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE}\n",
-        ".env": "MODE=dev\n",
+        "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-ci}\n",
+        ".gitignore": ".env\n",
         "Makefile": "up:\n\tdocker compose up -d\n",
     })
+    (repo / ".env").write_text("MODE=dev\n")  # untracked: this developer's only
     res = run_cli("apply", str(repo), "--yes")
     assert res.returncode == 2, res.stdout + res.stderr
     assert "Makefile:2: in a fresh clone, the command would change" in res.stderr
@@ -239,3 +240,20 @@ def test_a_root_compose_file_the_readme_runs_bare_is_live_not_a_template(tmp_pat
     _apply(repo)
     assert (repo / "compose/docker-compose.yml").is_file()
     assert not list((repo / "compose").glob("*.example"))
+
+
+def test_a_committed_env_file_stays_committed_in_env(tmp_path: Path) -> None:
+    """The repo shares its root .env (committed): the env/.env.dev the migrated command reads
+    is committed too, so a fresh clone resolves what it did before."""
+    repo = _repo(tmp_path / "svc", {
+        "src/main.py": "print(1)\n",
+        "Dockerfile": DOCKERFILE,
+        "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE}\n",
+        ".env": "MODE=dev\n",
+        "Makefile": "up:\n\tdocker compose up -d\n",
+    })
+    _apply(repo)
+    clone = _fresh_clone(repo, tmp_path / "clone" / "svc")
+    assert (clone / "env/.env.dev").is_file()
+    [args] = _make_calls(clone)["up"]
+    assert _config(clone, args)["services"]["app"]["environment"]["MODE"] == "dev"

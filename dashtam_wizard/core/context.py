@@ -30,6 +30,9 @@ class Ctx:
     facts: Facts
     options: Options = field(default_factory=Options)
     moved: dict[str, str] = field(default_factory=dict)  # old path -> new path, filled by phase 2
+    # env files phase 2 makes as copies of a committed .env: committed too (phase 6), or a
+    # fresh clone would lack what the repo shared
+    shared_env: set[str] = field(default_factory=set)
 
     def new_path(self, old: str) -> str:
         return self.moved.get(old, old)

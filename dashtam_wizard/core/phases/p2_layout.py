@@ -72,6 +72,8 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
             # Compose interpolated from the project folder's .env; the migrated command reads
             # env/.env.<env> instead, so it starts with the same values
             src = ".env"
+            if ".env" in tree.tracked:
+                ctx.shared_env.add(f"env/.env.{cf.env}")
             why = (f"Compose read .env for {cf.path} (no --env-file); the migrated command reads "
                    f"env/.env.{cf.env}, so it starts as a copy and every ${{VAR}} resolves as before. "
                    ".env itself stays where it is.")

@@ -39,10 +39,15 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         if c:
             pp.changes.append(c)
 
-    local = [f"env/{n}" for n in env_names if not n.endswith(".example") and n.removeprefix(".env.") not in COMMITTED_ENVS]
-    want_ignored = sorted(set(local) | {"env/.env.dev", "env/.env.test", "env/.env.prod"})
-    want_kept = [p for p in ("env/.env.ci", "env/.env.example", "env/.env.prod.example", "env/README.md",
-                             "pyproject.toml", "uv.lock") if p in tree.files or p == "env/README.md"]
+    # committed: the CI env file, and any env file the repo already shared (moved from a tracked
+    # file, or a copy of a tracked .env): ignoring it would take it from every fresh clone
+    shared = {f"env/{n}" for n in env_names if f"env/{n}" in tree.tracked} | ctx.shared_env
+    local = [f"env/{n}" for n in env_names if not n.endswith(".example")
+             and n.removeprefix(".env.") not in COMMITTED_ENVS and f"env/{n}" not in shared]
+    want_ignored = sorted(set(local) | ({"env/.env.dev", "env/.env.test", "env/.env.prod"} - shared))
+    want_kept = [p for p in dict.fromkeys(("env/.env.ci", "env/.env.example", "env/.env.prod.example", "env/README.md",
+                                           "pyproject.toml", "uv.lock", *sorted(shared)))
+                 if p in tree.files or p == "env/README.md"]
     gi = tree.text(".gitignore") or ""
     block = [BLOCK_HEAD, "!env/", "env/.env.*"] + [f"!{p}" for p in want_kept]
     new = (gi.rstrip("\n") + "\n\n" if gi.strip() else "") + "\n".join(block) + "\n"
