@@ -257,3 +257,21 @@ def test_a_committed_env_file_stays_committed_in_env(tmp_path: Path) -> None:
     assert (clone / "env/.env.dev").is_file()
     [args] = _make_calls(clone)["up"]
     assert _config(clone, args)["services"]["app"]["environment"]["MODE"] == "dev"
+
+
+def test_a_poetry_pyproject_gets_no_nameless_project_table(tmp_path: Path) -> None:
+    """uv rejects a [project] table without name and version: phase 1 leaves a Poetry
+    pyproject.toml as it is and says to convert it first."""
+    repo = _repo(tmp_path / "svc", {
+        "pyproject.toml": '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.12"\n',
+        "requirements.txt": "fastapi==0.115.0\n",
+        "Dockerfile": FASTAPI_DOCKERFILE,
+        "docker-compose.yml": "services:\n  app:\n    build: .\n",
+        "Makefile": "up:\n\tdocker compose up -d\n",
+    })
+    pyproject = (repo / "pyproject.toml").read_bytes()
+    plan = json.loads(run_cli("plan", str(repo), "--json", "--no-diff").stdout)
+    notes = " ".join(n["text"] for n in plan["phases"][0]["notes"])
+    assert "no [project] table with a name" in notes
+    _apply(repo)
+    assert (repo / "pyproject.toml").read_bytes() == pyproject

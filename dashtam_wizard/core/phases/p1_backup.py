@@ -112,6 +112,12 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     missing_dev: list[str] = []
     parsed = {path: _requirements(tree, path, ctx.facts.requirements) for path in ctx.facts.requirements}
     held = [h for _reqs, hs in parsed.values() for h in hs]
+    project = data.get("project")
+    if parsed and (not isinstance(project, dict) or "name" not in project):
+        # a Poetry (or old pdm) pyproject: a [project] table holding only dependencies has no
+        # name or version, and uv rejects it; converting is migrate-to-uv's job
+        held.append("pyproject.toml has no [project] table with a name (Poetry or another tool's format; "
+                    "convert it first, e.g. `uvx migrate-to-uv`)")
     if held:
         # carried over without these lines, pyproject.toml would claim to be complete and the
         # image would lack them: the dependencies stay where they are, and the plan says why
