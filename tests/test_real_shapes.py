@@ -275,3 +275,23 @@ def test_a_poetry_pyproject_gets_no_nameless_project_table(tmp_path: Path) -> No
     assert "no [project] table with a name" in notes
     _apply(repo)
     assert (repo / "pyproject.toml").read_bytes() == pyproject
+
+
+def test_lock_files_are_mounted_only_where_the_app_source_is(tmp_path: Path) -> None:
+    """A proxy built from the repo that mounts the Docker socket gets no /var/run/pyproject.toml;
+    the app, which mounts ./app at /srv/app, gets them read-only in /srv."""
+    repo = _repo(tmp_path / "svc", {
+        **UV_PROJECT, "app/main.py": "app = None\n", "proxy/Dockerfile": "FROM nginx\n",
+        "Dockerfile": FASTAPI_DOCKERFILE,
+        "docker-compose.dev.yml": ("services:\n  proxy:\n    build: ./proxy\n    volumes:\n"
+                                   "      - /var/run/docker.sock:/var/run/docker.sock:ro\n"
+                                   "  app:\n    build: .\n    volumes:\n      - ./app:/srv/app\n"),
+        ".env.dev": "MODE=dev\n",
+        "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
+    })
+    _apply(repo)
+    [args] = _make_calls(repo)["up"]
+    services = _config(repo, args)["services"]
+    assert {v["target"] for v in services["proxy"]["volumes"]} == {"/var/run/docker.sock"}
+    app = {v["target"]: v for v in services["app"]["volumes"]}
+    assert app["/srv/pyproject.toml"]["read_only"] and app["/srv/uv.lock"]["read_only"]

@@ -147,14 +147,23 @@ class Rewriter:
         if not svc.get("build") or not vols:
             return []
         targets = []
+        code: list[str] = []  # targets of the repo's own folders mounted by name (./src:/app/src)
         for v in vols:
             if isinstance(v, str):
                 src, dst, _ = split_short_volume(v)
                 if dst and is_path(src):
                     targets.append(dst)
             elif hasattr(v, "get") and v.get("type") == "bind":
-                targets.append(str(v.get("target")))
-        app = next((t.rsplit("/", 1)[0] for t in targets if t.count("/") >= 2), None)
+                src, dst = str(v.get("source", "")), str(v.get("target"))
+                targets.append(dst)
+            else:
+                continue
+            if dst and src.startswith(".") and dst.count("/") >= 2 and \
+                    posixpath.basename(src.rstrip("/")) == posixpath.basename(dst.rstrip("/")):
+                code.append(dst)
+        # the app folder is where the service mounts its source, never a socket's folder
+        # (/var/run/docker.sock) or a proxy's config
+        app = next((t.rsplit("/", 1)[0] for t in code), None)
         if app is None:
             return []
         added = []
