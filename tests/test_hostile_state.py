@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -335,3 +336,35 @@ def test_a_huge_unrelated_file_does_not_block_the_wizard(sample: Path) -> None:
         fh.truncate(40 * 1024 * 1024)
     res = run_cli("plan", str(sample), "--no-cache", "--no-diff")
     assert res.returncode == 0, res.stderr
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_nothing_changes(tmp_path: Path) -> None:
+    """A real full disk: the repo on a small tmpfs, filled up before the apply."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)],
+                                          capture_output=True).returncode != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    try:
+        from dashtam_wizard.demo import write_sample
+
+        repo = write_sample(mnt / "ledgerly")
+        (mnt / "filler").write_bytes(b"")
+        with open(mnt / "filler", "wb") as fh:  # fill what is left
+            try:
+                while True:
+                    fh.write(b"\0" * 65536)
+                    fh.flush()
+            except OSError:
+                pass
+        before = manifest(repo)
+        res = run_cli("apply", str(repo), "--phase", "1", "--phase", "2", "--yes")
+        assert res.returncode == 2, res.stdout + res.stderr
+        err = res.stderr.strip().splitlines()
+        assert len(err) == 1 and "No space left on device" in err[0], err
+        assert "dwtmp" not in err[0] and "dashtam-wizard: dashtam-wizard:" not in err[0]
+        assert re.match(r"dashtam-wizard: /\S+: No space left on device", err[0]), err  # names the file
+        (mnt / "filler").unlink()
+        assert manifest(repo) == before and not (repo / STATE).exists()
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

@@ -20,6 +20,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import shutil
 import stat
 from collections.abc import Callable, Sequence
@@ -90,11 +91,16 @@ class State:
             if entry.is_dir(follow_symlinks=False) and stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) & 0o077:
                 os.chmod(entry.path, PRIVATE_DIR)
         ignore = self.path / ".gitignore"
-        if not ignore.exists():
-            write_atomic(ignore, b"*\n", 0o600, points=False)
-        if created:
-            trust.mark(self.path)  # made here, by this user: the only state the wizard acts on
-            fsync_dir(self.root)
+        try:
+            if not ignore.exists():
+                write_atomic(ignore, b"*\n", 0o600, points=False)
+            if created:
+                trust.mark(self.path)  # made here, by this user: the only state the wizard acts on
+                fsync_dir(self.root)
+        except BaseException:
+            if created:  # a full disk right away: leave no half-made folder behind
+                shutil.rmtree(self.path, ignore_errors=True)
+            raise
         return created
 
     def require_trusted(self) -> None:
@@ -378,6 +384,10 @@ def _where(exc: BaseException, root: Path, step: Step | None) -> str:
         return exc.path
     name = getattr(exc, "filename", None)
     if isinstance(name, str):
+        # a write fails on its temp file (.Makefile.<id>.dwtmp): name the file being written
+        m = re.fullmatch(r"(.*/)?\.(.+)\.\d{4,}-\d{8}-\d{6}\.dwtmp", name)
+        if m:
+            name = (m.group(1) or "") + m.group(2)
         with contextlib.suppress(ValueError):
             return str(Path(name).relative_to(root))
         return name

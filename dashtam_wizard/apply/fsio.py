@@ -83,9 +83,11 @@ def write_atomic(
         if points:
             point()
         os.rename(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # os.write knows no name: the error names the file written
         raise
     fsync_dir(path.parent)
     if points:

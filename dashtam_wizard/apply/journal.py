@@ -38,6 +38,10 @@ def append(path: Path, event: dict[str, Any]) -> None:
         point()
         os.write(fd, line[half:])
         os.fsync(fd)
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise
     finally:
         os.close(fd)
     if created:
