@@ -77,3 +77,34 @@ def test_after_an_edit_of_an_applied_file_the_plan_is_made_from_the_tree_as_it_i
     (sample / "pyproject.toml.backup").write_text("edited by hand\n")
     res = run_cli("plan", str(sample), "--no-diff")
     assert res.returncode == 0, res.stderr
+
+
+# -- random groupings, in process ------------------------------------------------------------
+
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _apply_in_process(repo: Path, phases: set[int]) -> None:
+    from dashtam_wizard.apply import apply_changes
+    from dashtam_wizard.plancache import cached_plan
+
+    plan = cached_plan(repo, use_cache=False)
+    changes = [c for c in plan.changes(phases) if c.default]
+    if changes:
+        apply_changes(repo, changes, phases=sorted(phases))
+
+
+@settings(max_examples=4, deadline=None, phases=[Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(cuts=st.sets(st.integers(1, 6)))
+def test_any_grouping_of_phases_ends_where_one_apply_does(once: Path, tmp_path_factory, cuts: set[int]) -> None:
+    """Phases 1..7 cut into consecutive groups at random points, each group one apply."""
+    from dashtam_wizard.demo import write_sample
+
+    repo = write_sample(tmp_path_factory.mktemp("groups") / once.name)
+    bounds = [0, *sorted(cuts), 7]
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        _apply_in_process(repo, set(range(lo + 1, hi + 1)))
+    want = {k: v for k, v in manifest(once).items() if k != ".git/index"}
+    assert {k: v for k, v in manifest(repo).items() if k != ".git/index"} == want, bounds
