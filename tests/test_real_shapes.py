@@ -295,3 +295,17 @@ def test_lock_files_are_mounted_only_where_the_app_source_is(tmp_path: Path) -> 
     assert {v["target"] for v in services["proxy"]["volumes"]} == {"/var/run/docker.sock"}
     app = {v["target"]: v for v in services["app"]["volumes"]}
     assert app["/srv/pyproject.toml"]["read_only"] and app["/srv/uv.lock"]["read_only"]
+
+
+def test_crlf_files_stay_crlf(sample: Path) -> None:
+    """Lines a phase adds (a YAML dump, an appended block) take the file's own line endings."""
+    names = ["Makefile", "docker-compose.dev.yml", ".env.dev", ".gitignore"]
+    for name in names:
+        p = sample / name
+        p.write_bytes(p.read_bytes().replace(b"\n", b"\r\n"))
+    subprocess.run(["git", "-C", str(sample), "commit", "-qam", "crlf"], check=True)
+    _apply(sample)
+    for path in ["Makefile", "compose/docker-compose.dev.yml", "env/.env.dev", ".gitignore"]:
+        data = (sample / path).read_bytes()
+        assert data.count(b"\n") == data.count(b"\r\n") > 0, path
+    assert run_cli("plan", str(sample), "--check").returncode == 0  # and nothing left to do

@@ -11,6 +11,15 @@ def cid(phase: int, kind: Kind, path: str) -> str:
     return f"p{phase}:{kind.value}:{path}"
 
 
+def keep_line_endings(old: bytes, new: bytes) -> bytes:
+    """A file written with CRLF line endings stays CRLF: the lines a phase adds or rewrites
+    (a YAML dump, an appended block) come in LF, and a file must not end up with both."""
+    n = old.count(b"\n")
+    if n == 0 or old.count(b"\r\n") != n or b"\0" in old[:8192]:
+        return new
+    return new.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
 def mkdir(phase: int, tree: Tree, path: str, summary: str = "", why: str = "") -> Change | None:
     if tree.exists(path):
         return None
@@ -40,6 +49,8 @@ def write(
     """A create or edit of `path`, or None when the file already holds exactly that."""
     data = text.encode() if isinstance(text, str) else text
     old = tree.files.get(path)
+    if old is not None:
+        data = keep_line_endings(old.data, data)
     if old is not None and old.data == data and (mode is None or old.mode == mode):
         return None
     if old is None:
