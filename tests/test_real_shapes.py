@@ -309,3 +309,18 @@ def test_crlf_files_stay_crlf(sample: Path) -> None:
         data = (sample / path).read_bytes()
         assert data.count(b"\n") == data.count(b"\r\n") > 0, path
     assert run_cli("plan", str(sample), "--check").returncode == 0  # and nothing left to do
+
+
+def test_curdir_paths_in_a_makefile_follow_the_move(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "svc", {
+        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
+        "docker-compose.dev.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE}\n",
+        ".env.dev": "MODE=dev\n",
+        "Makefile": "up:\n\tdocker compose -f $(CURDIR)/docker-compose.dev.yml --env-file $(CURDIR)/.env.dev up -d\n",
+    })
+    before = _config(repo, _make_calls(repo)["up"][0])
+    _apply(repo)
+    assert "$(CURDIR)/compose/docker-compose.dev.yml --env-file $(CURDIR)/env/.env.dev" in (repo / "Makefile").read_text()
+    after = _config(repo, _make_calls(repo)["up"][0])
+    assert after["services"]["app"]["environment"] == before["services"]["app"]["environment"]
+    assert after["name"] == before["name"]

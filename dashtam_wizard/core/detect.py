@@ -87,8 +87,10 @@ def compose_dir_name(root_name: str) -> str:
 
 
 def _expand_make(text: str) -> list[tuple[int, str]]:
-    """Makefile lines (joined continuations) with simple `$(VAR)` references expanded."""
-    variables: dict[str, str] = {}
+    """Makefile lines (joined continuations) with simple `$(VAR)` references expanded.
+
+    `$(CURDIR)` and `$(PWD)` are the folder make runs in: the repo root, `.`."""
+    variables: dict[str, str] = {"CURDIR": ".", "PWD": "."}
     lines: list[tuple[int, str]] = []
     buf, start = "", 0
     for n, raw in enumerate(text.splitlines(), 1):

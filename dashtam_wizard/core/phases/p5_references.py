@@ -18,6 +18,7 @@ def _pattern(old: str) -> re.Pattern[str]:
 
 
 _RUN = re.compile(r"[\w./-]+")
+_ROOT_VAR = re.compile(r"\$[({](?:CURDIR|PWD)[)}]\Z")  # `$(CURDIR)/x` in a Makefile is the repo's x
 
 
 def rewrite(text: str, moved: dict[str, str]) -> str:
@@ -41,6 +42,8 @@ def rewrite(text: str, moved: dict[str, str]) -> str:
 
     def run_sub(m: re.Match[str]) -> str:
         run, last = m.group(0), -1
+        if run.startswith("/") and _ROOT_VAR.search(m.string, 0, m.start()):
+            return "/" + run_sub(_RUN.match(run, 1) or m) if len(run) > 1 else run  # $(CURDIR)/x
         while True:
             best: tuple[int, int] | None = None  # (rank, chars of "./" consumed)
             for skip in ((2, 0) if run.startswith("./") else (0,)):
