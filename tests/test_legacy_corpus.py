@@ -11,9 +11,7 @@ Dockerfile a build names exists — or be refused with one line and nothing chan
 from __future__ import annotations
 
 import json
-import os
 import re
-import shlex
 import subprocess
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from dashtam_wizard.core.gate import compare
 from dashtam_wizard.core.snapshot import read_tree
 
 from .conftest import manifest, run_cli
-from .test_gate import _repo
+from .legacy_repos import fresh_clone, global_args, resolve, write_repo
 
 pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v2 CLI")
 
@@ -129,34 +127,16 @@ def _calls(repo: Path) -> list[tuple[str, list[str]]]:
         lines += [(str(path.relative_to(repo)), ln.split("run:", 1)[-1]) for ln in path.read_text().splitlines()]
     calls = []
     for where, line in lines:
-        m = re.search(r"docker(?: compose|-compose)(?=\s|$)(.*)", line)
-        if not m:
-            continue
-        args: list[str] = []
-        for w in shlex.split(m.group(1)):
-            if not w.startswith("-") and (not args or args[-1] not in ("-f", "--file", "--env-file", "-p")):
-                break
-            args.append(w)
-        calls.append((where, args))
+        if (args := global_args(line)) is not None:
+            calls.append((where, args))
     return calls
 
 
-def _resolve(repo: Path, args: list[str]) -> dict | str:
-    cli = compose_cli()
-    assert cli is not None
-    res = subprocess.run([*cli, *args, "config", "--format", "json"], cwd=repo, capture_output=True, text=True,
-                         env={"PATH": os.environ["PATH"], "HOME": str(repo)})
-    if not res.stdout.startswith("{"):
-        return (res.stdout + res.stderr).strip().splitlines()[-1]
-    return json.loads(res.stdout.replace(str(repo), "<repo>"))
-
-
-def _clone(repo: Path, dest: Path) -> Path:
-    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x",
-                    "--allow-empty"], check=True)
-    subprocess.run(["git", "clone", "-q", str(repo), str(dest)], check=True)
-    return dest
+def _normalised(answer: dict | str, root: Path) -> dict | str:
+    """Paths written relative to the repo, as the gate's rules compare them."""
+    if isinstance(answer, str):
+        return answer
+    return json.loads(json.dumps(answer).replace(str(root), "<repo>"))
 
 
 def test_the_corpus_spans_at_least_twenty_repos_with_the_other_test_repos() -> None:
@@ -168,10 +148,10 @@ def test_the_corpus_spans_at_least_twenty_repos_with_the_other_test_repos() -> N
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_legacy_repo_is_migrated_with_behaviour_kept_or_refused(tmp_path: Path, name: str) -> None:
-    repo = _repo(tmp_path / name, CORPUS[name])
-    fresh_before = _clone(repo, tmp_path / "clone-before" / name)  # named like the repo (the project)
-    before = {(w, tuple(a)): _resolve(repo, a) for w, a in _calls(repo)}
-    before_clone = {(w, tuple(a)): _resolve(fresh_before, a) for w, a in _calls(fresh_before)}
+    repo = write_repo(tmp_path / name, CORPUS[name])
+    fresh_before = fresh_clone(repo, tmp_path / "clone-before" / name)  # named like the repo (the project)
+    before = {(w, tuple(a)): _normalised(resolve(repo, a), repo) for w, a in _calls(repo)}
+    before_clone = {(w, tuple(a)): _normalised(resolve(fresh_before, a), fresh_before) for w, a in _calls(fresh_before)}
     tree_before = read_tree(repo)
     pristine = manifest(repo)
     res = run_cli("apply", str(repo), "--yes")
@@ -181,13 +161,13 @@ def test_legacy_repo_is_migrated_with_behaviour_kept_or_refused(tmp_path: Path, 
         assert manifest(repo) == pristine
         return
     assert res.returncode == 0, res.stdout + res.stderr
-    fresh_after = _clone(repo, tmp_path / "clone-after" / name)
+    fresh_after = fresh_clone(repo, tmp_path / "clone-after" / name)
     for (view, root, was) in (("repo", repo, before), ("fresh clone", fresh_after, before_clone)):
         after_calls = _calls(root)
         assert len(after_calls) == len(was), (view, after_calls)
         tree_after = read_tree(root)
         for ((where, _args), b), (_w, a_args) in zip(was.items(), after_calls, strict=True):
-            a = _resolve(root, a_args)
+            a = _normalised(resolve(root, a_args), root)
             if isinstance(b, str):
                 continue  # Compose refused it before the migration too
             assert not isinstance(a, str), f"{name}: {view}: {where} fails after migration: {a}"

@@ -8,7 +8,6 @@ command, and by the files the commands name — or is refused with one line.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -17,7 +16,8 @@ import pytest
 from dashtam_wizard.compose_judge import compose_cli
 
 from .conftest import run_cli
-from .test_gate import DOCKERFILE, _make_calls, _repo
+from .legacy_repos import config, fresh_clone, make_calls, write_repo
+from .test_gate import DOCKERFILE
 
 pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v2 CLI")
 
@@ -33,15 +33,6 @@ FASTAPI_DOCKERFILE = ("FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\n"
                       'CMD ["uvicorn", "src.main:app", "--host", "0.0.0.0", "--port", "8000"]\n')
 
 
-def _config(repo: Path, args: list[str], env: dict[str, str] | None = None) -> dict:
-    cli = compose_cli()
-    assert cli is not None
-    res = subprocess.run([*cli, *args, "config", "--format", "json"], cwd=repo, capture_output=True, text=True,
-                         env={"PATH": os.environ["PATH"], "HOME": str(repo), **(env or {})})
-    assert res.stdout.startswith("{"), res.stdout + res.stderr
-    return json.loads(res.stdout)
-
-
 def _apply(repo: Path) -> None:
     res = run_cli("apply", str(repo), "--yes")
     assert res.returncode == 0, res.stdout + res.stderr
@@ -50,7 +41,7 @@ def _apply(repo: Path) -> None:
 def test_a_root_dockerfile_follows_its_move_everywhere_it_is_built(tmp_path: Path) -> None:
     """`build: .` and `dockerfile: Dockerfile` in compose, `docker build .` in a script and a
     workflow, docker/build-push-action without `file:` — all read ./Dockerfile, which moves."""
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         **UV_PROJECT,
         "Dockerfile": FASTAPI_DOCKERFILE,
         "docker-compose.dev.yml": ("services:\n  app:\n    build: .\n  worker:\n    build:\n      context: .\n"
@@ -66,8 +57,8 @@ def test_a_root_dockerfile_follows_its_move_everywhere_it_is_built(tmp_path: Pat
     })
     _apply(repo)
     assert not (repo / "Dockerfile").exists() and (repo / "docker/Dockerfile").is_file()
-    [args] = _make_calls(repo)["up"]
-    for name, svc in _config(repo, args)["services"].items():
+    [args] = make_calls(repo)["up"]
+    for name, svc in config(repo, args)["services"].items():
         b = svc["build"]
         assert (Path(b["context"]) / b["dockerfile"]).resolve() == repo / "docker/Dockerfile", name
     script = (repo / "scripts/build.sh").read_text()
@@ -80,7 +71,7 @@ def test_a_root_dockerfile_follows_its_move_everywhere_it_is_built(tmp_path: Pat
 def test_a_value_only_the_shell_sets_still_comes_from_the_shell(tmp_path: Path) -> None:
     """`API_TOKEN: ${API_TOKEN}` with no env file setting it: CI passes it from its secrets.
     Written out as today's (empty) value it would be frozen."""
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         "src/main.py": "print(1)\n",
         "Dockerfile": DOCKERFILE,
         "docker-compose.ci.yml": ("services:\n  app:\n    build: .\n    environment:\n"
@@ -89,18 +80,18 @@ def test_a_value_only_the_shell_sets_still_comes_from_the_shell(tmp_path: Path) 
         "Makefile": "ci:\n\tdocker compose -f docker-compose.ci.yml --env-file .env.ci up\n",
     })
     shell = {"API_TOKEN": "from-the-ci-secret", "LEVEL": "debug"}
-    [before] = _make_calls(repo)["ci"]
-    env_before = _config(repo, before, shell)["services"]["app"]["environment"]
+    [before] = make_calls(repo)["ci"]
+    env_before = config(repo, before, shell)["services"]["app"]["environment"]
     _apply(repo)
-    [after] = _make_calls(repo)["ci"]
-    env_after = _config(repo, after, shell)["services"]["app"]["environment"]
+    [after] = make_calls(repo)["ci"]
+    env_after = config(repo, after, shell)["services"]["app"]["environment"]
     assert env_before == {"API_TOKEN": "from-the-ci-secret", "LEVEL": "debug", "MODE": "ci"}
     assert {k: env_after[k] for k in env_before} == env_before
 
 
 def test_files_a_make_variable_names_are_not_named_twice(tmp_path: Path) -> None:
     """`docker compose $(DC_FILES) up`: make expands the -f options; nothing is added."""
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         "src/main.py": "print(1)\n",
         "Dockerfile": DOCKERFILE,
         "docker-compose.yml": "services:\n  app:\n    build: .\n",
@@ -108,13 +99,13 @@ def test_files_a_make_variable_names_are_not_named_twice(tmp_path: Path) -> None
         "Makefile": ("DC_FILES = -f docker-compose.yml -f docker-compose.override.yml\n"
                      "up:\n\tdocker compose $(DC_FILES) up -d\nbare:\n\tdocker compose up -d\n"),
     })
-    before = {t: [_config(repo, a) for a in calls] for t, calls in _make_calls(repo).items()}
+    before = {t: [config(repo, a) for a in calls] for t, calls in make_calls(repo).items()}
     _apply(repo)
-    calls = _make_calls(repo)
+    calls = make_calls(repo)
     assert calls["up"] == [["-f", "compose/docker-compose.yml", "-f", "compose/docker-compose.override.yml"]]
     for t, cfgs in before.items():
         for b, args in zip(cfgs, calls[t], strict=True):
-            a = _config(repo, args)
+            a = config(repo, args)
             assert a["name"] == b["name"]
             assert a["services"]["app"]["environment"]["MODE"] == b["services"]["app"]["environment"]["MODE"]
 
@@ -137,39 +128,30 @@ def test_requirements_the_wizard_cannot_carry_hold_the_dependency_move_back(samp
     assert item["done"] is False and "requirements.txt:" in item["evidence"]
 
 
-def _fresh_clone(repo: Path, dest: Path) -> Path:
-    """What CI and a colleague get once the migration is committed: no untracked file."""
-    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "migrate"],
-                   check=True)
-    subprocess.run(["git", "clone", "-q", str(repo), str(dest)], check=True)
-    return dest
-
-
 def test_a_fresh_clone_still_runs_what_ran_before(tmp_path: Path) -> None:
     """No env file was needed before: the env file the wizard creates is not committed, so it
     is read only if present and no committed value moves into it."""
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         "src/main.py": "print(1)\n",
         "Dockerfile": DOCKERFILE,
         "docker-compose.yml": ("services:\n  app:\n    build: .\n    environment:\n      MODE: dev\n"
                                "      DB_PASSWORD: committed-dev-password\n"),
         "Makefile": "up:\n\tdocker compose up -d\n",
     })
-    [before_args] = _make_calls(repo)["up"]
-    before = _config(repo, before_args)["services"]["app"]["environment"]
+    [before_args] = make_calls(repo)["up"]
+    before = config(repo, before_args)["services"]["app"]["environment"]
     _apply(repo)
-    clone = _fresh_clone(repo, tmp_path / "clone")
+    clone = fresh_clone(repo, tmp_path / "clone")
     assert not (clone / "env/.env.dev").exists()
-    [args] = _make_calls(clone)["up"]
-    after = _config(clone, args)["services"]["app"]["environment"]
+    [args] = make_calls(clone)["up"]
+    after = config(clone, args)["services"]["app"]["environment"]
     assert {k: after[k] for k in before} == before
 
 
 def test_a_change_that_breaks_only_a_fresh_clone_is_refused(tmp_path: Path) -> None:
     """Bare `docker compose` read the developer's own (ignored) root .env when there was one,
     and ran without it in CI; migrated it would require env/.env.dev, which no clone has."""
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         "src/main.py": "print(1)\n",
         "Dockerfile": DOCKERFILE,
         "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-ci}\n",
@@ -200,22 +182,22 @@ def test_a_dockerfile_the_template_cannot_replace_is_left_alone(tmp_path: Path, 
         files["Dockerfile"] = 'FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nCMD ["flask", "run"]\n'
     elif shape == "env":
         files["Dockerfile"] = files["Dockerfile"].replace("COPY . .", "ENV FLASK_APP=src.main PYTHONPATH=/app\nCOPY . .")
-    repo = _repo(tmp_path / "svc", files)
+    repo = write_repo(tmp_path / "svc", files)
     dockerfile = (repo / "Dockerfile").read_bytes()
     plan = json.loads(run_cli("plan", str(repo), "--json", "--no-diff").stdout)
     p3 = plan["phases"][2]
     assert p3["changes"] == [] and "Phase 3 is held back" in " ".join(n["text"] for n in p3["notes"])
     _apply(repo)
     assert (repo / "Dockerfile").read_bytes() == dockerfile and not (repo / "docker/Dockerfile").exists()
-    [args] = _make_calls(repo)["up"]
-    b = _config(repo, args)["services"]["app"]["build"]
+    [args] = make_calls(repo)["up"]
+    b = config(repo, args)["services"]["app"]["build"]
     assert (Path(b["context"]) / b["dockerfile"]).resolve() == repo / "Dockerfile"
 
 
 def test_tests_run_from_the_image_stay_in_the_build_context(tmp_path: Path) -> None:
     """CI runs pytest on the image's own copy (no bind mount): excluding tests/ from the
     context would leave it 0 tests to collect."""
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         **UV_PROJECT, "tests/test_x.py": "def test_x():\n    pass\n",
         "Dockerfile": FASTAPI_DOCKERFILE,
         "docker-compose.ci.yml": "services:\n  app:\n    build: .\n    command: pytest -q\n",
@@ -232,7 +214,7 @@ def test_the_sample_mounts_its_tests_so_they_leave_the_context(sample: Path) -> 
 
 def test_a_root_compose_file_the_readme_runs_bare_is_live_not_a_template(tmp_path: Path) -> None:
     """`docker compose up` in the README runs docker-compose.yml: it moves as a live file."""
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
         "docker-compose.yml": "services:\n  app:\n    build: .\n",
         "README.md": "# svc\n\nRun it:\n\n    docker compose up --build\n",
@@ -245,7 +227,7 @@ def test_a_root_compose_file_the_readme_runs_bare_is_live_not_a_template(tmp_pat
 def test_a_committed_env_file_stays_committed_in_env(tmp_path: Path) -> None:
     """The repo shares its root .env (committed): the env/.env.dev the migrated command reads
     is committed too, so a fresh clone resolves what it did before."""
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         "src/main.py": "print(1)\n",
         "Dockerfile": DOCKERFILE,
         "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE}\n",
@@ -253,16 +235,16 @@ def test_a_committed_env_file_stays_committed_in_env(tmp_path: Path) -> None:
         "Makefile": "up:\n\tdocker compose up -d\n",
     })
     _apply(repo)
-    clone = _fresh_clone(repo, tmp_path / "clone" / "svc")
+    clone = fresh_clone(repo, tmp_path / "clone" / "svc")
     assert (clone / "env/.env.dev").is_file()
-    [args] = _make_calls(clone)["up"]
-    assert _config(clone, args)["services"]["app"]["environment"]["MODE"] == "dev"
+    [args] = make_calls(clone)["up"]
+    assert config(clone, args)["services"]["app"]["environment"]["MODE"] == "dev"
 
 
 def test_a_poetry_pyproject_gets_no_nameless_project_table(tmp_path: Path) -> None:
     """uv rejects a [project] table without name and version: phase 1 leaves a Poetry
     pyproject.toml as it is and says to convert it first."""
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         "pyproject.toml": '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.12"\n',
         "requirements.txt": "fastapi==0.115.0\n",
         "Dockerfile": FASTAPI_DOCKERFILE,
@@ -280,7 +262,7 @@ def test_a_poetry_pyproject_gets_no_nameless_project_table(tmp_path: Path) -> No
 def test_lock_files_are_mounted_only_where_the_app_source_is(tmp_path: Path) -> None:
     """A proxy built from the repo that mounts the Docker socket gets no /var/run/pyproject.toml;
     the app, which mounts ./app at /srv/app, gets them read-only in /srv."""
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         **UV_PROJECT, "app/main.py": "app = None\n", "proxy/Dockerfile": "FROM nginx\n",
         "Dockerfile": FASTAPI_DOCKERFILE,
         "docker-compose.dev.yml": ("services:\n  proxy:\n    build: ./proxy\n    volumes:\n"
@@ -290,8 +272,8 @@ def test_lock_files_are_mounted_only_where_the_app_source_is(tmp_path: Path) -> 
         "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
     })
     _apply(repo)
-    [args] = _make_calls(repo)["up"]
-    services = _config(repo, args)["services"]
+    [args] = make_calls(repo)["up"]
+    services = config(repo, args)["services"]
     assert {v["target"] for v in services["proxy"]["volumes"]} == {"/var/run/docker.sock"}
     app = {v["target"]: v for v in services["app"]["volumes"]}
     assert app["/srv/pyproject.toml"]["read_only"] and app["/srv/uv.lock"]["read_only"]
@@ -312,15 +294,15 @@ def test_crlf_files_stay_crlf(sample: Path) -> None:
 
 
 def test_curdir_paths_in_a_makefile_follow_the_move(tmp_path: Path) -> None:
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
         "docker-compose.dev.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE}\n",
         ".env.dev": "MODE=dev\n",
         "Makefile": "up:\n\tdocker compose -f $(CURDIR)/docker-compose.dev.yml --env-file $(CURDIR)/.env.dev up -d\n",
     })
-    before = _config(repo, _make_calls(repo)["up"][0])
+    before = config(repo, make_calls(repo)["up"][0])
     _apply(repo)
     assert "$(CURDIR)/compose/docker-compose.dev.yml --env-file $(CURDIR)/env/.env.dev" in (repo / "Makefile").read_text()
-    after = _config(repo, _make_calls(repo)["up"][0])
+    after = config(repo, make_calls(repo)["up"][0])
     assert after["services"]["app"]["environment"] == before["services"]["app"]["environment"]
     assert after["name"] == before["name"]

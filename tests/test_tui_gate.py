@@ -1,7 +1,8 @@
 """The TUI runs the equivalence gate ahead of apply: Overview and phase screens say what it blocks.
 
 A repo whose migration would break a fresh clone (bare `docker compose` reading the
-committed root .env; migrated, it would need an env file nobody commits): the wizard says
+developer's ignored root .env when present; migrated, it would require an env file no
+clone has): the wizard says
 so on the Overview and on the phase screens before any apply, and `a` refuses with the
 same line, nothing written.
 """
@@ -16,20 +17,22 @@ from dashtam_wizard.compose_judge import compose_cli
 from dashtam_wizard.tui.app import WizardApp
 
 from .conftest import manifest
-from .test_gate import DOCKERFILE, _repo
+from .legacy_repos import write_repo
+from .test_gate import DOCKERFILE
 from .test_tui_support import press, screen_text, settle
 
 pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v2 CLI")
 
 
 async def test_the_blocking_difference_is_shown_before_apply_and_apply_is_refused(tmp_path: Path) -> None:
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         "src/main.py": "print(1)\n",
         "Dockerfile": DOCKERFILE,
-        "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE}\n",
-        ".env": "MODE=dev\n",
+        "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-ci}\n",
+        ".gitignore": ".env\n",
         "Makefile": "up:\n\tdocker compose up -d\n",
     })
+    (repo / ".env").write_text("MODE=dev\n")  # this developer's own, ignored: CI runs without one
     before = manifest(repo)
     app = WizardApp(repo, docker_probe=False)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -47,7 +50,7 @@ async def test_the_blocking_difference_is_shown_before_apply_and_apply_is_refuse
 
 
 async def test_a_repo_that_passes_says_so(tmp_path: Path) -> None:
-    repo = _repo(tmp_path / "svc", {
+    repo = write_repo(tmp_path / "svc", {
         "src/main.py": "print(1)\n",
         "Dockerfile": DOCKERFILE,
         "docker-compose.yml": "services:\n  app:\n    build: .\n",
