@@ -314,9 +314,11 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_extract(args: argparse.Namespace, console: Console) -> int:
+    from rich.console import Console as RichConsole
+
     from .docker.extract import run_extract
 
-    return run_extract(_repo(args.path), console, write=args.yes)
+    return run_extract(_repo(args.path), console, write=args.yes, err=RichConsole(stderr=True, highlight=False))
 
 
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:

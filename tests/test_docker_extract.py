@@ -126,3 +126,13 @@ def test_run_extract_without_daemon_exits_2(tmp_path: Path, monkeypatch) -> None
     buf = io.StringIO()
     assert run_extract(tmp_path, Console(file=buf, width=200, color_system=None)) == 2
     assert "DOCKER_HOST" in buf.getvalue() and "Traceback" not in buf.getvalue()
+
+
+def test_extract_errors_go_to_stderr_as_one_line(tmp_path: Path) -> None:
+    """Like every command: stdout stays clean for a pipe, the error is one line on stderr."""
+    from .conftest import run_cli
+
+    res = run_cli("extract", str(tmp_path), env={"DOCKER_HOST": "unix:///var/tmp/dashtam-no-such-dir/docker.sock"})
+    assert res.returncode == 2 and res.stdout == ""
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dashtam-wizard: cannot reach a Docker daemon"), lines

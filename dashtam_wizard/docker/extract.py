@@ -164,32 +164,35 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def run_extract(repo: Path, console: Console, write: bool = False) -> int:
+def run_extract(repo: Path, console: Console, write: bool = False, err: Console | None = None) -> int:
     """`dashtam-wizard extract`: copy pyproject.toml and uv.lock out of the running app
     container, show them as a diff against the repo, and write them only when `write`
     (an existing, different file is kept as NAME.backup first, as the plan's Phase 1 does).
 
-    0: done (or nothing to do); 1: no container / files; 2: no Docker daemon.
+    0: done (or nothing to do); 1: no container / files; 2: no Docker daemon. Errors are one
+    line on `err` (the CLI's stderr), like every command's.
     """
+
+    def fail(msg: str, code: int) -> int:
+        if err is not None:
+            err.print(f"dashtam-wizard: {msg}", markup=False, highlight=False, soft_wrap=True)
+        else:
+            console.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
+        return code
+
     try:
         client = connect(timeout=60)
     except DaemonUnreachable as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        return 2
+        return fail(str(exc), 2)
     try:
         try:
             container = find_app_container(client, repo)
             files = extract_project_files(client, repo, container=container)
         except ExtractError as exc:
-            console.print(
-                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
-            )
-            return 1
+            return fail(str(exc), 1)
         except (DockerException, RequestException) as exc:
             reason = str(exc).strip().splitlines()
-            msg = unreachable_message(configured_host(), reason[0][:120] if reason else "")
-            console.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
-            return 2
+            return fail(unreachable_message(configured_host(), reason[0][:120] if reason else ""), 2)
     finally:
         client.close()
 
