@@ -353,12 +353,25 @@ HANDLERS = {"plan": cmd_plan, "apply": cmd_apply, "rollback": cmd_rollback, "sta
             "verify": cmd_verify, "extract": cmd_extract, "demo": cmd_demo}
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the command is: `finally` blocks run (an in-process apply rolls
+    back, `uv lock`'s scratch folder is removed) instead of the process vanishing."""
+
+
+def _on_sigterm(_signum: int, _frame: Any) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     console: Any = LazyConsole(highlight=False)
     err: Any = LazyConsole(stderr=True, highlight=False)
     try:
         if argv and argv[0] in COMMANDS or any(a in ("-h", "--help") for a in argv[:1]):
+            import signal
+
+            if threading_main():
+                signal.signal(signal.SIGTERM, _on_sigterm)
             args = _parser().parse_args(argv)
             if args.command is None:
                 _parser().print_help()
@@ -379,16 +392,23 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         err.print(f"dashtam-wizard: {where}{exc.strerror or exc}", markup=False, soft_wrap=True)
         return EXIT_BAD
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as exc:
+        code = 143 if isinstance(exc, Terminated) else 130
         err.print("dashtam-wizard: interrupted; no file is half-written, but an apply or rollback that was "
                   "running is unfinished until `dashtam-wizard rollback --yes` (or the next apply, or the "
                   "wizard's start) finishes it")
-        return 130
+        return code
     except Exception as exc:  # noqa: BLE001 - the user gets one line, the traceback goes to a file
         log = _save_traceback()
         err.print(f"dashtam-wizard: internal error: {type(exc).__name__}: {exc} (details: {log})",
                   markup=False, soft_wrap=True)
         return EXIT_BAD
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _save_traceback() -> str:

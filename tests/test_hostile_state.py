@@ -368,3 +368,28 @@ def test_a_full_disk_is_one_line_naming_the_file_and_nothing_changes(tmp_path: P
         assert manifest(repo) == before and not (repo / STATE).exists()
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_sigterm_during_uv_lock_leaves_no_scratch_folder_and_no_change(sample: Path, tmp_path: Path) -> None:
+    """SIGTERM while phase 1 re-locks: the scratch folder of `uv lock` is removed, the repo is
+    as it was, and the exit code says terminated (143)."""
+    import time
+
+    from .conftest import BIN
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    before = manifest(sample)
+    proc = subprocess.Popen([str(BIN / "dashtam-wizard"), "apply", str(sample), "--phase", "1", "--yes"],
+                            env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not list(tmp.glob("dashtam-wizard-lock-*")):
+        time.sleep(0.01)
+    if proc.poll() is not None:
+        pytest.skip("uv lock finished before it could be interrupted")
+    proc.terminate()
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert not list(tmp.glob("dashtam-wizard-lock-*"))
+    assert manifest(sample) == before
