@@ -108,3 +108,10 @@ def test_any_grouping_of_phases_ends_where_one_apply_does(once: Path, tmp_path_f
         _apply_in_process(repo, set(range(lo + 1, hi + 1)))
     want = {k: v for k, v in manifest(once).items() if k != ".git/index"}
     assert {k: v for k, v in manifest(repo).items() if k != ".git/index"} == want, bounds
+
+
+def test_status_after_the_migration_says_the_old_compose_file_is_gone(once: Path) -> None:
+    """It was 'still at the root' after it had moved to compose/…example."""
+    res = run_cli("status", str(once), "--json")
+    item = next(i for i in json.loads(res.stdout)["items"] if i["text"] == "Remove old docker-compose.yml")
+    assert item["done"] is True and "compose/docker-compose.prod.yml.example" in item["evidence"]

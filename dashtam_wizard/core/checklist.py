@@ -129,7 +129,8 @@ def status(root: Path, tree: Tree | None = None, plan: Plan | None = None) -> tu
                                Evidence(report or "no migration report yet (TUI: Report)", report)))
 
     base = [cf for cf in facts.compose if cf.target.endswith(".example")]
-    gone = all(cf.path not in tree.files for cf in base)
+    # gone from the root: moved to compose/ (a migrated .example is no longer at the root)
+    gone = all("/" in cf.path or cf.path not in tree.files for cf in base)
     items.append(ChecklistItem("Cleanup", "Remove old docker-compose.yml", gone,
                                Evidence("removed (kept as " + ", ".join(cf.target for cf in base) + ")" if gone and base
                                         else "no unused base compose file" if not base else "still at the root")))
