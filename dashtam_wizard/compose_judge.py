@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from pathlib import Path
 from .core.context import Options
 from .core.gate import REPO, Call, Difference, compare, pairs
 from .core.model import Plan
-from .core.snapshot import Tree
+from .core.snapshot import Entry, Tree
 
 
 @dataclass
@@ -143,7 +144,7 @@ def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | 
                     verdict.unjudged.append(f"{b.where}: {b.unknown or a.unknown}; not judged")
             else:
                 todo.append((view, b, a))
-    verdict.compared = len(todo)
+    verdict.compared = sum(1 for view, _b, _a in todo if not view)  # calls, not views of them
     if not todo:
         return verdict
     trees = {(view, side): t for view, b_tree, a_tree in views for side, t in (("before", b_tree), ("after", a_tree))}
@@ -279,7 +280,35 @@ def check_plan(root: Path, tree: Tree, plan: Plan, options: Options) -> Verdict:
     baseline = load_baseline(root, tree)
     before = baseline.tree if baseline is not None else tree
     after = apply_virtual(tree, [c for c in plan.changes() if options.selected(c)])
+    for extra in _referenced(root, before):  # read where they are: the plan never moves them
+        for t in (before, after):
+            t.files.setdefault(extra[0], extra[1])
     return judge(before, after, root.name, clone_view(before, after))
+
+
+_TOKEN = re.compile(r"[\w.~-]*/[\w./-]+")  # a path with a folder in it
+
+
+def _referenced(root: Path, tree: Tree) -> list[tuple[str, Entry]]:
+    """Files the compose files and commands name in folders the snapshot does not read
+    (`env_file: ./config/.env`, a secret's file): without them in the scratch trees Compose
+    would fail on both sides and the call would go unjudged."""
+    texts = [(p, tree.text(p) or "") for p in tree.files
+             if p.endswith((".yml", ".yaml", ".mk")) or p.startswith("Makefile") or p.endswith(".sh")]
+    out: dict[str, Entry] = {}
+    for path, text in texts:
+        base = path.rsplit("/", 1)[0] if "/" in path else ""
+        for token in set(_TOKEN.findall(text)):
+            for rel in {os.path.normpath(os.path.join(base, token)), os.path.normpath(token)}:
+                if rel in tree.files or rel in out or rel.startswith((".", "/")) or rel.split("/")[0] == ".git":
+                    continue
+                full = root / rel
+                try:
+                    if full.is_file() and not full.is_symlink() and full.stat().st_size <= 1 << 20:
+                        out[rel] = Entry(full.read_bytes(), full.stat().st_mode & 0o777)
+                except OSError:
+                    continue
+    return sorted(out.items())
 
 
 def require_equivalent(root: Path, plan: Plan, options: Options) -> list[str]:

@@ -306,3 +306,50 @@ def test_curdir_paths_in_a_makefile_follow_the_move(tmp_path: Path) -> None:
     after = config(repo, make_calls(repo)["up"][0])
     assert after["services"]["app"]["environment"] == before["services"]["app"]["environment"]
     assert after["name"] == before["name"]
+
+
+def test_an_env_file_in_a_subfolder_is_judged_not_skipped(tmp_path: Path) -> None:
+    """`env_file: ./config/app.env`: the gate's scratch trees hold it, so the call is compared
+    (it was 'not judged: Compose rejects it already before migration')."""
+    repo = write_repo(tmp_path / "svc", {
+        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE, "config/app.env": "MODE=dev\n",
+        "docker-compose.yml": "services:\n  app:\n    build: .\n    env_file: ./config/app.env\n",
+        "Makefile": "up:\n\tdocker compose up -d\n",
+    })
+    doc = json.loads(run_cli("plan", str(repo), "--with-compose", "--json", "--no-diff").stdout)
+    assert doc["gate"]["compared"] >= 1 and doc["gate"]["unjudged"] == [] and doc["gate"]["blocked"] == []
+
+
+def test_a_workflow_step_name_is_not_a_command(tmp_path: Path) -> None:
+    repo = write_repo(tmp_path / "svc", {
+        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
+        "docker-compose.test.yml": "services:\n  app:\n    build: .\n",
+        ".github/workflows/ci.yml": ("name: ci\non: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+                                     "      - name: start the docker compose stack\n"
+                                     "        run: docker compose -f docker-compose.test.yml up -d\n"),
+    })
+    doc = json.loads(run_cli("plan", str(repo), "--with-compose", "--json", "--no-diff").stdout)
+    assert doc["gate"]["compared"] == 1 and doc["gate"]["unjudged"] == [], doc["gate"]
+
+
+def test_tests_run_by_a_script_from_the_image_stay_in_the_context(tmp_path: Path) -> None:
+    repo = write_repo(tmp_path / "svc", {
+        **UV_PROJECT, "tests/test_x.py": "def test_x():\n    pass\n",
+        "scripts/test.sh": "#!/bin/sh\npytest -q tests\n",
+        "Dockerfile": FASTAPI_DOCKERFILE,
+        "docker-compose.test.yml": "services:\n  app:\n    build: .\n    command: /app/scripts/test.sh\n",
+        "Makefile": "test:\n\tdocker compose -f docker-compose.test.yml up --abort-on-container-exit\n",
+    })
+    _apply(repo)
+    assert "tests/" not in (repo / ".dockerignore").read_text().splitlines()
+
+
+def test_a_refusal_says_which_keys_the_new_env_file_does_not_set(tmp_path: Path) -> None:
+    repo = write_repo(tmp_path / "svc", {
+        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
+        "docker-compose.dev.yml": "services:\n  db:\n    image: postgres:16\n    ports: [\"${PGPORT}:5432\"]\n",
+        ".env": "PGPORT=5433\n", ".env.dev": "OTHER=1\n",
+        "Makefile": "up:\n\tdocker compose --file docker-compose.dev.yml up\n",
+    })
+    res = run_cli("plan", str(repo))
+    assert res.returncode == 2 and "which does not set PGPORT" in res.stderr and "differently" not in res.stderr

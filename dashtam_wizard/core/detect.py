@@ -111,6 +111,7 @@ def _expand_make(text: str) -> list[tuple[int, str]]:
 
 
 _COMPOSE_WORDS = {"docker": 2, "docker-compose": 1}  # words of the command itself
+_STEP_LABEL = re.compile(r"^\s*(?:-\s*)?(?:name|description|if)\s*:")
 # Compose's global options that take a value (anything else before the subcommand is a flag)
 _VALUED = {"-f", "--file", "--env-file", "-p", "--project-name", "--profile", "--project-directory",
            "--ansi", "--progress", "--parallel"}
@@ -218,6 +219,8 @@ def detect(tree: Tree, root_name: str) -> Facts:
         text = tree.text(path) or ""
         lines = _expand_make(text) if path in makefiles else list(enumerate(text.splitlines(), 1))
         for n, line in lines:
+            if path.startswith(".github/") and _STEP_LABEL.match(line):
+                continue  # `- name: start the docker compose stack` is a label, not a command
             inv = _parse_invocation(path, n, line)
             if inv:
                 invocations.append(inv)
@@ -233,9 +236,10 @@ def detect(tree: Tree, root_name: str) -> Facts:
     bare = [i for i in invocations if not i.files]
     # a README telling people to run `docker compose up` uses the default file too: it is
     # a live file, not an unused one to keep as a template
-    bare_invocation = bool(bare) or any(
-        (inv := _parse_invocation(d, n, line)) is not None and not inv.files
-        for d in docs for n, line in enumerate((tree.text(d) or "").splitlines(), 1))
+    doc_invs = [inv for d in docs for n, line in enumerate((tree.text(d) or "").splitlines(), 1)
+                if (inv := _parse_invocation(d, n, line)) is not None]
+    bare_invocation = bool(bare) or any(not inv.files for inv in doc_invs)
+    in_docs = {_norm(f) for inv in doc_invs for f in inv.files}  # `docker compose -f x.yml up` in a README
     # a command with no -f runs Compose's default file of the folder (and its override)
     for f in default_files(tree, ""):
         by_file.setdefault(f, []).extend(bare)
@@ -247,7 +251,7 @@ def detect(tree: Tree, root_name: str) -> Facts:
         invs = by_file.get(path, [])
         default_use = base in DEFAULT_COMPOSE and bare_invocation and "/" not in path
         mentioned = _mentioned(path, texts, words)
-        used = bool(invs) or default_use or mentioned
+        used = bool(invs) or default_use or mentioned or path in in_docs
         if path.startswith("compose/"):
             target = path
             if env is None:

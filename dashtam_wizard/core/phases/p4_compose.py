@@ -214,8 +214,12 @@ def _check_implicit_env(ctx: Ctx, cf: ComposeFile, doc: Any, p_before: Mapping[s
         used |= references(ctx.original.text(rel) or "")
     differ = sorted(k for k in used if p_before.get(k) != env_now.get(k))
     if differ:
+        unset = [k for k in differ if k not in env_now]
+        other = [k for k in differ if k in env_now]
+        said = "; ".join(x for x in (f"does not set {', '.join(unset)}" if unset else "",
+                                     f"sets {', '.join(other)} differently" if other else "") if x)
         raise BadInput(implicit[0].path, f"runs Compose on {cf.path} without --env-file, so it interpolates from "
-                       f".env; migrated it would read {env_target}, which sets {', '.join(differ)} differently. "
+                       f".env; migrated it would read {env_target}, which {said}. "
                        "Name the env file you mean with --env-file (or make the two agree), then run again",
                        implicit[0].line)
 

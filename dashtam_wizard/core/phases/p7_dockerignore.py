@@ -22,7 +22,10 @@ def _tests_from_image(tree: Tree) -> str | None:
         if not (path.startswith("compose/") or name.startswith(("docker-compose", "compose", "Dockerfile"))):
             continue
         text = tree.text(path) or ""
-        if "pytest" in text and not re.search(r"(?m)^\s*-\s*['\"]?\.{0,2}/?(?:\.\./)?tests:", text):
+        # pytest named here, or in a script the file runs (command: /app/scripts/test.sh)
+        scripts = [s for s in tree.files if s.endswith(".sh") and s.rsplit("/", 1)[-1] in text]
+        runs = "pytest" in text or any("pytest" in (tree.text(s) or "") for s in scripts)
+        if runs and not re.search(r"(?m)^\s*-\s*['\"]?\.{0,2}/?(?:\.\./)?tests:", text):
             return path
     return None
 
