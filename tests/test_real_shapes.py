@@ -353,3 +353,21 @@ def test_a_refusal_says_which_keys_the_new_env_file_does_not_set(tmp_path: Path)
     })
     res = run_cli("plan", str(repo))
     assert res.returncode == 2 and "which does not set PGPORT" in res.stderr and "differently" not in res.stderr
+
+
+def test_a_dev_container_follows_the_moved_compose_file_and_dockerfile(tmp_path: Path) -> None:
+    """Its paths are relative to .devcontainer/: `../docker-compose.yml` must become
+    `../compose/docker-compose.yml`, and a `../Dockerfile` build `../docker/Dockerfile`."""
+    repo = write_repo(tmp_path / "svc", {
+        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
+        "docker-compose.yml": "services:\n  app:\n    build: .\n",
+        "Makefile": "up:\n\tdocker compose up -d\n",
+        ".devcontainer/devcontainer.json": ('{\n  // the app\n  "dockerComposeFile": ["../docker-compose.yml"],\n'
+                                            '  "service": "app"\n}\n'),
+        ".devcontainer.json": '{\n  "build": {"dockerfile": "Dockerfile", "context": "."}\n}\n',
+    })
+    _apply(repo)
+    dc = (repo / ".devcontainer/devcontainer.json").read_text()
+    assert '"dockerComposeFile": ["../compose/docker-compose.yml"]' in dc and "// the app" in dc
+    assert (repo / ".devcontainer/../compose/docker-compose.yml").is_file()
+    assert '"dockerfile": "docker/Dockerfile"' in (repo / ".devcontainer.json").read_text()

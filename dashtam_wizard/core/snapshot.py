@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from .errors import BadInput
 
 # Folders read recursively (bounded depth); everything else only at the top level.
-_DEEP = {"docker": 2, "compose": 1, "env": 1, ".github": 3, "scripts": 2, "docs": 3}
+_DEEP = {"docker": 2, "compose": 1, "env": 1, ".github": 3, "scripts": 2, "docs": 3, ".devcontainer": 1}
 _MAX_FILE = 32 * 1024 * 1024
 STATE_DIR = ".dashtam-wizard"
 

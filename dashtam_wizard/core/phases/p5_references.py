@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from .. import changes as ch
@@ -154,6 +155,20 @@ def add_dockerfile(text: str, path: str, moved: str | None) -> str:
     return text
 
 
+DEVCONTAINERS = (".devcontainer/devcontainer.json", ".devcontainer.json")
+
+
+def devcontainer(text: str, path: str, moved: dict[str, str]) -> str:
+    """A dev container names files relative to its own folder (`"../docker-compose.yml"`):
+    each moved file's quoted path, spelled from there, is respelled to where it went."""
+    folder = posixpath.dirname(path) or "."
+    for old, new in sorted(moved.items(), key=lambda kv: -len(kv[0])):
+        was, now = posixpath.relpath(old, folder), posixpath.relpath(new, folder)
+        for a, b in ((was, now), (f"./{was}", f"./{now}")):
+            text = text.replace(f'"{a}"', f'"{b}"')
+    return text
+
+
 def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     pp = PhasePlan(5, "Makefile Updates")
     moved = {old: new for old, new in ctx.moved.items() if new in tree.files}
@@ -182,6 +197,15 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         if c:
             pp.changes.append(c)
             stale.append(path)
+    for path in DEVCONTAINERS:
+        text = tree.text(path)
+        if text is None:
+            continue
+        c = ch.write(5, tree, path, devcontainer(text, path, moved), summary=f"{path}: moved compose files and "
+                     "Dockerfile, spelled from the dev container's folder",
+                     why="VS Code and the devcontainer CLI read these paths relative to the file's own folder.")
+        if c:
+            pp.changes.append(c)
     docs = []
     for path in ctx.facts.docs:
         text = tree.text(path)
