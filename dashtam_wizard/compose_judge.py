@@ -121,7 +121,8 @@ def _resolve(cmd: tuple[str, ...], root: Path, home: Path, args: tuple[str, ...]
     return line.replace(str(root), REPO).replace(str(root.parent), REPO + "/..")[:200]  # no scratch path
 
 
-def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | None = None) -> Verdict:
+def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | None = None,
+          root: str = "") -> Verdict:
     """Every call of the baseline resolved on both trees by the real Compose, compared; with
     `clone`, also on the trees a fresh clone would hold before and after (what CI and a
     colleague get: no untracked or ignored file), where a difference is said as such."""
@@ -134,7 +135,7 @@ def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | 
     views = [("", before, after)] + ([("in a fresh clone, ", *clone)] if clone is not None else [])
     todo: list[tuple[str, Call, Call]] = []
     for view, b_tree, a_tree in views:
-        for b, a in pairs(b_tree, a_tree, root_name):
+        for b, a in pairs(b_tree, a_tree, root_name, root):
             if a is None:
                 if not view:
                     verdict.differences.append(Difference(b.where, "", "the command", "runs Compose",
@@ -283,7 +284,7 @@ def check_plan(root: Path, tree: Tree, plan: Plan, options: Options) -> Verdict:
     for extra in _referenced(root, before):  # read where they are: the plan never moves them
         for t in (before, after):
             t.files.setdefault(extra[0], extra[1])
-    return judge(before, after, root.name, clone_view(before, after))
+    return judge(before, after, root.name, clone_view(before, after), str(root))
 
 
 _TOKEN = re.compile(r"[\w.~-]*/[\w./-]+")  # a path with a folder in it

@@ -66,7 +66,7 @@ def plan_key(tree: Tree, root: str, root_name: str, options: Options, history: s
                    tree.is_git, sorted(tree.dirs), sorted(tree.tracked))).encode())
     for path in sorted(tree.files):
         entry = tree.files[path]
-        h.update(f"\0{path}\0{entry.mode:o}\0{len(entry.data)}\0".encode())
+        h.update(f"\0{path}\0{entry.mode:o}\0{entry.links}\0{len(entry.data)}\0".encode())
         h.update(entry.data)
     return h.hexdigest()
 

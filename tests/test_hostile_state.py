@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from dashtam_wizard.apply import ApplyError, apply_changes, history, recover, rollback
@@ -393,3 +393,126 @@ def test_sigterm_during_uv_lock_leaves_no_scratch_folder_and_no_change(sample: P
     assert proc.returncode == 143, err
     assert not list(tmp.glob("dashtam-wizard-lock-*"))
     assert manifest(sample) == before
+
+
+# -- crafted records, through the engine -----------------------------------------------------
+
+_FIELDS = ("tmp", "pre-file", "pre-absent", "pre-dir", "made_dirs", "known", "step-path",
+           "step-source", "git")
+_HOSTILE = st.one_of(
+    st.builds(lambda n, d: "../" * d + f"outside/{n}", st.sampled_from(["victim", "pwned", "x"]),
+              st.integers(1, 3)),
+    st.builds(lambda n: f"{{outside}}/{n}", st.sampled_from(["victim", "pwned"])),  # absolute
+    st.builds(lambda a, n: f"{a}/../../outside/{n}", st.sampled_from(["a", "env", "src"]),
+              st.sampled_from(["victim", "pwned"])),
+    st.sampled_from([".git/hooks/post-checkout", ".git/config", f"{STATE}/key", f"{STATE}/applies",
+                     "./Makefile", "src//x", "link/victim", "link/pwned", "link/sub/new"]),
+)
+
+
+@pytest.fixture
+def applied_with_link(sample: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The user's own state after `apply --phase 1`, a symlink `link` → a folder outside."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_text("keep me\n")
+    assert run_cli("apply", str(sample), "--phase", "1", "--yes").returncode == 0
+    (sample / "link").symlink_to(outside)
+    d = next((sample / STATE / "applies").iterdir())
+    return sample, outside, d
+
+
+def _outside_bytes(outside: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(outside)): p.read_bytes() if p.is_file() else b"<dir>"
+            for p in sorted(outside.rglob("*"))}
+
+
+def _git_bytes(repo: Path) -> dict[str, bytes]:
+    git = repo / ".git"
+    return {str(p.relative_to(git)): p.read_bytes() for p in sorted(git.rglob("*"))
+            if p.is_file() and "objects" not in p.parts}
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(_FIELDS), raw=_HOSTILE, via=st.sampled_from(["rollback", "recover"]))
+def test_a_crafted_path_in_any_field_is_refused_by_the_engine(
+        applied_with_link: tuple[Path, Path, Path], field: str, raw: str, via: str) -> None:
+    """Each path field of a record in the user's own, trusted state, edited to point out of
+    the repo (parent steps, absolute, `.git`, the state folder, through a symlinked folder):
+    rollback and crash recovery refuse with ApplyError and write nothing anywhere."""
+    repo, outside, d = applied_with_link
+    # A path through `link/` is a plain relative path: only where the engine touches the
+    # filesystem with it (temp files, restored paths, folders it made) must it be refused.
+    assume(not raw.startswith("link/") or field in ("tmp", "made_dirs") or field.startswith("pre-"))
+    rel = raw.replace("{outside}", str(outside))
+    original = (d / "plan.json").read_bytes()
+    journal = (d / "journal").read_bytes()
+    plan = json.loads(original)
+    rid = plan["id"]
+    if field == "tmp":
+        head, _, name = rel.rpartition("/")
+        plan["tmp"].append(f"{head}/.{name}.{rid}.dwtmp" if head else f".{name}.{rid}.dwtmp")
+        if rel.startswith("link/"):
+            (outside / f".{name}.{rid}.dwtmp").write_text("keep me too\n")
+    elif field.startswith("pre-"):
+        kind = field.removeprefix("pre-")
+        blob = next(iter(e["blob"] for e in plan["pre"].values() if e.get("kind") == "file"))
+        entry = {"kind": kind, "mode": 0o644 if kind == "file" else 0o755}
+        if kind == "file":
+            entry |= {"blob": blob, "sha": hashlib.sha256((d / blob).read_bytes()).hexdigest()}
+        if kind == "absent":
+            entry = {"kind": "absent"}
+        plan["pre"][rel] = entry
+    elif field == "made_dirs":
+        plan["made_dirs"].append(rel)
+    elif field == "known":
+        plan["known"][rel] = ["0" * 64]
+    elif field.startswith("step-"):
+        plan["steps"].append({"op": "write", "path": "Makefile", "source": None}
+                             | {field.removeprefix("step-"): rel})
+    else:
+        plan["git"] = {"entries": {rel: None}, "index_sha": "0" * 64}
+    (d / "plan.json").write_text(json.dumps(plan))
+    if via == "recover":
+        (d / "journal").write_bytes(b"")  # no commit record: recovery would undo it
+    before, git_before, out_before = manifest(repo), _git_bytes(repo), _outside_bytes(outside)
+    try:
+        with pytest.raises(ApplyError):
+            rollback(repo) if via == "rollback" else recover(repo)
+        assert manifest(repo) == before
+        assert _git_bytes(repo) == git_before
+        assert _outside_bytes(outside) == out_before
+    finally:
+        (d / "plan.json").write_bytes(original)
+        (d / "journal").write_bytes(journal)
+
+
+def test_a_hard_linked_file_is_said_to_lose_its_link(sample: Path, tmp_path: Path) -> None:
+    """Writes are new files renamed into place: the plan says the other link keeps the old
+    bytes (and rollback restores content, not the link) — and that is what happens."""
+    other = tmp_path / "Makefile.shared"
+    os.link(sample / "Makefile", other)
+    original = other.read_bytes()
+    res = run_cli("plan", str(sample))
+    assert res.returncode == 0, res.stderr
+    assert "Makefile has 2 hard links" in " ".join(res.stdout.split()), res.stdout
+    assert run_cli("apply", str(sample), "--yes").returncode == 0
+    assert other.read_bytes() == original and (sample / "Makefile").read_bytes() != original
+    assert run_cli("rollback", str(sample), "--yes").returncode == 0
+    assert (sample / "Makefile").read_bytes() == original
+    assert os.stat(sample / "Makefile").st_nlink == 1  # as the plan said
+
+
+def test_an_absolute_path_to_a_moved_file_in_a_makefile_is_rewritten(sample: Path) -> None:
+    """`COMPOSE_TEST := /abs/repo/docker-compose.test.yml` follows the file to compose/."""
+    mk = sample / "Makefile"
+    mk.write_text(mk.read_text().replace("COMPOSE_TEST := docker-compose.test.yml",
+                                         f"COMPOSE_TEST := {sample}/docker-compose.test.yml"))
+    _git(sample, "commit", "-qam", "absolute path")
+    res = run_cli("apply", str(sample), "--yes")
+    assert res.returncode == 0, res.stderr
+    assert f"COMPOSE_TEST := {sample}/compose/docker-compose.test.yml" in mk.read_text()
+    dry = subprocess.run(["make", "-n", "-C", str(sample), "test-up"], capture_output=True, text=True)
+    named = re.findall(r"-f (\S+)", dry.stdout)
+    assert named and all(Path(sample, f).is_file() for f in named), dry.stdout

@@ -33,6 +33,7 @@ class Ctx:
     # env files phase 2 makes as copies of a committed .env: committed too (phase 6), or a
     # fresh clone would lack what the repo shared
     shared_env: set[str] = field(default_factory=set)
+    root: str = ""  # the repo's absolute folder, as a Makefile may spell it
 
     def new_path(self, old: str) -> str:
         return self.moved.get(old, old)

@@ -57,10 +57,12 @@ class Difference:
         return f"{self.where}: {svc}{self.key} would change ({self.before} → {self.after})"
 
 
-def _args(inv: Invocation) -> tuple[str, ...]:
+def _args(inv: Invocation, root: str = "") -> tuple[str, ...]:
+    """`root`: the repo's absolute folder; a file named through it is the repo's own file,
+    as the judge (which resolves in a scratch copy) must read it."""
     out: list[str] = []
     for f in inv.files:
-        out += ["-f", f]
+        out += ["-f", f[len(root) + 1:] if root and f.startswith(root + "/") else f]
     if inv.env_file:
         out += ["--env-file", inv.env_file]
     if inv.project:
@@ -68,7 +70,7 @@ def _args(inv: Invocation) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _calls(tree: Tree, root_name: str) -> dict[tuple[str, int], Call]:
+def _calls(tree: Tree, root_name: str, root: str = "") -> dict[tuple[str, int], Call]:
     """The commands: a make variable holding part of one (`DC = docker compose -f x.yml`) is
     not one; the recipe lines that use it are, as make expands them."""
     try:
@@ -81,13 +83,13 @@ def _calls(tree: Tree, root_name: str) -> dict[tuple[str, int], Call]:
         raw = lines[i.line - 1] if 0 < i.line <= len(lines) else ""
         if raw and not raw.startswith("\t") and _MAKE_ASSIGN.match(raw):
             continue
-        out[(i.path, i.line)] = Call(f"{i.path}:{i.line}", _args(i))
+        out[(i.path, i.line)] = Call(f"{i.path}:{i.line}", _args(i, root))
     return out
 
 
-def pairs(before: Tree, after: Tree, root_name: str) -> list[tuple[Call, Call | None]]:
+def pairs(before: Tree, after: Tree, root_name: str, root: str = "") -> list[tuple[Call, Call | None]]:
     """Each call of the baseline with the same line of the planned tree (None: it is gone)."""
-    b, a = _calls(before, root_name), _calls(after, root_name)
+    b, a = _calls(before, root_name, root), _calls(after, root_name, root)
     return [(call, a.get(key)) for key, call in sorted(b.items())]
 
 

@@ -12,7 +12,7 @@ from . import changes as ch
 from .context import Baseline, Ctx, Options
 from .detect import detect
 from .errors import BadInput
-from .model import Change, Plan
+from .model import Change, Kind, Note, Plan
 from .phases import (
     p1_backup,
     p2_layout,
@@ -38,6 +38,13 @@ def plan_tree(tree: Tree, root: str, root_name: str, options: Options | None = N
     the plan would now apply something else there), the plan is made from the tree as it is.
     """
     options = options or Options()
+    plan = _plan_from(tree, root, root_name, options, baseline)
+    _note_hard_links(plan, tree)
+    return plan
+
+
+def _plan_from(tree: Tree, root: str, root_name: str, options: Options,
+               baseline: Baseline | None) -> Plan:
     if baseline is None:
         return _plan(tree, root, root_name, options)
     full = _plan(baseline.tree, root, root_name, options, baseline.done, tree)
@@ -64,7 +71,7 @@ def _plan(tree: Tree, root: str, root_name: str, options: Options,
     facts = detect(tree, root_name)
     if not facts.compose and facts.dockerfile is None:
         raise BadInput(root, "has no docker-compose*.yml, compose*.yaml or Dockerfile: nothing to migrate")
-    ctx = Ctx(root_name=root_name, original=tree, facts=facts, options=options)
+    ctx = Ctx(root_name=root_name, original=tree, facts=facts, options=options, root=root)
     phases = []
     for module in PHASES:
         pp = module.plan(ctx, tree)
@@ -74,6 +81,28 @@ def _plan(tree: Tree, root: str, root_name: str, options: Options,
             if c.id in done and c.regenerate and current is not None and c.path in current.files:
                 tree.files[c.path] = current.files[c.path]
     return Plan(root=root, project=facts.project, phases=phases)
+
+
+def _note_hard_links(plan: Plan, tree: Tree) -> None:
+    """Say which changed files have other hard links: every write (apply's and rollback's)
+    is a new file renamed into place, so the other names keep the bytes they had and the
+    link between them is not restored by rollback. Said rather than written in place, which
+    would give up the atomic rename."""
+    origin: dict[str, str] = {}  # a moved file is the same inode under its new name
+    for pp in plan.phases:
+        seen: list[str] = []
+        for c in pp.changes:
+            if c.kind == Kind.MOVE and c.source:
+                origin[c.path] = origin.get(c.source, c.source)
+            elif c.kind in (Kind.EDIT, Kind.DELETE):
+                e = tree.files.get(origin.get(c.path, c.path))
+                if e is not None and e.links > 1 and c.path not in seen:
+                    seen.append(c.path)
+        for path in seen:
+            n = tree.files[origin.get(path, path)].links
+            pp.notes.append(Note("warn", f"{path} has {n} hard links: the wizard replaces it with a "
+                                 "new file, so the other links keep the old content, and rollback "
+                                 "restores the content but not the link"))
 
 
 def _left_as_applied(base: Tree, now: Tree, done: list[Change]) -> bool:

@@ -27,6 +27,7 @@ STATE_DIR = ".dashtam-wizard"
 class Entry:
     data: bytes
     mode: int = 0o644
+    links: int = 1  # hard links on disk: >1 means other names keep the old bytes after a write
 
 
 @dataclass
@@ -111,7 +112,7 @@ def _read_file(root: Path, path: Path, rel: str, tree: Tree) -> None:
         data = path.read_bytes()
     except OSError as exc:
         raise BadInput(rel, f"cannot be read ({exc.strerror})") from None
-    tree.files[rel] = Entry(data, stat.S_IMODE(st.st_mode))
+    tree.files[rel] = Entry(data, stat.S_IMODE(st.st_mode), st.st_nlink)
 
 
 def _walk(root: Path, folder: Path, rel: str, depth: int, tree: Tree) -> None:

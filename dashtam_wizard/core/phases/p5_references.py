@@ -22,7 +22,7 @@ _RUN = re.compile(r"[\w./-]+")
 _ROOT_VAR = re.compile(r"\$[({](?:CURDIR|PWD)[)}]\Z")  # `$(CURDIR)/x` in a Makefile is the repo's x
 
 
-def rewrite(text: str, moved: dict[str, str]) -> str:
+def rewrite(text: str, moved: dict[str, str], root: str = "") -> str:
     r"""Replace each moved path by its new path, longest old path first.
 
     The result is that of substituting `_pattern(old)` for every old path in turn, in one
@@ -30,7 +30,9 @@ def rewrite(text: str, moved: dict[str, str]) -> str:
     of compose files would otherwise cost files x lines). A pattern can only match at the
     start of a run of path characters [\w./-] (optionally after `./`) and must end where
     the run ends or at a `/`; so each run is rewritten on its own, applying the patterns
-    that match it in the same order as the one-by-one substitution would.
+    that match it in the same order as the one-by-one substitution would. A run that
+    spells the repo's own absolute folder (`root`) or starts after `$(CURDIR)` is the
+    repo-relative path after it.
     """
     order = sorted(moved.items(), key=lambda kv: -len(kv[0]))
     if not order:
@@ -45,6 +47,8 @@ def rewrite(text: str, moved: dict[str, str]) -> str:
         run, last = m.group(0), -1
         if run.startswith("/") and _ROOT_VAR.search(m.string, 0, m.start()):
             return "/" + run_sub(_RUN.match(run, 1) or m) if len(run) > 1 else run  # $(CURDIR)/x
+        if root and run.startswith(root + "/") and len(run) > len(root) + 1:
+            return root + "/" + run_sub(_RUN.match(run, len(root) + 1) or m)  # /abs/repo/x
         while True:
             best: tuple[int, int] | None = None  # (rank, chars of "./" consumed)
             for skip in ((2, 0) if run.startswith("./") else (0,)):
@@ -189,7 +193,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         text = tree.text(path)
         if text is None:
             continue
-        new = add_default_files(rewrite(text, moved), path, defaults, path in ctx.facts.makefiles)
+        new = add_default_files(rewrite(text, moved, ctx.root), path, defaults, path in ctx.facts.makefiles)
         new = add_dockerfile(new, path, root_dockerfile)
         new = add_env_files(new, path, env_for, path in ctx.facts.makefiles)
         c = ch.write(5, tree, path, new, summary=f"{path}: new compose/ and env/ paths",
