@@ -514,6 +514,9 @@ class ComposeDoc:
         return "\n".join(out) + "\n"
 
 
+SPELLINGS = ("-f", "--file", "--file=", "-f=", "-fx", "COMPOSE_FILE")
+
+
 @dataclass
 class Command:
     """One Makefile recipe: `docker compose -f ... [--env-file ...] up`."""
@@ -521,6 +524,9 @@ class Command:
     files: list[str]
     env_file: str | None  # None: Compose reads the project folder's .env, if there is one
     via_variable: bool = False  # `COMPOSE_N := docker compose ...` then `$(COMPOSE_N) up`
+    # how the files are named: `-f x`, `--file x`, `--file=x`, `-f=x`, `-fx`, or a
+    # `COMPOSE_FILE=a:b` prefix on the recipe line (all the same to Compose)
+    spelling: str = "-f"
 
 
 @dataclass
@@ -534,13 +540,16 @@ class Layout:
     def makefile_text(self) -> str:
         out: list[str] = []
         for i, c in enumerate(self.commands):
-            args = "".join(f" -f {f}" for f in c.files)
+            form = {"-f": " -f {}", "--file": " --file {}", "--file=": " --file={}", "-f=": " -f={}",
+                    "-fx": " -f{}", "COMPOSE_FILE": ""}[c.spelling]
+            args = "".join(form.format(f) for f in c.files)
+            prefix = f"COMPOSE_FILE={':'.join(c.files)} " if c.spelling == "COMPOSE_FILE" else ""
             if c.env_file:
                 args += f" --env-file {c.env_file}"
             if c.via_variable:
-                out += [f"COMPOSE_{i} := docker compose{args}", f"up{i}:", f"\t$(COMPOSE_{i}) up"]
+                out += [f"COMPOSE_{i} := docker compose{args}", f"up{i}:", f"\t{prefix}$(COMPOSE_{i}) up"]
             else:
-                out += [f"up{i}:", f"\tdocker compose{args} up"]
+                out += [f"up{i}:", f"\t{prefix}docker compose{args} up"]
         return "\n".join(out) + "\n"
 
     def describe(self) -> str:
@@ -710,7 +719,9 @@ def layouts(draw: st.DrawFn) -> Layout:
         env_choice
     ]
     files = [d.path for d in docs if d.path != "docker-compose.db.yml"]
-    commands = [Command(files, env_arg, draw(st.booleans()))]
+    spelling = draw(st.sampled_from(SPELLINGS))
+    via = draw(st.booleans()) and spelling != "COMPOSE_FILE"
+    commands = [Command(files, env_arg, via, spelling)]
     if len(files) > 1 and draw(st.booleans()):
-        commands.append(Command(files[:1], env_arg, False))
+        commands.append(Command(files[:1], env_arg, False, draw(st.sampled_from(SPELLINGS))))
     return Layout(docs, env_files, commands, extra)

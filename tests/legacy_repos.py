@@ -86,3 +86,35 @@ def config(repo: Path, args: list[str], env: dict[str, str] | None = None) -> di
     answer = resolve(repo, args, env)
     assert isinstance(answer, dict), answer
     return answer
+
+
+_SHIM = """#!/bin/sh
+# records what would run: argv and the COMPOSE_* environment, one JSON line per call
+exec python3 -c 'import json, os, sys; print(json.dumps({"argv": sys.argv[2:], "env": {k: v for k, v in
+os.environ.items() if k.startswith("COMPOSE_")}}), file=open(os.environ["SHIM_LOG"], "a"))' {name} "$@"
+"""
+
+
+def real_runs(repo: Path, command: list[str], tmp: Path) -> list[tuple[list[str], dict[str, str]]]:
+    """Run `command` (`make up`, `sh scripts/dev.sh`) for real with `docker` and
+    `docker-compose` replaced by recorders on PATH: each Compose call's global arguments and
+    the COMPOSE_* variables it got from make's exports or the script's own. Unlike `make -n`,
+    this sees what make and the shell export."""
+    bin_dir, log = tmp / "shim-bin", tmp / "shim.log"
+    bin_dir.mkdir(exist_ok=True)
+    for name in ("docker", "docker-compose"):
+        (bin_dir / name).write_text(_SHIM.replace("{name}", name))
+        (bin_dir / name).chmod(0o755)
+    log.unlink(missing_ok=True)
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "HOME": str(tmp), "SHIM_LOG": str(log)}
+    subprocess.run(command, cwd=repo, env=env, check=True, capture_output=True)
+    out = []
+    for line in log.read_text().splitlines() if log.exists() else []:
+        call = json.loads(line)
+        argv = call["argv"]
+        words = argv[1:] if argv[:1] == ["compose"] else argv
+        if argv[:1] == ["compose"] or "-f" in words or not argv or argv[0].startswith("-"):
+            args = global_args("docker compose " + shlex.join(words))
+            if args is not None:
+                out.append((args, call["env"]))
+    return out

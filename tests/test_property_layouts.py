@@ -47,6 +47,7 @@ from .compose_strategies import (
     DEFAULT_ENV,
     ENV_NAME,
     EXTRA_ENV,
+    SPELLINGS,
     Command,
     ComposeDoc,
     EnvEntry,
@@ -82,9 +83,34 @@ def recipes(makefile: str) -> list[list[str]]:
             variables[m.group(1)] = m.group(2)
         elif line.startswith("\t"):
             words = shlex.split(re.sub(r"\$\((\w+)\)", lambda m: variables[m.group(1)], line[1:]))
+            env = {}
+            while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
+                key, _, value = words.pop(0).partition("=")
+                env[key] = value
             assert words[:2] == ["docker", "compose"] and words[-1] == "up", line
-            out.append(words[2:-1])
+            out.append(_canonical(words[2:-1], env))
     return out
+
+
+def _canonical(words: list[str], env: dict[str, str]) -> list[str]:
+    """`--file x`, `--file=x`, `-f=x`, `-fx` and a COMPOSE_FILE prefix as `-f x` (the same
+    to Compose, which the oracle runs), `--env-file=x` as `--env-file x`."""
+    args: list[str] = []
+    it = iter(words)
+    for w in it:
+        if w in ("-f", "--file"):
+            args += ["-f", next(it)]
+        elif w.startswith(("--file=", "-f=")):
+            args += ["-f", w.split("=", 1)[1]]
+        elif w.startswith("-f") and len(w) > 2:
+            args += ["-f", w[2:]]
+        elif w.startswith("--env-file="):
+            args += ["--env-file", w.split("=", 1)[1]]
+        else:
+            args.append(w)
+    if "-f" not in args and env.get("COMPOSE_FILE"):
+        args = [a for f in env["COMPOSE_FILE"].split(":") for a in ("-f", f)] + args
+    return args
 
 
 def _compose(root: Path, args: list[str]) -> subprocess.Popen[str]:
@@ -245,6 +271,7 @@ def check_layout(base: Path, layout: Layout) -> None:
         CHECKED["examples"] += 1
         CHECKED["invocations"] += len(before_args)
         CHECKED.update(_kinds(layout))  # of layouts that passed, not of those shrunk through
+        CHECKED.update(f"spelled {c.spelling}" for c in layout.commands)
     finally:
         shutil.rmtree(old.parent, ignore_errors=True)
         shutil.rmtree(root.parent, ignore_errors=True)
@@ -267,9 +294,9 @@ def _check_refusal(layout: Layout, exc: BadInput, old: Path, context: str) -> st
     both = DEFAULT_ENV in layout.env_files and ENV_NAME in layout.env_files
     assert implicit and both, f"refused a layout it should migrate: {line}\n{context}"
     assert exc.path == "Makefile" and "--env-file" in exc.message, f"{line}\n{context}"
-    m = re.search(r"which sets (.+?) differently", exc.message)
-    assert m, line
-    names = m.group(1).split(", ")
+    said = re.findall(r"(?:does not set|sets) ([A-Z0-9_, ]+?)(?: differently)?(?:[.;]|$)", exc.message)
+    assert said, line
+    names = [n for group in said for n in group.split(", ")]
     probe = {
         "services": {
             "p": {"image": "busybox", "environment": {v: f"${{{v}-<unset>}}" for v in names}}
@@ -532,8 +559,9 @@ def _report() -> Iterator[None]:
             f"refused with one line: {c['refused: include']} using include:, {c['refused: implicit .env']} "
             f"reading a .env that disagrees with .env.dev, {c['refused: env file spelled two ways']} "
             f"merging one env file spelled two ways; {c['rejected']} more skipped, "
-            f"invalid for Compose itself; {len(REGRESSIONS)} regression examples; "
-            f"max_examples={PROFILE.max_examples}",
+            f"invalid for Compose itself; {len(REGRESSIONS)} regression examples; files named by "
+            + ", ".join(f"`{k}` {c['spelled ' + k]}" for k in SPELLINGS)
+            + f"; max_examples={PROFILE.max_examples}",
         )
 
 

@@ -371,3 +371,85 @@ def test_a_dev_container_follows_the_moved_compose_file_and_dockerfile(tmp_path:
     assert '"dockerComposeFile": ["../compose/docker-compose.yml"]' in dc and "// the app" in dc
     assert (repo / ".devcontainer/../compose/docker-compose.yml").is_file()
     assert '"dockerfile": "docker/Dockerfile"' in (repo / ".devcontainer.json").read_text()
+
+
+def _same_resolution(before: dict, after: dict) -> None:
+    """Per service: every environment value it had, its bind sources, its build."""
+    assert before["name"] == after["name"]
+    for name, b in before["services"].items():
+        a = after["services"][name]
+        assert {k: a.get("environment", {}).get(k) for k in b.get("environment", {})} == b.get("environment", {})
+        binds = lambda s: sorted(v["source"] for v in s.get("volumes", []) if v["type"] == "bind")  # noqa: E731
+        assert binds(a) == binds(b), name
+        if "build" in b:
+            assert (Path(b["build"]["context"]) / b["build"]["dockerfile"]).read_bytes() \
+                == (Path(a["build"]["context"]) / a["build"]["dockerfile"]).read_bytes() or \
+                Path(a["build"]["context"]).resolve() == Path(b["build"]["context"]).resolve()
+
+
+def test_compose_files_named_by_compose_file_and_every_flag_spelling(tmp_path: Path) -> None:
+    """`export COMPOSE_FILE := a:b` in make, `COMPOSE_FILE=x docker compose …` on a recipe
+    line, `export COMPOSE_FILE=…` in a script, `-fx`, `-f=x`, `--file=x`: each command runs
+    the same services with the same values after migration, as make and sh really run them."""
+    from .legacy_repos import real_runs
+
+    base = ("services:\n  app:\n    build: .\n    environment:\n      LEVEL: ${LEVEL:-info}\n"
+            "      MODE: ${MODE:-none}\n    volumes:\n      - ./src:/app/src\n")
+    repo = write_repo(tmp_path / "svc", {
+        "src/main.py": "print(1)\n",
+        "Dockerfile": DOCKERFILE,
+        "docker-compose.yml": base,
+        "docker-compose.dev.yml": "services:\n  app:\n    environment:\n      DEBUG: '1'\n",
+        "docker-compose.ci.yml": base.replace("info", "warning"),
+        ".env.dev": "LEVEL=debug\nMODE=dev\n",
+        ".env.ci": "MODE=ci\n",
+        ".env": "LEVEL=trace\n",
+        "docker-compose.test.yml": base.replace("info", "error"),
+        "Makefile": ("export COMPOSE_FILE := docker-compose.yml:docker-compose.dev.yml\n"
+                     "up:\n\tdocker compose --env-file .env.dev up -d\n"
+                     "ci:\n\tCOMPOSE_FILE=docker-compose.ci.yml docker compose --env-file .env.ci up\n"
+                     "short:\n\tdocker compose -fdocker-compose.yml -f=docker-compose.dev.yml "
+                     "--env-file=.env.dev config\n"
+                     "bare:\n\tCOMPOSE_FILE=docker-compose.test.yml docker compose up\n"
+                     "long:\n\tdocker compose --file=docker-compose.yml --file docker-compose.dev.yml "
+                     "--env-file .env.dev config\n"),
+        "scripts/dev.sh": ("#!/bin/sh\nset -e\nexport COMPOSE_FILE=docker-compose.yml:docker-compose.dev.yml\n"
+                           "docker compose --env-file .env.dev up -d\n"),
+    })
+    commands = [["make", "up"], ["make", "ci"], ["make", "short"], ["make", "long"], ["make", "bare"],
+                ["sh", "scripts/dev.sh"]]
+    before = {tuple(c): real_runs(repo, c, tmp_path) for c in commands}
+    resolved = {c: [config(repo, args, env) for args, env in runs] for c, runs in before.items()}
+    assert all(len(r) == 1 for r in resolved.values()), before
+    assert resolved[("make", "up")][0]["services"]["app"]["environment"]["DEBUG"] == "1"  # both files read
+    assert resolved[("make", "bare")][0]["services"]["app"]["environment"]["LEVEL"] == "trace"  # the root .env
+    _apply(repo)
+    assert not (repo / "docker-compose.yml").exists()
+    for c in commands:
+        runs = real_runs(repo, c, tmp_path)
+        assert len(runs) == 1, (c, runs)
+        args, env = runs[0]
+        assert all((repo / f).is_file() for f in env.get("COMPOSE_FILE", "").split(":") if f), (c, env)
+        _same_resolution(resolved[tuple(c)][0], config(repo, args, env))
+
+
+def test_two_commands_of_one_file_interpolating_differently_are_refused(tmp_path: Path) -> None:
+    """`make ci` reads .env.ci, `make bare` (no --env-file) the root .env: the migrated file
+    can only be written for one of them. Refused, naming the command, nothing written."""
+    from .conftest import manifest
+
+    repo = write_repo(tmp_path / "svc", {
+        "src/main.py": "print(1)\n",
+        "Dockerfile": DOCKERFILE,
+        "docker-compose.ci.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-none}\n",
+        ".env.ci": "MODE=ci\n",
+        ".env": "OTHER=1\n",
+        "Makefile": ("ci:\n\tdocker compose -f docker-compose.ci.yml --env-file .env.ci up\n"
+                     "bare:\n\tCOMPOSE_FILE=docker-compose.ci.yml docker compose up\n"),
+    })
+    before = manifest(repo)
+    res = run_cli("apply", str(repo), "--yes")
+    assert res.returncode == 2, res.stdout
+    assert res.stderr.startswith("dashtam-wizard: Makefile:4: runs Compose on docker-compose.ci.yml "
+                                 "interpolating from .env, while Makefile:2 interpolates from .env.ci"), res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and manifest(repo) == before

@@ -33,6 +33,10 @@ class Invocation:
     files: list[str]  # -f arguments (as written, variables expanded)
     env_file: str | None
     project: str | None
+    files_from_env: bool = False  # the files came from COMPOSE_FILE, not from -f
+    # a make variable holding part of a command (`DC = docker compose -f x.yml`): its
+    # options count where it is used, but it runs nothing by itself
+    partial: bool = False
 
 
 @dataclass
@@ -117,11 +121,56 @@ _VALUED = {"-f", "--file", "--env-file", "-p", "--project-name", "--profile", "-
            "--ansi", "--progress", "--parallel"}
 
 
-def _parse_invocation(path: str, n: int, line: str) -> Invocation | None:
+_LOCAL_CF = re.compile(r"""(?:^|\s)COMPOSE_FILE=("[^"]*"|'[^']*'|\S+)""")
+_SCRIPT_CF = re.compile(r"""^\s*(?:export\s+)?COMPOSE_FILE=("[^"]*"|'[^']*'|\S+)\s*(?:;\s*export\s+COMPOSE_FILE)?\s*$""")
+_MAKE_EXPORT = re.compile(r"^\s*export(?:\s+(.*))?$")
+
+
+def _compose_file_list(value: str) -> list[str]:
+    """COMPOSE_FILE's files: separated by `:` (COMPOSE_PATH_SEPARATOR's default on POSIX)."""
+    return [f for f in value.strip().strip("\"'").split(":") if f]
+
+
+def command_lines(path: str, text: str, is_make: bool) -> list[tuple[int, str, str | None]]:
+    """Each line as it runs (a Makefile's joined and `$(VAR)`-expanded) and the COMPOSE_FILE
+    exported to it, if any: make exports before any recipe runs (the last assignment wins,
+    wherever it is written); a script exports from its `export COMPOSE_FILE=…` line on."""
+    if is_make:
+        lines = _expand_make(text)
+        value: str | None = None
+        exported = export_all = False
+        for _n, line in lines:
+            if line.startswith("\t"):
+                continue
+            export_all = export_all or line.startswith(".EXPORT_ALL_VARIABLES:")
+            m = _MAKE_ASSIGN.match(line)
+            if m and m.group(1) == "COMPOSE_FILE":
+                value = m.group(2).strip()
+                exported = exported or line.lstrip().startswith("export")
+            elif (e := _MAKE_EXPORT.match(line)) and not (m and e.group(1) and "=" in e.group(1)):
+                names = (e.group(1) or "").split()
+                export_all = export_all or not names
+                exported = exported or "COMPOSE_FILE" in names
+        env = value if value is not None and (exported or export_all) else None
+        return [(n, line, env) for n, line in lines]
+    out: list[tuple[int, str, str | None]] = []
+    env = None
+    for n, line in enumerate(text.splitlines(), 1):
+        if m := _SCRIPT_CF.match(line):
+            env = m.group(1) if "export" in line else None
+        out.append((n, line, env))
+    return out
+
+
+def _parse_invocation(path: str, n: int, line: str, exported: str | None = None) -> Invocation | None:
+    """The compose command on `line`, if any. `exported`: the COMPOSE_FILE in the command's
+    environment; a `COMPOSE_FILE=…` prefix on the line itself wins, and `-f` wins over both."""
     if "docker compose" not in line and "docker-compose " not in line:
         return None
-    seg = line[line.find("docker compose") if "docker compose" in line else line.find("docker-compose ") :]
+    start = line.find("docker compose") if "docker compose" in line else line.find("docker-compose ")
+    seg = line[start:]
     seg = re.split(r"&&|\|\||;|\|", seg)[0]
+    prefix = re.split(r"&&|\|\||;|\|", line[:start])[-1]
     try:
         words = shlex.split(seg, comments=False)
     except ValueError:  # e.g. COMPOSE="docker compose -f x.yml" cut mid-quote
@@ -138,8 +187,10 @@ def _parse_invocation(path: str, n: int, line: str) -> Invocation | None:
         if w in ("-f", "--file") and nxt:
             files.append(nxt)
             next(it, None)
-        elif w.startswith("--file="):
+        elif w.startswith(("--file=", "-f=")):
             files.append(w.split("=", 1)[1])
+        elif w.startswith("-f") and len(w) > 2 and not w.startswith("--"):
+            files.append(w[2:])  # `-fdocker-compose.yml`: a short flag takes its value attached
         elif w == "--env-file" and nxt:
             env_file = nxt
             next(it, None)
@@ -148,7 +199,17 @@ def _parse_invocation(path: str, n: int, line: str) -> Invocation | None:
         elif w in ("-p", "--project-name") and nxt:
             project = nxt
             next(it, None)
-    return Invocation(path, n, files, env_file, project)
+        elif w.startswith(("--project-name=", "-p=")):
+            project = w.split("=", 1)[1]
+        elif w.startswith("-p") and len(w) > 2 and not w.startswith("--"):
+            project = w[2:]
+    from_env = False
+    if not files:
+        local = _LOCAL_CF.findall(prefix)
+        value = local[-1] if local else exported
+        if value:
+            files, from_env = _compose_file_list(value), True
+    return Invocation(path, n, files, env_file, project, from_env)
 
 
 def default_files(tree: Tree, folder: str) -> list[str]:
@@ -217,12 +278,12 @@ def detect(tree: Tree, root_name: str) -> Facts:
     invocations: list[Invocation] = []
     for path in makefiles + scripts:
         text = tree.text(path) or ""
-        lines = _expand_make(text) if path in makefiles else list(enumerate(text.splitlines(), 1))
-        for n, line in lines:
+        for n, line, exported in command_lines(path, text, path in makefiles):
             if path.startswith(".github/") and _STEP_LABEL.match(line):
                 continue  # `- name: start the docker compose stack` is a label, not a command
-            inv = _parse_invocation(path, n, line)
+            inv = _parse_invocation(path, n, line, exported)
             if inv:
+                inv.partial = path in makefiles and not line.startswith("\t") and bool(_MAKE_ASSIGN.match(line))
                 invocations.append(inv)
 
     compose: list[ComposeFile] = []

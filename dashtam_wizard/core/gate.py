@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from .detect import _MAKE_ASSIGN, Invocation, detect
+from .detect import Invocation, detect
 from .envfile import parse_env
 from .errors import BadInput
 from .secrets import mask_value
@@ -79,12 +80,20 @@ def _calls(tree: Tree, root_name: str, root: str = "") -> dict[tuple[str, int], 
         return {}
     out = {}
     for i in facts.invocations:
-        lines = (tree.text(i.path) or "").splitlines() if i.path in facts.makefiles else []
-        raw = lines[i.line - 1] if 0 < i.line <= len(lines) else ""
-        if raw and not raw.startswith("\t") and _MAKE_ASSIGN.match(raw):
-            continue
-        out[(i.path, i.line)] = Call(f"{i.path}:{i.line}", _args(i, root))
+        if not i.partial:
+            out[(i.path, i.line)] = Call(f"{i.path}:{i.line}", _args(i, root))
     return out
+
+
+def repo_calls(tree: Tree, root: Path) -> list[Call]:
+    """Every way the repo runs Compose (what verify builds with): a developer's own
+    commands first (Makefiles, then scripts, then CI workflows), each in line order."""
+    def rank(key: tuple[str, int]) -> tuple[int, str, int]:
+        path = key[0]
+        return (2 if path.startswith(".github/") else 1 if path.endswith(".sh") else 0, *key)
+
+    calls = _calls(tree, root.name, str(root))
+    return [calls[key] for key in sorted(calls, key=rank)]
 
 
 def pairs(before: Tree, after: Tree, root_name: str, root: str = "") -> list[tuple[Call, Call | None]]:

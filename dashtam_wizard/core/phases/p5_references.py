@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 
 from .. import changes as ch
 from ..context import Ctx
-from ..detect import _expand_make, _parse_invocation, default_files, implied_moves
+from ..detect import _parse_invocation, command_lines, default_files, implied_moves
 from ..model import ChecklistItem, Evidence, Note, PhasePlan
 from ..snapshot import Tree
 
@@ -47,6 +48,9 @@ def rewrite(text: str, moved: dict[str, str], root: str = "") -> str:
         run, last = m.group(0), -1
         if run.startswith("/") and _ROOT_VAR.search(m.string, 0, m.start()):
             return "/" + run_sub(_RUN.match(run, 1) or m) if len(run) > 1 else run  # $(CURDIR)/x
+        inner = _RUN.match(run, 2) if run.startswith("-f") and len(run) > 2 else None
+        if inner and (new := run_sub(inner)) != run[2:]:
+            return "-f" + new  # `-fdocker-compose.yml`: Compose's short flag, value attached
         if root and run.startswith(root + "/") and len(run) > len(root) + 1:
             return root + "/" + run_sub(_RUN.match(run, len(root) + 1) or m)  # /abs/repo/x
         while True:
@@ -66,26 +70,28 @@ def rewrite(text: str, moved: dict[str, str], root: str = "") -> str:
     return _RUN.sub(run_sub, text)
 
 
-def add_env_files(text: str, path: str, env_for: dict[str, str], is_make: bool) -> str:
-    """After `-f compose/X.yml`, add `--env-file env/.env.<env>` where the command had none.
+def add_env_files(text: str, path: str, env_for: Callable[[list[str]], str | None], is_make: bool) -> str:
+    """After `-f compose/X.yml`, add `--env-file …` where the command had none: the env
+    file `env_for` says the command read for interpolation before (None: it read none).
 
     Without it Compose would look for `.env` beside the compose file (in compose/) and
     interpolation would silently change.
     """
     lines = text.split("\n")
+    exported = {n: e for n, _line, e in command_lines(path, text, is_make)}
     for i, line in enumerate(lines):
-        inv = _parse_invocation(path, i + 1, line)
-        if inv is None or inv.env_file:
+        inv = _parse_invocation(path, i + 1, line, exported.get(i + 1) if line.startswith("\t") or not is_make
+                                else None)
+        if inv is None or inv.env_file or not inv.files:
             continue
-        for f in inv.files:
-            env = env_for.get(f.removeprefix("./"))
-            if env is None:
-                continue
-            m = re.search(rf"(-f|--file)[ =]{re.escape(f)}(?![\w.-])", line)
-            if m:
-                line = line[: m.end()] + f" --env-file {env}" + line[m.end() :]
-                break
-        lines[i] = line
+        env = env_for([f.removeprefix("./") for f in inv.files])
+        if env is None:
+            continue
+        first = inv.files[0]
+        m = (_COMPOSE_CMD.search(line) if inv.files_from_env  # COMPOSE_FILE: after the command
+             else re.search(rf"(?:-f[ =]?|--file[ =]){re.escape(first)}(?![\w.-])", line))
+        if m:
+            lines[i] = line[: m.end()] + f" --env-file {env}" + line[m.end() :]
     return "\n".join(lines)
 
 
@@ -99,9 +105,9 @@ def add_default_files(text: str, path: str, files: list[str], is_make: bool) -> 
     if not files:
         return text
     lines = text.split("\n")
-    expanded = dict(_expand_make(text)) if is_make else {}
+    expanded = {n: (s, e) for n, s, e in command_lines(path, text, is_make)}
     for i, line in enumerate(lines):
-        inv = _parse_invocation(path, i + 1, expanded.get(i + 1, line))
+        inv = _parse_invocation(path, i + 1, *expanded.get(i + 1, (line, None)))
         m = _COMPOSE_CMD.search(line)
         rest = line[m.end():].split() if m else []
         if inv is None or inv.files or m is None or (rest and rest[0].startswith("$")):
@@ -173,6 +179,34 @@ def devcontainer(text: str, path: str, moved: dict[str, str]) -> str:
     return text
 
 
+def _env_chooser(ctx: Ctx, tree: Tree, moved: dict[str, str]) -> Callable[[list[str]], str | None]:
+    """What a command without --env-file read for interpolation, where it is now.
+
+    Compose reads `.env` in the project folder: the first file's folder. A command whose
+    first file moved read the `.env` of the old folder, if there was one — or nothing, and
+    then it must not start reading one (another command's --env-file is not its own). The
+    env file phase 2 made from that `.env` for the file's environment stands for it.
+    """
+    back = {new: old for old, new in moved.items()}
+    by_target = {cf.target: cf for cf in ctx.facts.compose}
+
+    def choose(files: list[str]) -> str | None:
+        old = back.get(files[0], files[0])
+        if posixpath.dirname(old) == posixpath.dirname(files[0]):
+            return None  # same project folder: the same .env, if any
+        read = posixpath.join(posixpath.dirname(old), ".env")
+        if read not in ctx.original.files:
+            return None
+        cf = by_target.get(files[0])
+        made = f"env/.env.{cf.env}" if cf is not None else None
+        if cf is not None and cf.env_file_before == read and made in tree.files:
+            return made
+        now = moved.get(read, read)
+        return now if now in tree.files else None
+
+    return choose
+
+
 def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     pp = PhasePlan(5, "Makefile Updates")
     moved = {old: new for old, new in ctx.moved.items() if new in tree.files}
@@ -180,11 +214,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     for old, new in implied_moves(ctx.original, ctx.facts).items():
         if new in tree.files:
             moved.setdefault(old, new)
-    # only where the command read an env file for interpolation before (its --env-file, or
-    # the project folder's .env): one that read none must not start reading one
-    env_for = {cf.target: f"env/.env.{cf.env}" for cf in ctx.facts.compose
-               if cf.target in tree.files and f"env/.env.{cf.env}" in tree.files
-               and cf.env_file_before is not None}
+    env_for = _env_chooser(ctx, tree, moved)
     # the default files of the root, where they moved (commands run from the root)
     defaults = [moved[f] for f in default_files(ctx.original, "") if f in moved]
     root_dockerfile = moved.get("Dockerfile")  # builds that read ./Dockerfile by default
@@ -228,8 +258,8 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     after = ch.apply_virtual(tree, [c for c in pp.changes if c.default])
     missing = []
     for path in ctx.facts.makefiles:
-        for n, line in _expand_make(after.text(path) or ""):
-            inv = _parse_invocation(path, n, line)
+        for n, line, exported in command_lines(path, after.text(path) or "", True):
+            inv = _parse_invocation(path, n, line, exported)
             if inv and inv.files and not all(f.removeprefix("./") in after.files for f in inv.files):
                 missing.append(f"{path}:{n}")
     pp.checklist.append(ChecklistItem(SECTION, "Update Makefile (new paths)", not stale and bool(ctx.facts.makefiles),
