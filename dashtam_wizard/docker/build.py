@@ -26,6 +26,7 @@ class StepStarted:
     n: int
     total: int
     text: str  # the instruction, e.g. "RUN uv sync --frozen"
+    stage: str = ""  # BuildKit numbers steps per stage: n/total within this stage
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class StepFailed:
     step: int | None  # None: the build failed before any step (bad Dockerfile, context...)
     error: str
     text: str = ""  # the failing instruction, when known
+    stage: str = ""  # BuildKit: the stage `step` counts in
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,15 @@ def step_location(path: Path, rel: str, failed: StepFailed) -> str | None:
     # ARGs before the first FROM are not steps.
     first_from = next((i for i, (_, t) in enumerate(instrs) if t.upper().startswith("FROM")), 0)
     steps = instrs[first_from:]
+    if failed.stage:  # BuildKit counts only some instructions: the text within the stage
+        froms = [i for i, (_, t) in enumerate(steps) if t.upper().startswith("FROM")]
+        start = next((i for i in froms if " as " in _norm(steps[i][1])
+                      and _norm(steps[i][1]).split()[-1] == failed.stage.lower()), None)
+        if start is not None:
+            end = next((i for i in froms if i > start), len(steps))
+            for line, t in steps[start:end]:
+                if _norm(t) == want:
+                    return f"{rel}:{line}"
     if failed.step and 0 < failed.step <= len(steps) and _norm(steps[failed.step - 1][1]) == want:
         return f"{rel}:{steps[failed.step - 1][0]}"
     for line, t in steps:

@@ -317,7 +317,7 @@ def check_context_secrets(report: ContextReport) -> CheckResult:
     name = "no .env files in the build context"
     if report.secret_files:
         fix = (
-            "add `.env*` and `!.env.example` to .dockerignore"
+            f"add `.env*` and `!.env.example` to {report.dockerignore}"
             if report.dockerignore
             else "create a .dockerignore"
         )

@@ -1,8 +1,10 @@
-"""What the build context holds, as the classic builder will receive it.
+"""What the build context holds, as the builder that runs will receive it.
 
-The SDK (and the classic builder) read one ignore file: `<context>/.dockerignore`. The
-file list below is the one `docker.utils.build.tar` sends, so the size, file count and the
-secret files reported are exactly what leaves the machine for the daemon.
+The classic builder (and the SDK) read one ignore file: `<context>/.dockerignore`.
+BuildKit reads `<Dockerfile>.dockerignore` first (e.g. `docker/Dockerfile.dockerignore`)
+and `<context>/.dockerignore` only when there is none. The file list below is the one
+`docker.utils.build.tar` sends with the ignore file the builder reads, so the size, file
+count and the secret files reported are what leaves the machine for the daemon.
 """
 
 from __future__ import annotations
@@ -24,12 +26,20 @@ class ContextReport:
     largest: list[tuple[str, int]] = field(default_factory=list)  # the 5 biggest files sent
 
 
-def read_dockerignore(root: Path) -> list[str] | None:
-    """The patterns exactly as the SDK's `build()` reads them (None: no ignore file)."""
-    path = root / ".dockerignore"
-    if not path.is_file():
+def ignore_file(root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False) -> str | None:
+    """The ignore file the builder reads, relative to root (None: none)."""
+    own = f"{dockerfile}.dockerignore"
+    if buildkit and (root / own).is_file():
+        return own
+    return ".dockerignore" if (root / ".dockerignore").is_file() else None
+
+
+def read_dockerignore(root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False) -> list[str] | None:
+    """The patterns exactly as the builder reads them (None: no ignore file)."""
+    rel = ignore_file(root, dockerfile, buildkit)
+    if rel is None:
         return None
-    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = [line.strip() for line in (root / rel).read_text(encoding="utf-8").splitlines()]
     return [line for line in lines if line and not line.startswith("#")]
 
 
@@ -38,9 +48,9 @@ def is_secret_env_file(rel: str) -> bool:
     return name.startswith(".env") and not name.endswith(".example")
 
 
-def context_files(root: Path, dockerfile: str = "docker/Dockerfile") -> list[str]:
+def context_files(root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False) -> list[str]:
     """Relative paths of the regular files and links the build context contains."""
-    patterns = read_dockerignore(root) or []
+    patterns = read_dockerignore(root, dockerfile, buildkit) or []
     out = []
     for rel in exclude_paths(str(root), list(patterns), dockerfile=dockerfile):
         full = os.path.join(root, rel)
@@ -49,8 +59,8 @@ def context_files(root: Path, dockerfile: str = "docker/Dockerfile") -> list[str
     return sorted(out)
 
 
-def context_report(root: Path, dockerfile: str = "docker/Dockerfile") -> ContextReport:
-    files = context_files(root, dockerfile)
+def context_report(root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False) -> ContextReport:
+    files = context_files(root, dockerfile, buildkit)
     sizes: list[tuple[str, int]] = []
     for rel in files:
         try:
@@ -61,7 +71,7 @@ def context_report(root: Path, dockerfile: str = "docker/Dockerfile") -> Context
         root=root,
         files=len(files),
         bytes=sum(s for _, s in sizes),
-        dockerignore=".dockerignore" if (root / ".dockerignore").is_file() else None,
+        dockerignore=ignore_file(root, dockerfile, buildkit),
         secret_files=[rel for rel in files if is_secret_env_file(rel)],
         largest=sorted(sizes, key=lambda x: -x[1])[:5],
     )

@@ -44,6 +44,7 @@ def summary(report: VerifyReport) -> dict:
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "ok": report.ok,
+        "builder": report.builder,
         "stages_built": [b.target for b in report.builds if b.ok and b.target],
         "checks": checks,
     }

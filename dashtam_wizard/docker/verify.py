@@ -25,6 +25,9 @@ from rich.markup import escape
 from rich.table import Table
 from urllib3.exceptions import HTTPError as TransportError
 
+from ..apply.baseline import load_baseline
+from ..compose_judge import compose_cli
+from ..core.gate import repo_calls
 from ..core.seal import tree_digest
 from ..core.snapshot import read_tree
 from . import checks as ck
@@ -38,6 +41,7 @@ from .build import (
     StepStarted,
     build_stage,
 )
+from .buildkit import ComposeBuild, build_with_compose, describe, plan_builds
 from .client import (
     DaemonLost,
     DaemonUnreachable,
@@ -50,6 +54,8 @@ from .client import (
 )
 from .containers import Probe, run_once, sweep_orphans
 from .context import ContextReport, context_report, human_size
+from .envcheck import check_env as check_env_via_compose
+from .envcheck import plan_jobs
 from .services import ComposeService, build_targets, repo_services
 from .stages import StageInfo, arg_default, chain, read_stages, target_line, user_line
 
@@ -57,6 +63,7 @@ DOCKERFILES = ("docker/Dockerfile", "Dockerfile")
 PRODUCTION = {"production", "prod"}
 DEFAULT_UID = 1000
 PROBES = 4  # containers run at once by the checks
+CLASSIC = "classic builder (Docker SDK; no Compose v2 CLI found)"
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class BuildStarted:
     target: str | None
     index: int
     count: int
+    via: str = ""  # the repo's command whose arguments the build uses ("Makefile:33"), if any
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,7 @@ class VerifyReport:
     builds: list[BuildResult] = field(default_factory=list)
     checks: list[ck.CheckResult] = field(default_factory=list)
     unsaved: str | None = None  # why the results were not saved for `status`, if they were not
+    builder: str = CLASSIC
 
     @property
     def ok(self) -> bool:
@@ -99,6 +108,7 @@ class VerifyReport:
             "ok": self.ok,
             "repo": str(self.repo),
             "docker_host": self.host,
+            "builder": self.builder,
             "dockerfile": self.dockerfile,
             "context": None
             if self.context is None
@@ -128,6 +138,12 @@ class VerifyReport:
 
 class VerifyError(Exception):
     """The repo cannot be verified (no Dockerfile...); `str()` is the message."""
+
+
+def builder_name() -> str:
+    """What verify builds with on this machine, as the CLI header and the TUI say it."""
+    compose = compose_cli()
+    return describe(compose) if compose is not None else CLASSIC
 
 
 def find_dockerfile(repo: Path) -> str:
@@ -249,12 +265,18 @@ def _verify_repo(
     nocache: bool = False,
     uid: int | None = None,
     gid: int | None = None,
+    classic: bool = False,
 ) -> VerifyReport:
-    """Build and check; every event, result and test line goes to `emit` as it happens."""
+    """Build and check; every event, result and test line goes to `emit` as it happens.
+
+    Builds go through the Compose v2 CLI with BuildKit, as the repo's own commands run them
+    (buildkit.py); `classic` (or no Compose CLI on the machine) uses the SDK's classic
+    builder instead, and the report says which one ran."""
     say = emit or (lambda _obj: None)
     repo = repo.resolve()
     # what this run verifies: the saved results count only for these contents
-    verified = tree_digest(read_tree(repo))
+    tree = read_tree(repo)
+    verified = tree_digest(tree)
     dockerfile = find_dockerfile(repo)
     df_text = (repo / dockerfile).read_text(encoding="utf-8", errors="replace")
     df_stages = read_stages(df_text)
@@ -262,6 +284,18 @@ def _verify_repo(
         list(stages) if stages else default_targets(repo, dockerfile, df_stages)
     )
     report = VerifyReport(repo=repo, host=configured_host(), dockerfile=dockerfile, targets=targets)
+    compose = None if classic else compose_cli()
+    plans: dict[str | None, ComposeBuild] = {}
+    if compose is not None:
+        report.builder = describe(compose)
+        calls = repo_calls(tree, repo)
+        plans = plan_builds(compose, repo, [(c.where, c.args) for c in calls], dockerfile, targets)
+
+    def image_id(tag: str) -> str | None:
+        try:
+            return str(client.api.inspect_image(tag)["Id"])
+        except DockerException:
+            return None
 
     def add(result: ck.CheckResult) -> None:
         report.checks.append(result)
@@ -270,8 +304,14 @@ def _verify_repo(
     def where(line: int | None) -> str:
         return f"{dockerfile}:{line}" if line else dockerfile
 
-    report.context = context_report(repo, dockerfile)
+    report.context = context_report(repo, dockerfile, buildkit=compose is not None)
     add(ck.check_context_secrets(report.context))
+    own_ignore = f"{dockerfile}.dockerignore"
+    if compose is None and (repo / own_ignore).is_file():
+        add(ck.CheckResult("ignore file the builder reads", True,
+                           f"built with the classic builder, which reads .dockerignore, not {own_ignore} "
+                           "(BuildKit's first choice): `docker compose build` sends another context",
+                           own_ignore, warning=True))
 
     services = repo_services(repo)
     app_services = [s for s in services if s.builds(repo, dockerfile)]
@@ -279,21 +319,31 @@ def _verify_repo(
     images: dict[str | None, str] = {}
     for i, target in enumerate(targets):
         label = target or "default"
-        say(BuildStarted(target, i, len(targets)))
-        t_uid = uid if uid is not None else _int(arg_default(df_stages, target, "UID"), DEFAULT_UID)
-        t_gid = gid if gid is not None else _int(arg_default(df_stages, target, "GID"), t_uid)
+        plan = plans.get(target)
+        say(BuildStarted(target, i, len(targets), plan.where if plan else ""))
+        given = plan.build_args if plan else {}  # what the repo's command passes wins
+        t_uid = uid if uid is not None else _int(given.get("UID") or arg_default(df_stages, target, "UID"),
+                                                 DEFAULT_UID)
+        t_gid = gid if gid is not None else _int(given.get("GID") or arg_default(df_stages, target, "GID"),
+                                                 t_uid)
         declared = {s for st in chain(df_stages, target) for s in st.args}
         buildargs = {k: str(v) for k, v in (("UID", t_uid), ("GID", t_gid)) if k in declared}
-        result = build_stage(
-            client.api,
-            repo,
-            target,
-            say,
-            dockerfile=dockerfile,
-            buildargs=buildargs,
-            tag=image_tag(repo, label),
-            nocache=nocache,
-        )
+        if compose is not None:
+            chosen = {k: v for k, v in buildargs.items() if (uid, gid)[k == "GID"] is not None}
+            result = build_with_compose(
+                compose, repo, plan or ComposeBuild(target, "verify", (), ""), image_tag(repo, label), say,
+                dockerfile=dockerfile, image_id=image_id, nocache=nocache, uid_gid=chosen)
+        else:
+            result = build_stage(
+                client.api,
+                repo,
+                target,
+                say,
+                dockerfile=dockerfile,
+                buildargs=buildargs,
+                tag=image_tag(repo, label),
+                nocache=nocache,
+            )
         report.builds.append(result)
         say(BuildFinished(result))
         if not result.ok:
@@ -348,11 +398,18 @@ def _verify_repo(
                 ck.check_healthcheck(attrs, label, where(hc_line or target_line(df_stages, target)))
             )
 
-    env_jobs = [
-        (ck.check_env, (client, images[s.target], s, repo, show_secrets))
-        for s in app_services
-        if s.target in images
-    ]
+    if compose is not None:  # the container Compose makes, against the values before migration
+        baseline = load_baseline(repo, tree)
+        built = {t: image_tag(repo, t or "default") for t in images}
+        jobs, _ = plan_jobs(repo, tree, baseline.tree if baseline else None, calls, dockerfile, built)
+        env_jobs: list[tuple[Callable[..., ck.CheckResult], tuple]] = [
+            (check_env_via_compose, (compose, repo, job, show_secrets)) for job in jobs]
+    else:
+        env_jobs = [
+            (ck.check_env, (client, images[s.target], s, repo, show_secrets))
+            for s in app_services
+            if s.target in images
+        ]
     for res in _parallel(env_jobs):
         add(res)
 
@@ -457,14 +514,16 @@ class ConsoleRenderer:
     def __call__(self, obj: Progress) -> None:
         c = self.c
         if isinstance(obj, BuildStarted):
+            via = f", as {escape(obj.via)} runs it" if obj.via else ""
             c.print(
                 f"\n[bold cyan]▶ build {escape(obj.target or 'default')}[/] "
-                f"[dim]({obj.index + 1}/{obj.count})[/]",
+                f"[dim]({obj.index + 1}/{obj.count}{via})[/]",
                 highlight=False,
             )
         elif isinstance(obj, StepStarted):
+            stage = f" [dim]{escape(obj.stage)}[/]" if obj.stage else ""
             c.print(
-                f"  [bold]Step {obj.n}/{obj.total}[/] {escape(obj.text)}",
+                f"  [bold]Step {obj.n}/{obj.total}[/]{stage} {escape(obj.text)}",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -562,9 +621,10 @@ def run_verify(
                 f"[dim](Docker {escape(version)})[/]",
                 highlight=False,
             )
+            console.print(f"Builder: {escape(builder_name())}", highlight=False)
             try:
                 dockerfile = find_dockerfile(repo.resolve())
-                rep = context_report(repo.resolve(), dockerfile)
+                rep = context_report(repo.resolve(), dockerfile, buildkit=compose_cli() is not None)
                 via = f"filtered by {rep.dockerignore}" if rep.dockerignore else "no .dockerignore"
                 console.print(
                     f"Build context: {rep.files} files, {human_size(rep.bytes)} ({via})",

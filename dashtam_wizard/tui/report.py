@@ -121,6 +121,9 @@ def build(state: RepoState, manual: dict[str, bool], verify: Any = None) -> str:
         out += ["No apply to roll back.", ""]
 
     out += ["## Verification", ""]
+    builder = getattr(verify, "builder", None) or (state.verify or {}).get("builder")
+    if builder and (verify is not None or state.verify is not None):
+        out += [f"Built with {builder}.", ""]
     if verify is not None:
         out += ["| | Check | Evidence | Where |", "|---|---|---|---|"]
         out += [

@@ -107,6 +107,7 @@ def run(
             BuildStarted,
             TestOutput,
             VerifyError,
+            builder_name,
             verify_repo,
         )
     except ImportError as exc:
@@ -117,7 +118,7 @@ def run(
         client = connect()
     except DaemonUnreachable as exc:
         raise Unavailable(str(exc)) from None
-    connected(describe_version(client.version()))
+    connected(f"{describe_version(client.version())} · builds with {builder_name()}")
     logs = LogFiles(root)
 
     def on_progress(obj: Any) -> None:
@@ -126,7 +127,7 @@ def run(
         if isinstance(obj, BuildStarted):
             logs.open(obj.target)
         elif isinstance(obj, b.StepStarted):
-            logs.write(f"Step {obj.n}/{obj.total} : {obj.text}")
+            logs.write(f"Step {obj.n}/{obj.total}{' ' + obj.stage if obj.stage else ''} : {obj.text}")
         elif isinstance(obj, b.Output | TestOutput):
             logs.write(obj.line)
         elif isinstance(obj, b.StepFailed):

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from ..state import RepoState
 
 IDLE = (
-    "Builds the stages compose uses (classic builder, streamed) and runs the plan's Testing "
-    "Strategy checks on them. Nothing in the repo is written. Press [b]v[/b] to run."
+    "Builds the stages compose uses the way your commands do (docker compose build, BuildKit; "
+    "the classic builder only where no Compose v2 CLI is found), streamed, and runs the plan's "
+    "Testing Strategy checks on them. Nothing in the repo is written. Press [b]v[/b] to run."
 )
 
 
@@ -81,8 +82,9 @@ class VerifyScreen(WizardScreen):
         name = type(obj).__name__
         if name == "BuildStarted":
             label = obj.target or "default"
+            via = f", as {Content(obj.via).markup} runs it" if getattr(obj, "via", "") else ""
             self.set_status(
-                f"Building [b]{Content(label).markup}[/b] ({obj.index + 1}/{obj.count})…"
+                f"Building [b]{Content(label).markup}[/b] ({obj.index + 1}/{obj.count}{via})…"
             )
             log = StageLog(label, obj.index, obj.count, log_path(obj.target))
             self.current = log
@@ -92,7 +94,8 @@ class VerifyScreen(WizardScreen):
             if name == "CheckResult":
                 self.add_check(obj)
         elif name == "StepStarted":
-            self.current.step(obj.n, obj.total, obj.text)
+            stage = getattr(obj, "stage", "")
+            self.current.step(obj.n, obj.total, f"{stage} › {obj.text}" if stage else obj.text)
         elif name in ("Output", "TestOutput"):
             self.current.write(obj.line)
         elif name == "CacheHit":

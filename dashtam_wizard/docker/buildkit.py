@@ -1,0 +1,301 @@
+"""Build the way users do: `docker compose build` with BuildKit, as the same typed events.
+
+The SDK's classic builder differs from what `make dev-build` runs exactly where a
+migration matters (which ignore file is read, `RUN --mount`, build args and contexts from
+compose), so verify builds each Dockerfile target through the Compose v2 CLI with the
+arguments of a command the repo itself runs (`-f`, `--env-file`, `-p` of a Makefile line),
+plus one override file of our own that only renames the image (the user's tags are left
+alone). A target no command builds (production, for its HEALTHCHECK) is built through a
+compose file of our own naming the repo's Dockerfile and that target.
+
+Compose's `--progress json` prints BuildKit's solve status, one JSON object per line:
+`vertexes` (a step: name `[service stage n/m] INSTRUCTION`, started/completed/cached/error),
+`statuses` (transfers) and `logs` (base64 output of a vertex). They become the events of
+build.py: StepStarted, CacheHit, Output, StepFailed, BuildDone.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .build import (
+    BuildDone,
+    BuildEvent,
+    BuildResult,
+    CacheHit,
+    Output,
+    StepFailed,
+    StepStarted,
+    step_location,
+)
+from .client import LABELS
+
+# `[app development 2/3] RUN uv sync`, `[app 1/3] FROM …`, `[development 2/3] …` (no service)
+_STEP = re.compile(r"^\[(?:(?P<a>[^\s\]]+) )?(?:(?P<b>[^\s\]]+) )?(?P<n>\d+)/(?P<m>\d+)\] (?P<text>.*)$", re.S)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class ComposeBuild:
+    """How one Dockerfile target is built: a command of the repo, or verify's own file."""
+
+    target: str | None
+    service: str
+    args: tuple[str, ...]  # -f/--env-file/-p as the repo's command gives them
+    where: str  # "Makefile:33", or "" for verify's own compose file
+    build_args: dict[str, str] = field(default_factory=dict)  # as Compose resolves them
+
+
+def describe(cmd: tuple[str, ...]) -> str:
+    """The builder's name for headers, JSON and the report."""
+    try:
+        out = subprocess.run([*cmd, "version", "--short"], capture_output=True, text=True, timeout=20)
+        version = out.stdout.strip() or "?"
+    except (OSError, subprocess.TimeoutExpired):
+        version = "?"
+    name = "docker compose" if cmd[1:] == ("compose",) else os.path.basename(cmd[0])
+    return f"BuildKit via {name} {version}"
+
+
+def resolve(cmd: tuple[str, ...], repo: Path, args: tuple[str, ...]) -> dict | None:
+    """`config --format json` of a command, run in the repo (None: Compose refused it)."""
+    try:
+        out = subprocess.run([*cmd, *args, "config", "--format", "json"], cwd=repo, capture_output=True,
+                             text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0 or not out.stdout.lstrip().startswith("{"):
+        return None
+    try:
+        return json.loads(out.stdout)
+    except ValueError:
+        return None
+
+
+def plan_builds(cmd: tuple[str, ...], repo: Path, calls: list[tuple[str, tuple[str, ...]]],
+                dockerfile: str, targets: list[str | None]) -> dict[str | None, ComposeBuild]:
+    """For each target, the first command of the repo (`calls`: where, args) with a service
+    that builds it from `dockerfile`; targets no command builds are left out."""
+    want = (repo / dockerfile).resolve()
+    found: dict[str | None, ComposeBuild] = {}
+    seen: set[tuple[str, ...]] = set()
+    for where, args in calls:
+        if args in seen or any("$" in a for a in args):
+            continue
+        seen.add(args)
+        cfg = resolve(cmd, repo, args)
+        for name, svc in sorted(((cfg or {}).get("services") or {}).items()):
+            b = svc.get("build") if isinstance(svc, dict) else None
+            if not isinstance(b, dict) or not b.get("context"):
+                continue
+            context = Path(b["context"])
+            if not context.is_absolute():
+                continue  # a git URL or remote context: not this repo's Dockerfile
+            if (context / (b.get("dockerfile") or "Dockerfile")).resolve() != want:
+                continue
+            target = b.get("target")
+            if target in targets and target not in found:
+                args_ = {k: str(v) for k, v in (b.get("args") or {}).items() if v is not None}
+                found[target] = ComposeBuild(target, name, args, where, args_)
+    return found
+
+
+def _override(service: str, tag: str) -> str:
+    return json.dumps({"services": {service: {"image": tag, "build": {"labels": LABELS}}}})
+
+
+def own_file(repo: Path, dockerfile: str, target: str | None, tag: str, build_args: dict[str, str]) -> str:
+    build: dict[str, Any] = {"context": str(repo), "dockerfile": str(repo / dockerfile), "labels": LABELS}
+    if target:
+        build["target"] = target
+    if build_args:
+        build["args"] = build_args
+    return json.dumps({"name": "dashtam-wizard-verify", "services": {"verify": {"image": tag, "build": build}}})
+
+
+class _Vertex:
+    __slots__ = ("name", "n", "m", "stage", "text", "started", "cached", "failed", "buf")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        m = _STEP.match(name)
+        self.n = int(m["n"]) if m else 0
+        self.m = int(m["m"]) if m else 0
+        # `[svc stage n/m]`: the last word before n/m is the stage (with no service, the only)
+        self.stage = (m["b"] or m["a"] or "") if m else ""
+        self.text = " ".join(m["text"].split()) if m else ""
+        self.started = self.cached = self.failed = False
+        self.buf = ""
+
+
+def parse_progress(lines: Iterator[str], service: str = "") -> Iterator[BuildEvent]:
+    """BuildKit's JSON progress lines as build events (no BuildDone: the caller knows the
+    image). A step is announced once, when it starts; output is split into whole lines."""
+    vertexes: dict[str, _Vertex] = {}
+    order: list[_Vertex] = []
+    prefix = f"[{service} " if service else ""
+    for raw in lines:
+        try:
+            msg = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(msg, dict):
+            continue
+        for v in msg.get("vertexes") or []:
+            digest, name = v.get("digest"), v.get("name") or ""
+            if not digest:
+                continue
+            vx = vertexes.get(digest)
+            if vx is None:
+                if prefix and name.startswith(prefix):
+                    name = "[" + name[len(prefix):]
+                vx = vertexes[digest] = _Vertex(name)
+            if vx.n and (v.get("started") or v.get("cached")) and not vx.started:
+                vx.started = True
+                order.append(vx)
+                yield StepStarted(vx.n, vx.m, vx.text, vx.stage)
+            if vx.n and v.get("cached") and not vx.cached:
+                vx.cached = True
+                yield CacheHit(vx.n)
+            if v.get("error") and not vx.failed:
+                vx.failed = True
+                if vx.buf:
+                    yield Output(vx.buf)
+                    vx.buf = ""
+                yield StepFailed(vx.n or None, str(v["error"]).strip(), vx.text, vx.stage)
+        for log in msg.get("logs") or []:
+            vx = vertexes.get(log.get("vertex") or "")
+            try:
+                data = base64.b64decode(log.get("data") or "").decode("utf-8", errors="replace")
+            except (ValueError, TypeError):
+                continue
+            text = _ANSI.sub("", data).replace("\r\n", "\n").replace("\r", "\n")
+            if vx is None:
+                yield from (Output(x) for x in text.splitlines() if x.strip())
+                continue
+            vx.buf += text
+            *whole, vx.buf = vx.buf.split("\n")
+            yield from (Output(x) for x in whole if x.strip())
+    for vx in order:
+        if vx.buf.strip():
+            yield Output(vx.buf)
+
+
+def _stderr_error(lines: list[str]) -> str:
+    """The last error Compose printed (JSON `{"level": "error", "msg": …}` or plain text)."""
+    for raw in reversed(lines):
+        s = raw.strip()
+        if not s:
+            continue
+        try:
+            msg = json.loads(s)
+        except ValueError:
+            if "warn" not in s.lower()[:12]:
+                return _ANSI.sub("", s)
+            continue
+        if isinstance(msg, dict) and msg.get("level") in ("error", "fatal") and msg.get("msg"):
+            return str(msg["msg"])
+        if isinstance(msg, dict) and msg.get("status") == "Error" and msg.get("text"):
+            return str(msg["text"])
+    return "docker compose build failed"
+
+
+def iter_compose_build(cmd: tuple[str, ...], repo: Path, build: ComposeBuild, tag: str, *,
+                       dockerfile: str, image_id: Callable[[str], str | None], nocache: bool = False,
+                       uid_gid: dict[str, str] | None = None) -> Iterator[BuildEvent]:
+    """Yield the events of building `build` through Compose with BuildKit, tagged `tag`.
+
+    Ends with exactly one BuildDone or StepFailed. Closing the generator (the TUI's cancel,
+    Ctrl-C) terminates Compose, which cancels the build."""
+    scratch = Path(tempfile.mkdtemp(prefix="dashtam-wizard-build-"))
+    service = build.service if build.where else "verify"
+    if build.where:
+        (scratch / "override.json").write_text(_override(build.service, tag))
+        argv = [*cmd, *build.args, "-f", str(scratch / "override.json")]
+        cwd = repo
+    else:
+        (scratch / "compose.json").write_text(own_file(repo, dockerfile, build.target, tag, uid_gid or {}))
+        argv = [*cmd, "-f", str(scratch / "compose.json")]
+        cwd = scratch
+    argv += ["--progress", "json", "build"] + (["--no-cache"] if nocache else []) + [service]
+    env = {**os.environ, "DOCKER_BUILDKIT": "1", "COMPOSE_BAKE": "false"}
+    try:
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                errors="replace", env=env, start_new_session=True)
+    except OSError as exc:
+        yield StepFailed(None, f"cannot run {cmd[0]}: {exc.strerror or exc}")
+        with contextlib.suppress(OSError):
+            (scratch / "override.json").unlink(missing_ok=True)
+        return
+    err_lines: list[str] = []
+    reader = threading.Thread(target=lambda: err_lines.extend(proc.stderr or []), daemon=True)
+    reader.start()
+    failed = False
+    try:
+        assert proc.stdout is not None
+        for ev in parse_progress(iter(proc.stdout.readline, ""), service):
+            failed = failed or isinstance(ev, StepFailed)
+            yield ev
+        rc = proc.wait()
+        reader.join(timeout=10)
+        if failed:
+            return
+        if rc != 0:
+            yield StepFailed(None, _stderr_error(err_lines))
+            return
+        found = image_id(tag)
+        if found is None:
+            yield StepFailed(None, f"Compose ended the build without an image {tag}")
+            return
+        yield BuildDone(found)
+    finally:
+        if proc.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, 15)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+        for f in scratch.iterdir():
+            f.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            scratch.rmdir()
+
+
+def build_with_compose(cmd: tuple[str, ...], repo: Path, build: ComposeBuild, tag: str,
+                       on_event: Callable[[BuildEvent], None] | None = None, *, dockerfile: str,
+                       image_id: Callable[[str], str | None], nocache: bool = False,
+                       uid_gid: dict[str, str] | None = None) -> BuildResult:
+    """`iter_compose_build`, every event passed on as it arrives, summarised as build_stage does."""
+    result = BuildResult(target=build.target, tag=tag)
+    start = time.monotonic()
+    seen: set[tuple[str, int]] = set()
+    try:
+        for ev in iter_compose_build(cmd, repo, build, tag, dockerfile=dockerfile, image_id=image_id,
+                                     nocache=nocache, uid_gid=uid_gid):
+            result.events += 1
+            if isinstance(ev, StepStarted):
+                seen.add((ev.stage, ev.n))
+                result.steps = len(seen)
+            elif isinstance(ev, CacheHit):
+                result.cache_hits += 1
+            elif isinstance(ev, StepFailed):
+                result.failed = ev
+                result.where = step_location(repo / dockerfile, dockerfile, ev)
+            elif isinstance(ev, BuildDone):
+                result.image_id = ev.image_id
+            if on_event is not None:
+                on_event(ev)
+    finally:
+        result.seconds = time.monotonic() - start
+    return result

@@ -1,0 +1,131 @@
+"""Every verify check can fail: the migrated sample, deliberately broken one way at a time.
+
+The repo is migrated by the wizard itself (so the environment check has the values before
+migration to compare with), then each variant edits it in place, runs `dashtam-wizard
+verify --json` as a user would, and puts the bytes back. Each variant must fail the check
+it breaks, naming the file (and line) to fix; the unbroken repo passes them all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import run_cli
+from .dockerd import dockerd_client, migrated_repo  # noqa: F401
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture(scope="module")
+def repo(dockerd_client, tmp_path_factory) -> Iterator[Path]:  # noqa: F811
+    yield migrated_repo(tmp_path_factory.mktemp("broken") / "ledgerly")
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+def _line_of(path: Path, pattern: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if re.search(pattern, line))
+
+
+def _env_value(repo: Path) -> str:
+    _edit(repo / "env/.env.dev", "APP_ENV=development", "APP_ENV=staging")
+    return f"env/.env.dev:{_line_of(repo / 'env/.env.dev', r'^APP_ENV=')}"
+
+
+def _wrong_env_file(repo: Path) -> str:
+    _edit(repo / "compose/docker-compose.dev.yml", "../env/.env.dev", "../env/.env.test")
+    return "compose/docker-compose.dev.yml:"
+
+
+def _root_user(repo: Path) -> str:
+    _edit(repo / "docker/Dockerfile", "\nUSER appuser\n\n# ", "\n\n# ")
+    return "docker/Dockerfile:"
+
+
+def _app_owned_by_root(repo: Path) -> str:
+    """The source copied without --chown: root owns what the app would write over."""
+    df = repo / "docker/Dockerfile"
+    _edit(df, "RUN uv sync --frozen --no-install-project\n\nCOPY --chown=appuser:appuser . .",
+          "RUN uv sync --frozen --no-install-project\n\nCOPY . .")
+    return f"docker/Dockerfile:{_line_of(df, r'^FROM base AS development')}"
+
+
+def _env_in_context(repo: Path) -> str:
+    (repo / ".env").write_text("API_TOKEN=zzLEAKEDzz\n")
+    di = repo / ".dockerignore"
+    di.write_text("".join(line + "\n" for line in di.read_text().splitlines()
+                          if not line.startswith((".env", "!.env", "env/", "**/.env"))))
+    return ".dockerignore"
+
+
+def _no_healthcheck(repo: Path) -> str:
+    df = repo / "docker/Dockerfile"
+    text = df.read_text()
+    text, n = re.subn(r"HEALTHCHECK [^\n]*\\\n[^\n]*\n", "", text)
+    assert n == 1
+    df.write_text(text)
+    return "docker/Dockerfile:"
+
+
+def _uid_mismatch(repo: Path) -> str:
+    df = repo / "docker/Dockerfile"
+    text = df.read_text()
+    df.write_text(text.replace('--uid "${UID}"', "--uid 1001", 1))
+    return "docker/Dockerfile:"
+
+
+VARIANTS: list[tuple[str, Callable[[Path], str], str, str, str]] = [
+    # (id, break it, stage, the check that must fail, a word of its evidence)
+    ("env value changed", _env_value, "development",
+     "env_file variables reach the container [app @ docker-compose.dev.yml]", "'staging' in the container"),
+    ("wrong env_file", _wrong_env_file, "development",
+     "env_file variables reach the container [app @ docker-compose.dev.yml]", "before migration"),
+    ("root user", _root_user, "development", "non-root USER [development]", "root"),
+    ("/app owned by root", _app_owned_by_root, "development", "/app owned by appuser [development]",
+     "entries are not 1000:1000"),
+    (".env in the context", _env_in_context, "development", "no .env files in the build context", ".env"),
+    ("no HEALTHCHECK", _no_healthcheck, "production", "HEALTHCHECK [production]", "no HEALTHCHECK"),
+    ("UID mismatch", _uid_mismatch, "development", "runs as appuser 1000:1000 [development]", "1001"),
+]
+
+
+def _verify(repo: Path, stage: str) -> dict:
+    res = run_cli("verify", str(repo), "--json", "--stage", stage)
+    assert res.stdout.lstrip().startswith("{"), res.stdout + res.stderr
+    return json.loads(res.stdout)
+
+
+def test_the_migrated_sample_passes_the_checks_the_variants_break(repo: Path) -> None:
+    for stage in ("development", "production"):
+        doc = _verify(repo, stage)
+        assert doc["ok"], [c for c in doc["checks"] if c["status"] == "fail"]
+
+
+@pytest.mark.parametrize(("what", "breaks", "stage", "check", "evidence"), VARIANTS, ids=[v[0] for v in VARIANTS])
+def test_a_broken_migration_fails_its_check_naming_the_file(
+        repo: Path, what: str, breaks: Callable[[Path], str], stage: str, check: str, evidence: str) -> None:
+    saved = {p: p.read_bytes() for p in (repo / "docker/Dockerfile", repo / "env/.env.dev",
+                                          repo / "compose/docker-compose.dev.yml", repo / ".dockerignore")}
+    try:
+        where = breaks(repo)
+        doc = _verify(repo, stage)
+    finally:
+        for p, data in saved.items():
+            p.write_bytes(data)
+        (repo / ".env").unlink(missing_ok=True)
+    checks = {c["name"]: c for c in doc["checks"]}
+    assert doc["ok"] is False
+    result = checks[check]
+    assert result["status"] == "fail", result
+    assert evidence in result["evidence"], result
+    assert (result["where"] or "").startswith(where), result
+    assert "zzLEAKEDzz" not in json.dumps(doc)
