@@ -453,3 +453,30 @@ def test_two_commands_of_one_file_interpolating_differently_are_refused(tmp_path
     assert res.stderr.startswith("dashtam-wizard: Makefile:4: runs Compose on docker-compose.ci.yml "
                                  "interpolating from .env, while Makefile:2 interpolates from .env.ci"), res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and manifest(repo) == before
+
+
+def test_a_dockerfile_specific_ignore_file_follows_the_dockerfile_and_gets_the_rules(tmp_path: Path) -> None:
+    """`Dockerfile.dockerignore` is what BuildKit reads for ./Dockerfile: it moves with the
+    Dockerfile into docker/ (where BuildKit looks for docker/Dockerfile's) and gains the
+    rules written to .dockerignore, so BuildKit and the classic builder send the same context."""
+    repo = write_repo(tmp_path / "svc", {
+        **UV_PROJECT,
+        "Dockerfile": FASTAPI_DOCKERFILE,
+        "Dockerfile.dockerignore": "notes.txt\n",
+        "notes.txt": "private\n",
+        "docker-compose.dev.yml": "services:\n  app:\n    build: .\n",
+        ".env.dev": "APP_ENV=dev\n",
+        "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
+    })
+    plan = run_cli("plan", str(repo))
+    assert "docker/Dockerfile.dockerignore exists: BuildKit reads it instead of .dockerignore" in \
+        " ".join(plan.stdout.split()), plan.stdout
+    _apply(repo)
+    assert not (repo / "Dockerfile.dockerignore").exists()
+    own = (repo / "docker/Dockerfile.dockerignore").read_text()
+    root = (repo / ".dockerignore").read_text()
+    assert own.startswith("notes.txt\n")
+    rules = [x for x in root.splitlines() if x.strip() and not x.startswith("#")]
+    assert rules and all(r in own.splitlines() for r in rules), (rules, own)
+    again = run_cli("plan", str(repo), "--check")
+    assert again.returncode == 0, again.stdout + again.stderr

@@ -12,6 +12,37 @@ from ..templates import render
 
 SECTION = "Migration"
 TARGET = ".dockerignore"
+OWN = "docker/Dockerfile.dockerignore"  # BuildKit's first choice for docker/Dockerfile
+ADDED = "# Added by dashtam-wizard: the rules of .dockerignore (BuildKit reads this file instead of it)"
+
+
+def _buildkit_own(pp: PhasePlan, tree: Tree, rules: str) -> None:
+    """A Dockerfile-specific ignore file wins over .dockerignore for BuildKit (`docker
+    compose build`), and the classic builder never reads it: each builder would send a
+    different context. The root one follows the Dockerfile into docker/, and the rules
+    written to .dockerignore are added to it, so every builder leaves the same files out."""
+    if "Dockerfile.dockerignore" in tree.files and "Dockerfile" not in tree.files \
+            and "docker/Dockerfile" in tree.files and OWN not in tree.files:
+        m = ch.move(7, tree, "Dockerfile.dockerignore", OWN,
+                    why="BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile, which moved to docker/.")
+        pp.changes.append(m)
+        tree = ch.apply_virtual(tree, [m])
+    text = tree.text(OWN)
+    if text is None:
+        return
+    have = {x.strip() for x in text.splitlines()}
+    missing = [x for x in rules.splitlines() if x.strip() and not x.startswith("#") and x.strip() not in have]
+    if missing:
+        body = text if text.endswith("\n") or not text else text + "\n"
+        c = ch.write(7, tree, OWN, body + f"\n{ADDED}\n" + "\n".join(missing) + "\n",
+                     summary=f"{OWN}: add the rules of .dockerignore",
+                     why="BuildKit (docker compose build) reads this file instead of .dockerignore; the classic "
+                         "builder reads only .dockerignore. With the same rules in both, every builder sends the "
+                         "same context.")
+        if c:
+            pp.changes.append(c)
+    pp.notes.append(Note("warn", f"{OWN} exists: BuildKit reads it instead of .dockerignore and the classic "
+                         "builder never reads it; keep the two files' rules alike."))
 
 
 def _tests_from_image(tree: Tree) -> str | None:
@@ -61,6 +92,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         pp.changes.append(c)
     pp.notes.append(Note("plan", "Written to the repo root, not docker/.dockerignore: with build context `..` "
                          "only <context>/.dockerignore is read by every builder."))
+    _buildkit_own(pp, tree, new)
     if "docker/.dockerignore" in tree.files:
         pp.changes.append(ch.delete(7, tree, "docker/.dockerignore", why="Never read with context `..`; "
                                     "its rules now live in the root .dockerignore."))
