@@ -121,3 +121,39 @@ def test_builds_stream_buildkit_steps_with_their_stage(dockerd_client, tmp_path:
     assert "▶ build development (1/1, as Makefile:2 runs it)" in out, out
     assert "Step 3/5 development RUN --mount=type=cache" in out or "development RUN --mount" in out, out
     assert f"│ made-the-user-{token}" in out, out
+
+
+def test_the_daemon_of_the_current_docker_context_is_used_and_named(dockerd_client, tmp_path: Path) -> None:  # noqa: F811
+    """No DOCKER_HOST, a context made current with the docker CLI (`docker context create`,
+    `docker context use`, as Docker Desktop or colima set one up): verify and the Compose
+    it runs both reach that context's daemon, and the output names the context."""
+    import os
+    import shutil
+    import subprocess
+
+    docker_cli = next((p for p in ("/usr/bin/docker", shutil.which("docker")) if p and Path(p).exists()), None)
+    assert docker_cli, "the docker CLI (docker.io) is installed by .ci/docker-up"
+    host = os.environ["DOCKER_HOST"]
+    config = tmp_path / "docker-config"
+    config.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"} | {"DOCKER_CONFIG": str(config)}
+    for args in (["context", "create", "wiztest", "--docker", f"host={host}"], ["context", "use", "wiztest"]):
+        subprocess.run([docker_cli, *args], env=env, check=True, capture_output=True)
+    repo = write_repo(tmp_path / "svc", {
+        "docker/Dockerfile": DOCKERFILE,
+        "compose/docker-compose.dev.yml": (
+            "services:\n  app:\n    build:\n      context: ..\n      dockerfile: docker/Dockerfile\n"
+            "      target: development\n"),
+        "Makefile": "dev-build:\n\tdocker compose -f compose/docker-compose.dev.yml build\n",
+        ".dockerignore": ".git\n",
+    })
+    cli = Path(run_cli.__globals__["BIN"]) / "dashtam-wizard"
+    res = subprocess.run([str(cli), "verify", str(repo), "--json", "--stage", "development"], env=env,
+                         capture_output=True, text=True, timeout=600)
+    doc = json.loads(res.stdout)
+    assert doc["docker_host"] == host and doc["docker_endpoint"] == "context wiztest", doc
+    assert doc["builder"].startswith("BuildKit via") and doc["builds"][0]["ok"], doc["builds"]
+    assert res.returncode == 0, [c for c in doc["checks"] if c["status"] == "fail"]
+    text = subprocess.run([str(cli), "verify", str(repo), "--stage", "development"], env={**env, "COLUMNS": "200"},
+                          capture_output=True, text=True, timeout=600).stdout
+    assert f"on {host} (context wiztest)" in text, text[:400]

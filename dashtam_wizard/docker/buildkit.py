@@ -40,7 +40,7 @@ from .build import (
     StepStarted,
     step_location,
 )
-from .client import LABELS
+from .client import LABELS, compose_env
 
 # `[app development 2/3] RUN uv sync`, `[app 1/3] FROM …`, `[development 2/3] …` (no service)
 _STEP = re.compile(r"^\[(?:(?P<a>[^\s\]]+) )?(?:(?P<b>[^\s\]]+) )?(?P<n>\d+)/(?P<m>\d+)\] (?P<text>.*)$", re.S)
@@ -230,7 +230,7 @@ def iter_compose_build(cmd: tuple[str, ...], repo: Path, build: ComposeBuild, ta
         argv = [*cmd, "-f", str(scratch / "compose.json")]
         cwd = scratch
     argv += ["--progress", "json", "build"] + (["--no-cache"] if nocache else []) + [service]
-    env = {**os.environ, "DOCKER_BUILDKIT": "1", "COMPOSE_BAKE": "false"}
+    env = {**os.environ, **compose_env(), "DOCKER_BUILDKIT": "1", "COMPOSE_BAKE": "false"}
     try:
         proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 errors="replace", env=env, start_new_session=True)

@@ -25,15 +25,52 @@ class DaemonLost(Exception):
     reporting every later step as a failure of the repo."""
 
 
+def endpoint() -> tuple[str, str]:
+    """(daemon address, how it was chosen), as the docker CLI picks it: DOCKER_HOST, else
+    the current context (DOCKER_CONTEXT, else `docker context use`'s choice in the CLI's
+    config.json: Docker Desktop, colima, OrbStack, rootless), else the default socket."""
+    if host := os.environ.get("DOCKER_HOST"):
+        return host, "DOCKER_HOST"
+    try:
+        from docker.context import ContextAPI
+
+        ctx = ContextAPI.get_context(os.environ.get("DOCKER_CONTEXT"))
+        if ctx is not None and ctx.Host and ctx.Name != "default":
+            return str(ctx.Host), f"context {ctx.Name}"
+    except Exception:  # noqa: BLE001 - an unreadable CLI config: the CLI's own default then
+        pass
+    return DEFAULT_HOST, "default socket"
+
+
 def configured_host() -> str:
-    """The daemon address the user asked for (DOCKER_HOST, else the default socket)."""
-    return os.environ.get("DOCKER_HOST") or DEFAULT_HOST
+    """The daemon address verify talks to (see `endpoint`)."""
+    return endpoint()[0]
+
+
+def endpoint_label() -> str:
+    """`unix:///…/docker.sock (context colima)`: the address and why that one."""
+    host, how = endpoint()
+    return f"{host} ({how})"
+
+
+def compose_env() -> dict[str, str]:
+    """What a Compose subprocess needs to reach the same daemon, whatever HOME it is given."""
+    host, how = endpoint()
+    env = {k: v for k, v in os.environ.items() if k.startswith("DOCKER_")}
+    if how.startswith("context "):
+        env["DOCKER_CONTEXT"] = how.removeprefix("context ")
+        env.setdefault("DOCKER_CONFIG", os.path.join(os.path.expanduser("~"), ".docker"))
+    elif how == "default socket":
+        env["DOCKER_HOST"] = host
+    return env
 
 
 def unreachable_message(host: str, reason: str = "") -> str:
     why = f" ({reason})" if reason else ""
+    how = endpoint()[1] if host == configured_host() else ""
+    chosen = f", chosen by {how}" if how and how != "DOCKER_HOST" else ""
     return (
-        f"cannot reach a Docker daemon at {host}{why}: start Docker (dockerd or Docker Desktop), "
+        f"cannot reach a Docker daemon at {host}{chosen}{why}: start Docker (dockerd or Docker Desktop), "
         "or set DOCKER_HOST to a running daemon (unix://, tcp:// or ssh://)"
     )
 

@@ -29,7 +29,7 @@ from ..core.gate import REPO, Call, pairs
 from ..core.secrets import mask_value
 from ..core.snapshot import Tree
 from .checks import CheckResult
-from .client import LABELS
+from .client import LABELS, compose_env
 
 NAME = "env_file variables reach the container [{service} @ {file}]"
 
@@ -109,9 +109,7 @@ def plan_jobs(repo: Path, tree: Tree, baseline: Tree | None, calls: list[Call], 
 
 
 def _clean_env(home: str) -> dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home}
-    env.update({k: v for k, v in os.environ.items() if k.startswith("DOCKER_")})
-    return env
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, **compose_env()}
 
 
 def _override(service: str, tag: str) -> str:

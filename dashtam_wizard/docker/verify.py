@@ -47,6 +47,8 @@ from .client import (
     DaemonUnreachable,
     configured_host,
     connect,
+    endpoint,
+    endpoint_label,
     is_local,
     lost_message,
     ping_error,
@@ -98,6 +100,7 @@ class VerifyReport:
     checks: list[ck.CheckResult] = field(default_factory=list)
     unsaved: str | None = None  # why the results were not saved for `status`, if they were not
     builder: str = CLASSIC
+    endpoint: str = ""  # how the daemon was chosen: DOCKER_HOST, context NAME, default socket
 
     @property
     def ok(self) -> bool:
@@ -108,6 +111,7 @@ class VerifyReport:
             "ok": self.ok,
             "repo": str(self.repo),
             "docker_host": self.host,
+            "docker_endpoint": self.endpoint,
             "builder": self.builder,
             "dockerfile": self.dockerfile,
             "context": None
@@ -283,7 +287,8 @@ def _verify_repo(
     targets: list[str | None] = (
         list(stages) if stages else default_targets(repo, dockerfile, df_stages)
     )
-    report = VerifyReport(repo=repo, host=configured_host(), dockerfile=dockerfile, targets=targets)
+    host, how = endpoint()
+    report = VerifyReport(repo=repo, host=host, dockerfile=dockerfile, targets=targets, endpoint=how)
     compose = None if classic else compose_cli()
     plans: dict[str | None, ComposeBuild] = {}
     if compose is not None:
@@ -617,7 +622,7 @@ def run_verify(
         if not as_json:
             version = client.version().get("Version", "?")
             console.print(
-                f"[bold]Verifying[/] {escape(str(repo))} on {escape(configured_host())} "
+                f"[bold]Verifying[/] {escape(str(repo))} on {escape(endpoint_label())} "
                 f"[dim](Docker {escape(version)})[/]",
                 highlight=False,
             )
