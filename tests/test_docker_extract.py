@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 
 from dashtam_wizard.docker.extract import ExtractError, extract_project_files, run_extract
+from tests.conftest import manifest, run_cli
 from tests.dockerd import dockerd_client, legacy_repo  # noqa: F401
 
 IMAGE = "python:3.13-slim"
@@ -95,6 +96,7 @@ def test_no_running_container_is_a_clear_error(dockerd_client, tmp_path: Path) -
 @pytest.mark.docker
 def test_run_extract_shows_a_diff_then_writes_with_backup(dockerd_client, tmp_path: Path) -> None:  # noqa: F811
     repo = legacy_repo(tmp_path / "ledgerly")
+    before = manifest(repo)
     old = (repo / "pyproject.toml").read_bytes()
     new = old.replace(b'"redis>=5.0",', b'"redis>=5.0",\n    "email-validator>=2.1",')
     lock = (repo / "uv.lock").read_bytes()
@@ -117,6 +119,13 @@ def test_run_extract_shows_a_diff_then_writes_with_backup(dockerd_client, tmp_pa
         assert (repo / "pyproject.toml").read_bytes() == new
         assert (repo / "pyproject.toml.backup").read_bytes() == old
         assert not (repo / "uv.lock.backup").exists()
+        assert "Undo with `dashtam-wizard rollback" in buf.getvalue()
+        # one transaction of the apply engine: listed, and undone byte for byte by rollback
+        listed = run_cli("rollback", str(repo), "--list")
+        assert listed.returncode == 0 and "applied" in listed.stdout, listed.stdout + listed.stderr
+        undo = run_cli("rollback", str(repo), "--yes")
+        assert undo.returncode == 0, undo.stdout + undo.stderr
+        assert manifest(repo) == before
     finally:
         app.remove(force=True)
 

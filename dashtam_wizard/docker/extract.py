@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import difflib
 import io
-import os
 import re
+import stat
 import tarfile
 from pathlib import Path, PurePosixPath
 
@@ -20,6 +20,8 @@ from requests.exceptions import RequestException
 from rich.console import Console
 from rich.markup import escape
 
+from ..apply import ApplyError, apply_changes
+from ..core.model import Change, Kind
 from .client import DaemonUnreachable, configured_host, connect, unreachable_message
 from .services import compose_files, read_services
 
@@ -158,18 +160,15 @@ def _diff(name: str, old: bytes | None, new: bytes) -> list[str]:
     )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.dashtam-wizard.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def run_extract(repo: Path, console: Console, write: bool = False, err: Console | None = None) -> int:
     """`dashtam-wizard extract`: copy pyproject.toml and uv.lock out of the running app
     container, show them as a diff against the repo, and write them only when `write`
-    (an existing, different file is kept as NAME.backup first, as the plan's Phase 1 does).
+    (an existing, different file is kept as NAME.backup first, as the plan's Phase 1 does),
+    as one transaction of the apply engine: journaled, under the repo lock, undone by
+    `rollback` like any apply.
 
-    0: done (or nothing to do); 1: no container / files; 2: no Docker daemon. Errors are one
+    0: done (or nothing to do); 1: no container / files; 2: no Docker daemon, or the
+    transaction was refused (another wizard holds the lock, ...). Errors are one
     line on `err` (the CLI's stderr), like every command's.
     """
 
@@ -221,15 +220,27 @@ def run_extract(repo: Path, console: Console, write: bool = False, err: Console 
     if not write:
         console.print("Not written. Run again with --yes to write " + ", ".join(changed) + ".")
         return 0
+    changes: list[Change] = []
     for name, data in changed.items():
         path = repo / name
         if path.is_file():
-            backup = path.with_name(name + ".backup")
-            if not backup.exists():
-                _write_atomic(backup, path.read_bytes())
-                console.print(
-                    f"  kept the previous {escape(name)} as {escape(backup.name)}", highlight=False
-                )
-        _write_atomic(path, data)
-        console.print(f"  wrote {escape(name)}", highlight=False)
+            old = path.read_bytes()
+            backup = name + ".backup"
+            if not (repo / backup).exists():
+                changes.append(Change(f"extract:create:{backup}", 1, Kind.CREATE, backup, after=old,
+                                      mode=stat.S_IMODE(path.stat().st_mode),
+                                      summary=f"keep the previous {name} as {backup}"))
+            changes.append(Change(f"extract:edit:{name}", 1, Kind.EDIT, name, before=old, after=data,
+                                  summary=f"{name} from container {container.name}"))
+        else:
+            changes.append(Change(f"extract:create:{name}", 1, Kind.CREATE, name, after=data,
+                                  summary=f"{name} from container {container.name}"))
+    try:  # the same transaction as `apply`: journal, lock, atomic writes, one rollback
+        record = apply_changes(repo, changes, phases=[1])
+    except ApplyError as exc:
+        return fail(str(exc), 2)
+    for c in changes:
+        console.print(f"  {escape(c.summary)}", highlight=False)
+    console.print(f"Undo with `dashtam-wizard rollback {escape(str(repo))} --to {record.id} --yes`.",
+                  highlight=False, soft_wrap=True)
     return 0
