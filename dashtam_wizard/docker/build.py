@@ -37,6 +37,7 @@ class Output:
 @dataclass(frozen=True)
 class CacheHit:
     step: int
+    stage: str = ""  # BuildKit: the stage `step` counts in
 
 
 @dataclass(frozen=True)

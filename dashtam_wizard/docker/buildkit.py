@@ -69,6 +69,17 @@ def describe(cmd: tuple[str, ...]) -> str:
     return f"BuildKit via {name} {version}"
 
 
+CLASSIC = "classic builder (Docker SDK; no Compose v2 CLI found)"
+
+
+def builder_name() -> str:
+    """What verify and the build comparison build with here, as every output names it."""
+    from ..compose_judge import compose_cli
+
+    cmd = compose_cli()
+    return describe(cmd) if cmd is not None else CLASSIC
+
+
 def resolve(cmd: tuple[str, ...], repo: Path, args: tuple[str, ...]) -> dict | None:
     """`config --format json` of a command, run in the repo (None: Compose refused it)."""
     try:
@@ -168,7 +179,7 @@ def parse_progress(lines: Iterator[str], service: str = "") -> Iterator[BuildEve
                 yield StepStarted(vx.n, vx.m, vx.text, vx.stage)
             if vx.n and v.get("cached") and not vx.cached:
                 vx.cached = True
-                yield CacheHit(vx.n)
+                yield CacheHit(vx.n, vx.stage)
             if v.get("error") and not vx.failed:
                 vx.failed = True
                 if vx.buf:

@@ -41,7 +41,7 @@ from .build import (
     StepStarted,
     build_stage,
 )
-from .buildkit import ComposeBuild, build_with_compose, describe, plan_builds
+from .buildkit import CLASSIC, ComposeBuild, build_with_compose, builder_name, describe, plan_builds
 from .client import (
     DaemonLost,
     DaemonUnreachable,
@@ -65,7 +65,6 @@ DOCKERFILES = ("docker/Dockerfile", "Dockerfile")
 PRODUCTION = {"production", "prod"}
 DEFAULT_UID = 1000
 PROBES = 4  # containers run at once by the checks
-CLASSIC = "classic builder (Docker SDK; no Compose v2 CLI found)"
 
 
 @dataclass(frozen=True)
@@ -142,12 +141,6 @@ class VerifyReport:
 
 class VerifyError(Exception):
     """The repo cannot be verified (no Dockerfile...); `str()` is the message."""
-
-
-def builder_name() -> str:
-    """What verify builds with on this machine, as the CLI header and the TUI say it."""
-    compose = compose_cli()
-    return describe(compose) if compose is not None else CLASSIC
 
 
 def find_dockerfile(repo: Path) -> str:

@@ -49,7 +49,7 @@ def _build_comparison(root: Path) -> list[str]:
         "",
         f"Rebuild times of the `{legacy.get('target') or 'default'}` target measured by "
         f"`dashtam-wizard verify --compare-builds` on {doc.get('when', '?')} (median of "
-        f"{doc.get('rounds', '?')} round(s), classic builder): the legacy "
+        f"{doc.get('rounds', '?')} round(s), {doc.get('builder') or 'classic builder'}): the legacy "
         f"`{legacy.get('dockerfile', '?')}` as the apply journal kept it vs the migrated "
         f"`{migrated.get('dockerfile', '?')}`. A ratio below 1 means the migrated layout "
         "rebuilds faster.",

@@ -78,6 +78,7 @@ class CompareReport:
     dependency: str
     scenarios: list[Scenario]
     when: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    builder: str = ""
 
     def notes(self) -> list[str]:
         """Where the time went, from the builds' own output: why a ratio is what it is."""
@@ -117,6 +118,7 @@ class CompareReport:
             "when": self.when,
             "repo": str(self.repo),
             "docker_host": self.host,
+            "builder": self.builder,
             "rounds": self.rounds,
             "applies": self.applies,
             "legacy": self.legacy,

@@ -18,6 +18,7 @@ import docker
 from dashtam_wizard.apply import ApplyError
 from dashtam_wizard.apply.uvlock import regenerate_uv_lock
 
+from ..buildkit import builder_name
 from ..client import configured_host
 from .errors import CompareError
 from .legacy import Journal, copy_repo, read_journal, restore_legacy
@@ -73,6 +74,7 @@ def compare_builds(
                 if (s.tree / f).is_file()
             ]
         )
+        say(f"Builder: {builder_name()}")
         say(
             f"Scratch copies in {scratch} ({repo} is only read); the legacy layout "
             f"is {restored} path(s) put back from apply {', '.join(journal.applies)}"
@@ -168,6 +170,7 @@ def compare_builds(
             source_file=src,
             dependency=dep,
             scenarios=list(scenarios.values()),
+            builder=builder_name(),
         )
     finally:
         _rmtree(scratch)

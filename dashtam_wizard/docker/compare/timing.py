@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
@@ -9,7 +10,9 @@ from dataclasses import dataclass, field
 
 import docker
 
+from ...compose_judge import compose_cli
 from ..build import CacheHit, Output, StepStarted, build_stage
+from ..buildkit import ComposeBuild, build_with_compose
 from .errors import CompareError
 from .sides import Side
 
@@ -64,7 +67,7 @@ def _short(text: str, n: int = 60) -> str:
 def timed_build(client: docker.DockerClient, side: Side, what: str) -> Timed:
     """Build `side` once; a failed build is a CompareError naming the step (exit 1)."""
     marks: list[tuple[StepStarted, float]] = []
-    hits: set[int] = set()
+    hits: set[tuple[str, int]] = set()  # (stage, step): BuildKit numbers steps per stage
     uv: dict[str, float] = {}
     files = 0
 
@@ -73,21 +76,31 @@ def timed_build(client: docker.DockerClient, side: Side, what: str) -> Timed:
         if isinstance(ev, StepStarted):
             marks.append((ev, time.monotonic()))
         elif isinstance(ev, CacheHit):
-            hits.add(ev.step)
+            hits.add((ev.stage, ev.step))
         elif isinstance(ev, Output) and (m := _UV_LINE.match(ev.line.strip())):
             phase = UV_PHASES[m[1]]
             uv[phase] = uv.get(phase, 0.0) + float(m[3]) / (1000 if m[4] == "ms" else 1)
             if phase == "bytecode":
                 files += int(m[2])
 
-    res = build_stage(
-        client.api,
-        side.context,
-        side.target,
-        on,
-        dockerfile=side.dockerfile,
-        buildargs=side.buildargs,
-    )
+    cmd = compose_cli()
+    if cmd is not None:  # BuildKit, as `docker compose build` builds: what users wait for
+        tag = f"dashtam-wizard/compare-{side.name}:{side.target or 'default'}"
+        res = build_with_compose(
+            cmd, side.context, ComposeBuild(side.target, "verify", (), ""), tag, on,
+            dockerfile=side.dockerfile, image_id=lambda tag: str(client.api.inspect_image(tag)["Id"]),
+            uid_gid=side.buildargs)
+        with contextlib.suppress(docker.errors.DockerException):  # the layers stay in BuildKit's cache
+            client.api.remove_image(tag, noprune=True)
+    else:
+        res = build_stage(
+            client.api,
+            side.context,
+            side.target,
+            on,
+            dockerfile=side.dockerfile,
+            buildargs=side.buildargs,
+        )
     end = time.monotonic()
     if not res.ok:
         err = res.failed.error if res.failed else "no image"
@@ -96,7 +109,7 @@ def timed_build(client: docker.DockerClient, side: Side, what: str) -> Timed:
     ran = [
         (s.text, (marks[i + 1][1] if i + 1 < len(marks) else end) - t)
         for i, (s, t) in enumerate(marks)
-        if s.n not in hits and not s.text.upper().startswith("FROM ")
+        if (s.stage, s.n) not in hits and not s.text.upper().startswith("FROM ")
     ]
     return Timed(
         seconds=res.seconds,
