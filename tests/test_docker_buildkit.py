@@ -157,3 +157,17 @@ def test_the_daemon_of_the_current_docker_context_is_used_and_named(dockerd_clie
     text = subprocess.run([str(cli), "verify", str(repo), "--stage", "development"], env={**env, "COLUMNS": "200"},
                           capture_output=True, text=True, timeout=600).stdout
     assert f"on {host} (context wiztest)" in text, text[:400]
+
+
+def test_a_dockerfile_buildkit_cannot_parse_names_its_line(dockerd_client, tmp_path: Path) -> None:  # noqa: F811
+    """BuildKit refuses the Dockerfile before any step: the check says why (without gRPC's
+    wrapping) and names the line, as a failing step would."""
+    repo = write_repo(tmp_path / "svc", {
+        "docker/Dockerfile": "FROM python:3.13-slim AS development\nRUNN echo typo\n",
+        ".dockerignore": ".git\n",
+    })
+    code, doc = _verify(repo)
+    build = _checks(doc)["build [development]"]
+    assert code == 1 and build["status"] == "fail", build
+    assert build["where"] == "docker/Dockerfile:2", build
+    assert "unknown instruction" in build["evidence"].lower() and "rpc error" not in build["evidence"], build

@@ -45,6 +45,8 @@ from .client import LABELS, compose_env
 # `[app development 2/3] RUN uv sync`, `[app 1/3] FROM …`, `[development 2/3] …` (no service)
 _STEP = re.compile(r"^\[(?:(?P<a>[^\s\]]+) )?(?:(?P<b>[^\s\]]+) )?(?P<n>\d+)/(?P<m>\d+)\] (?P<text>.*)$", re.S)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_RPC = re.compile(r"rpc error: code = \w+ desc = ")  # gRPC's wrapping, no help to a user
+_PARSE_LINE = re.compile(r"dockerfile parse error line (\d+)")
 
 
 @dataclass(frozen=True)
@@ -214,10 +216,12 @@ def _stderr_error(lines: list[str]) -> str:
             msg = json.loads(s)
         except ValueError:
             if "warn" not in s.lower()[:12]:
-                return _ANSI.sub("", s)
+                return _RPC.sub("", _ANSI.sub("", s))
             continue
+        if isinstance(msg, dict) and msg.get("error") and msg.get("message"):  # Compose's own JSON
+            return _RPC.sub("", str(msg["message"]))
         if isinstance(msg, dict) and msg.get("level") in ("error", "fatal") and msg.get("msg"):
-            return str(msg["msg"])
+            return _RPC.sub("", str(msg["msg"]))
         if isinstance(msg, dict) and msg.get("status") == "Error" and msg.get("text"):
             return str(msg["text"])
     return "docker compose build failed"
@@ -303,6 +307,8 @@ def build_with_compose(cmd: tuple[str, ...], repo: Path, build: ComposeBuild, ta
             elif isinstance(ev, StepFailed):
                 result.failed = ev
                 result.where = step_location(repo / dockerfile, dockerfile, ev)
+                if result.where is None and (m := _PARSE_LINE.search(ev.error)):
+                    result.where = f"{dockerfile}:{m[1]}"
             elif isinstance(ev, BuildDone):
                 result.image_id = ev.image_id
             if on_event is not None:
