@@ -136,7 +136,30 @@ def print_plan(stream: IO[str], plan: Plan, phases: set[int] | None, show_secret
             out.line(out.span(f"  {label}: {n.text}", style))
         for i in p.checklist:
             out.line(out.span(f"  {ICON[i.done]} {i.text}" + (f"  — {i.evidence.text}" if i.evidence else "")))
+    print_summary(out, plan, phases)
     out.flush()
+
+
+def print_summary(out: Out, plan: Plan, phases: set[int] | None) -> None:
+    """What the plan comes to, and the command to run next (one line each, never wrapped)."""
+    shown = [p for p in plan.phases if phases is None or p.number in phases]
+    out.rule("Summary", "bold")
+    counts = [f"{p.number}: {sum(1 for c in p.changes if c.default)}" for p in shown
+              if any(c.default for c in p.changes)]
+    pending = sum(1 for p in shown for c in p.changes if c.default)
+    off = sum(1 for p in shown for c in p.changes if not c.default)
+    warned = [str(p.number) for p in shown if any(n.level == "warn" for n in p.notes)]
+    if counts:
+        out.line(f"  changes per phase  {'  '.join(counts)}")
+    line = f"  {pending} change(s) pending" + (f", {off} off by default (review, then --include)" if off else "")
+    out.line(out.span(line, "bold"))
+    if warned:
+        out.line(out.span(f"  warnings to read in phase(s) {', '.join(warned)} (what is held back and why)", "red"))
+    which = "".join(f" --phase {n}" for n in sorted(phases)) if phases else ""
+    if pending:
+        out.line(f"  next: dashtam-wizard apply {plan.root}{which} --yes")
+    else:
+        out.line(f"  next: dashtam-wizard verify {plan.root}")
 
 
 def print_checklist(console: Any, items: list[ChecklistItem]) -> None:

@@ -36,6 +36,15 @@ def before_after(change: Change, show_secrets: bool = False) -> tuple[str, str]:
     return b.decode("utf-8", "replace"), a.decode("utf-8", "replace")
 
 
+def copy_size(change: Change) -> str:
+    """`identical copy, 741 lines` (or bytes, for a binary file)."""
+    data = change.after or b""
+    if b"\0" in data[:8192]:
+        return f"identical copy, {len(data)} bytes"
+    n = len(data.splitlines())
+    return f"identical copy, {n} line{'s' if n != 1 else ''}"
+
+
 def unified(change: Change, show_secrets: bool = False) -> str:
     k = change.kind
     if k is Kind.MKDIR:
@@ -46,6 +55,8 @@ def unified(change: Change, show_secrets: bool = False) -> str:
         return f"rename from {change.source}\nrename to {change.path}\n"
     if change.regenerate:
         return f"--- a/{change.path}\n+++ b/{change.path}\n@@ regenerated at apply time by `uv lock` @@\n"
+    if k is Kind.COPY:  # the same bytes as its source: a 741-line "+" diff would hide the rest
+        return f"copy from {change.source}\ncopy to {change.path}\n{copy_size(change)}\n"
     old = [] if k in (Kind.CREATE, Kind.COPY) else _text(_masked(change, change.before, show_secrets))
     new = [] if k is Kind.DELETE else _text(_masked(change, change.after, show_secrets))
     if old is None or new is None:

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ...core.diff import before_after
+from ...core.diff import before_after, copy_size
 from ...core.model import Change, Kind
 
 MAX_LINES = 400  # beyond this a preview costs more than it tells; the CLI prints it all
@@ -105,6 +105,8 @@ def describe(change: Change) -> str:
         return f"rename [b]{change.source}[/] → [b]{change.path}[/]  (content unchanged; git history follows)"
     if k is Kind.MKDIR:
         return f"create directory [b]{change.path}/[/]"
+    if k is Kind.COPY:
+        return f"copy [b]{change.source}[/] → [b]{change.path}[/]  ({copy_size(change)})"
     if k is Kind.CHMOD:
         return f"set mode of [b]{change.path}[/] to [b]{change.mode:o}[/] (content unchanged)"
     if change.regenerate:
