@@ -360,3 +360,18 @@ def test_previews_name_the_language_of_the_files_the_wizard_changes() -> None:
     assert language_for(".dockerignore") == language_for("requirements.txt") == "text"
     assert language_for("Makefile") == "make" and language_for("scripts/x.sh") == "bash"
     assert language_for("notes.unknown") is None  # Pygments guesses these
+
+
+@pytest.mark.parametrize("phase", ["4", "5"])
+async def test_at_80x24_the_preview_shows_at_least_ten_diff_lines(repo: Path, phase: str) -> None:
+    """On a laptop's default terminal the notes and the preview's header are compacted:
+    the diff itself (numbered lines) keeps at least ten rows of the screen."""
+    import re
+
+    app = WizardApp(repo)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, phase)
+        text = screen_text(app)
+    numbered = [ln for ln in text.splitlines() if re.search(r"│▎\s*\d+\s", ln)]
+    assert len(numbered) >= 10, text

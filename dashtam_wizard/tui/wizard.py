@@ -73,6 +73,9 @@ class WizardApp(App[int]):
     CSS_PATH = ["app.tcss"]
     TITLE = "dashtam-wizard"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # 24 rows (a laptop's default terminal): notes and the preview's header are compacted
+    # so the diff itself keeps at least ten lines
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     SCREENS = {key: partial(make_screen, key) for key in SCREEN_KEYS if key != "overview"}
     BINDINGS = [
         Binding("o", "goto('overview')", "Overview", show=False),

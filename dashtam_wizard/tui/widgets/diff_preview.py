@@ -134,9 +134,9 @@ class DiffPreview(VerticalScroll):
             head += f"\n[i]why:[/i] {Content(change.why).markup}"
         if change.secret:
             head += (
-                "\n[b $text-error]secret values shown — press s to hide[/]"
+                "\n[b $text-error]secret values shown — s hides them[/]"
                 if self.show_secrets
-                else "\n[dim]secret values masked — press s to reveal[/]"
+                else "\n[dim]secret values masked — s reveals them[/]"
             )
         widgets: list = [Static(Content.from_markup(head), classes="preview-head")]
         text = describe(change)
