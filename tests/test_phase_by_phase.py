@@ -115,3 +115,11 @@ def test_status_after_the_migration_says_the_old_compose_file_is_gone(once: Path
     res = run_cli("status", str(once), "--json")
     item = next(i for i in json.loads(res.stdout)["items"] if i["text"] == "Remove old docker-compose.yml")
     assert item["done"] is True and "compose/docker-compose.prod.yml.example" in item["evidence"]
+
+
+def test_history_names_the_phases_each_apply_changed(sample: Path) -> None:
+    """`apply --phase 1`, then `apply --yes`: the second record is phases 2-7, not 1-7."""
+    assert run_cli("apply", str(sample), "--phase", "1", "--yes").returncode == 0
+    assert run_cli("apply", str(sample), "--yes").returncode == 0
+    listed = run_cli("rollback", str(sample), "--list").stdout
+    assert "phases 1 " in listed and "phases 2,3,4,5,6,7 " in listed, listed

@@ -116,3 +116,14 @@ def test_a_backup_copy_is_one_line_and_the_plan_ends_with_what_to_run(sample: Pa
     assert run_cli("apply", str(sample), "--yes").returncode == 0
     done = run_cli("plan", str(sample)).stdout.rstrip("\n").splitlines()
     assert done[-1] == f"  next: dashtam-wizard verify {sample.resolve()}", done[-4:]
+
+
+def test_a_note_that_applies_to_several_files_is_said_once(sample: Path) -> None:
+    """Phase 4 adds `name:` to the three compose files: one plan fix naming the three, not
+    the same paragraph three times in the notes pane."""
+    doc = json.loads(run_cli("plan", str(sample), "--json").stdout)
+    notes = [n["text"] for p in doc["phases"] if p["number"] == 4 for n in p["notes"]]
+    named = [n for n in notes if "added `name: ledgerly`" in n]
+    assert len(named) == 1, notes
+    assert named[0].startswith("compose/docker-compose.ci.yml, compose/docker-compose.dev.yml, "
+                               "compose/docker-compose.test.yml: added `name: ledgerly`"), named

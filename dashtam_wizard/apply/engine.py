@@ -224,6 +224,9 @@ def apply_changes(
     changes = list(changes)
     if not changes:
         raise ApplyError(f"{root}: nothing to apply")
+    # the record names the phases it changed, not the ones asked for: `apply --yes` after
+    # phases 1-2 is an apply of 3-7 in History and `rollback --list`
+    phases = sorted({c.phase for c in changes} & set(phases)) or sorted({c.phase for c in changes})
     _refuse_unfinished_git(root)
     state = State(root)
     if state.exists():

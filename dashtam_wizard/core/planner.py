@@ -6,6 +6,7 @@ leave it, so `--phase 4` after applying 1-3 and a full dry run print the same ch
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import changes as ch
@@ -40,7 +41,34 @@ def plan_tree(tree: Tree, root: str, root_name: str, options: Options | None = N
     options = options or Options()
     plan = _plan_from(tree, root, root_name, options, baseline)
     _note_hard_links(plan, tree)
+    for pp in plan.phases:
+        pp.notes = group_notes(pp.notes)
     return plan
+
+
+_FILE_NOTE = re.compile(r"(?P<path>[\w.-]*[./][\w./-]*): (?P<rest>.+)", re.S)
+
+
+def group_notes(notes: list[Note]) -> list[Note]:
+    """`a.yml: added name: x. Compose names …` said once for every file it applies to
+    (`a.yml, b.yml: added …`), where it stands first: the notes pane has few lines."""
+    out: list[Note] = []
+    at: dict[tuple[str, str], int] = {}
+    paths: dict[int, list[str]] = {}
+    for n in notes:
+        m = _FILE_NOTE.fullmatch(n.text)
+        key = (n.level, m["rest"]) if m else None
+        if key is not None and m is not None and key in at:
+            paths[at[key]].append(m["path"])
+            continue
+        if key is not None and m is not None:
+            at[key] = len(out)
+            paths[len(out)] = [m["path"]]
+        out.append(n)
+    for i, ps in paths.items():
+        if len(ps) > 1:
+            out[i] = Note(out[i].level, f"{', '.join(ps)}: {_FILE_NOTE.fullmatch(out[i].text)['rest']}")  # type: ignore[index]
+    return out
 
 
 def _plan_from(tree: Tree, root: str, root_name: str, options: Options,

@@ -466,7 +466,8 @@ class WizardApp(App[int]):
             for cid in r.change_ids:
                 _phase, kind, path = split_change_id(cid)
                 lines.append(f"    undo {kind:<6} {path}")
-        title = f"Roll back {len(undo)} apply(s)? Every file is restored byte for byte."
+        title = (f"Roll back {len(undo)} {'apply' if len(undo) == 1 else 'applies'}? "
+                 "Every file is restored byte for byte.")
 
         def confirmed(ok: bool | None) -> None:
             if ok and self._idle_state():
