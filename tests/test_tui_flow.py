@@ -375,3 +375,25 @@ async def test_at_80x24_the_preview_shows_at_least_ten_diff_lines(repo: Path, ph
         text = screen_text(app)
     numbered = [ln for ln in text.splitlines() if re.search(r"│▎\s*\d+\s", ln)]
     assert len(numbered) >= 10, text
+
+
+async def test_every_phase_opens_with_its_change_list_focused(repo: Path) -> None:
+    """After applying phase 1 (focus ends on its checklist, the change list is gone), the
+    next phase opens with the change list focused: space then includes/skips a change and
+    the footer says so, instead of ticking a checklist item."""
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "tab")  # looked at phase 2 first, left it on its checklist
+        assert isinstance(app.focused, ChecklistList)
+        await press(pilot, "1")
+        assert isinstance(app.focused, ChangeList)
+        await press(pilot, "a", "y")
+        assert isinstance(app.focused, ChecklistList)  # nothing left to review in phase 1
+        await press(pilot, "n")
+        assert isinstance(app.screen, PhaseScreen) and app.screen.number == 2
+        assert isinstance(app.focused, ChangeList)
+        assert "space Include/skip" in screen_text(app).splitlines()[-1]
+        first = app.focused.current
+        await press(pilot, "space")
+        assert first is not None and first.id in app.options.skip

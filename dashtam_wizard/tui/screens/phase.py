@@ -84,6 +84,18 @@ class PhaseScreen(WizardScreen):
         )
         self._preview()
 
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.call_after_refresh(self.focus_main)
+
+    def focus_main(self) -> None:
+        """The change list when there is something to review, else the checklist: space
+        then includes/skips a change on every phase screen opened, not a checklist tick."""
+        changes = self.query_one(ChangeList)
+        target = changes if changes.display and changes.option_count else self.query_one(ChecklistList)
+        if self.focused is not target:
+            target.focus()
+
     def _preview(self, force: bool = False) -> None:
         preview = self.query_one(DiffPreview)
         change = self.query_one(ChangeList).current
