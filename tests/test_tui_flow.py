@@ -397,3 +397,25 @@ async def test_every_phase_opens_with_its_change_list_focused(repo: Path) -> Non
         first = app.focused.current
         await press(pilot, "space")
         assert first is not None and first.id in app.options.skip
+
+
+async def test_help_explains_the_phases_the_keys_the_state_and_undo(repo: Path) -> None:
+    """`?` (or F1) on a phase screen: that screen's keys, what every phase does, where the
+    state lives and how to undo; esc closes it."""
+    from dashtam_wizard.core.model import PHASE_TITLES
+    from dashtam_wizard.tui.screens.help import HelpScreen
+
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 60), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "4", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_text = " ".join(w.render().plain for w in app.screen.query("Static"))  # type: ignore[attr-defined]
+        for expected in ("Keys on Phase 4", "Include/skip", "Split/unified", "Rollback",
+                         f"{repo.resolve()}/.dashtam-wizard/", f"dashtam-wizard rollback {repo.resolve()} --yes",
+                         *PHASE_TITLES.values()):
+            assert expected in help_text, expected
+        await press(pilot, "escape")
+        assert isinstance(app.screen, PhaseScreen)
+        await press(pilot, "f1")
+        assert isinstance(app.screen, HelpScreen)

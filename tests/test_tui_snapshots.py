@@ -58,3 +58,11 @@ def test_apply_confirmation(tmp_path: Path, snap_compare) -> None:
 
 def test_light_theme_phase_4(tmp_path: Path, snap_compare) -> None:
     assert snap_compare(_app(tmp_path), run_before=_keys("t", "4", "down"), terminal_size=(120, 40))
+
+
+def test_help_120x40(tmp_path: Path, snap_compare) -> None:
+    assert snap_compare(_app(tmp_path), run_before=_keys("4", "question_mark"), terminal_size=(120, 40))
+
+
+def test_help_80x24(tmp_path: Path, snap_compare) -> None:
+    assert snap_compare(_app(tmp_path), run_before=_keys("2", "f1"), terminal_size=(80, 24))

@@ -91,7 +91,7 @@ class WizardApp(App[int]):
         Binding("ctrl+z", "rollback", "Rollback"),
         Binding("e", "report", "Report"),
         Binding("t", "toggle_theme", "Theme", show=False),
-        Binding("question_mark", "keys", "Keys"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -211,6 +211,24 @@ class WizardApp(App[int]):
         here = keys.index(self.current_key) if self.current_key in keys else 0
         self.action_goto(keys[(here + delta) % len(keys)])
 
+    def action_help(self) -> None:
+        """What the phases do, this screen's keys, where state lives, how to undo."""
+        from .screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        seen: dict[str, tuple[str, str]] = {}
+        for active in self.active_bindings.values():
+            b = active.binding
+            own = active.node is self or active.node is self.screen  # not a widget's scroll keys
+            if not b.description or b.action in ("help", "command_palette") or not (b.show or own):
+                continue
+            if b.description.startswith("Phase ") and b.description != "Phase":
+                continue  # "1-7 Phase" says them all
+            shown = b.key_display or self.get_key_display(b)
+            seen.setdefault(b.description, (shown, b.description))
+        self.push_screen(HelpScreen(label(self.current_key), list(seen.values()), str(self.root)))
+
     def action_keys(self) -> None:
         """Every binding of this screen, with its description, in a side panel."""
         if self.screen.query("HelpPanel"):
@@ -244,6 +262,9 @@ class WizardApp(App[int]):
         yield SystemCommand(
             "Write report", "Write docs/migration-report.md (e)", self.action_report
         )
+        yield SystemCommand("Help", "What the phases do, the keys, where state lives, how to undo (?)",
+                            self.action_help)
+        yield SystemCommand("Keys panel", "Every binding of this screen in a side panel", self.action_keys)
         yield SystemCommand(
             "Toggle dark/light",
             "Switch between the dark and light theme (t)",
