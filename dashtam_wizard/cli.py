@@ -256,7 +256,7 @@ def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
         if not records:
             console.print("No applies recorded.")
         for r in records:
-            console.print(f"{r.id}  {r.created}  phases {','.join(map(str, r.phases))}  {r.status}  "
+            console.print(f"{r.id}  {r.created}  phases {r.what()}  {r.status}  "
                           f"{len(r.change_ids)} change(s)")
         return EXIT_OK
     if not args.yes:

@@ -173,7 +173,7 @@ async def test_report_after_apply(repo: Path) -> None:
         assert all(check(repo) for check in AFTER.values())
         await press(pilot, "e")
         report = (repo / "docs/migration-report.md").read_text()
-        latest = app.state.history[-1].id
+        latest = next(r.id for r in reversed(app.state.history) if r.what() != "report")
         assert "## What changed" in report and f"`{latest}`" in report
         assert "move `compose/docker-compose.dev.yml`" in report
         assert "## Migration Checklist" in report and "- [x] Create directory structure" in report
@@ -181,6 +181,13 @@ async def test_report_after_apply(repo: Path) -> None:
         # the checklist now sees the report
         await press(pilot, "c")
         assert "Add migration notes" in screen_text(app)
+        # the wizard's own output is not a doc with old paths to rewrite
+        assert not any("migration-report" in c.id for c in build_plan(repo).changes())
+        # written as a transaction: History lists it, ctrl+z undoes it, then the migration
+        assert app.state.history[-1].what() == "report"
+        await press(pilot, "ctrl+z", "y")
+        assert not (repo / "docs/migration-report.md").exists()
+        assert all(check(repo) for check in AFTER.values())
 
 
 async def test_quit_during_an_apply_waits_for_it(
@@ -419,3 +426,28 @@ async def test_help_explains_the_phases_the_keys_the_state_and_undo(repo: Path) 
         assert isinstance(app.screen, PhaseScreen)
         await press(pilot, "f1")
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_a_report_written_mid_migration_changes_nothing_the_rest_applies(repo: Path, tmp_path: Path) -> None:
+    """Phases 1-2 applied, the report written (`e`), then the rest applied from the CLI: the
+    repo ends as one `apply --yes` leaves it, plus the report (not rewritten by phase 5)."""
+    import subprocess
+
+    once = write_sample(tmp_path / "once" / "x")
+    assert subprocess.run([str(BIN / "dashtam-wizard"), "apply", str(once), "--yes"],
+                          capture_output=True).returncode == 0
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "a", "y", "2", "a", "y", "e")  # after the moves of phase 2
+    report = (repo / "docs/migration-report.md").read_bytes()
+    res = subprocess.run([str(BIN / "dashtam-wizard"), "apply", str(repo), "--yes"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert (repo / "docs/migration-report.md").read_bytes() == report
+    def files(root: Path) -> dict:  # the index holds stat times: compared as `git ls-files -s` below
+        return {k: v for k, v in manifest(root).items() if not k.startswith(("docs", ".git/"))}
+
+    assert files(repo) == files(once)
+    staged = [subprocess.run(["git", "-C", str(r), "ls-files", "-s"], capture_output=True, text=True).stdout
+              for r in (repo, once)]
+    assert staged[0] == staged[1]

@@ -20,6 +20,8 @@ from .engine import State, history, read_plan
 from .fsio import sha256_bytes
 from .records import ApplyError
 
+OWN_OUTPUT = "report:"  # ids of the wizard's own output (the migration report), not of the plan
+
 
 def load_baseline(root: Path, tree: Tree) -> Baseline | None:
     """`tree` (the repo as read now) with every path the applied records touched put back."""
@@ -47,6 +49,8 @@ def load_baseline(root: Path, tree: Tree) -> Baseline | None:
             return None
         if plan is None:
             return None
+        if plan["change_ids"] and all(str(i).startswith(OWN_OUTPUT) for i in plan["change_ids"]):
+            continue  # the wizard's report: not a step of the migration, left where it is
         h.update(json.dumps(plan, sort_keys=True).encode())
         done.update(plan["change_ids"])
         for rel, e in plan["pre"].items():

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..core.errors import BadInput
+from ..core.model import applied_label
 
 Status = Literal["applied", "rolled-back", "incomplete"]
 
@@ -41,6 +42,9 @@ class ApplyRecord:
     phases: list[int]
     change_ids: list[str]
     status: Status
+
+    def what(self, sep: str = ",") -> str:
+        return applied_label(self.phases, sep)
 
 
 @dataclass

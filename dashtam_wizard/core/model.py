@@ -120,6 +120,12 @@ PHASE_TITLES: dict[int, str] = {
 }
 
 
+def applied_label(phases: list[int], sep: str = ",") -> str:
+    """How History and `rollback --list` name what an apply did: its phases, or `report` for
+    the wizard's migration report (phase 0)."""
+    return "report" if phases == [0] else sep.join(map(str, phases))
+
+
 # What each phase does and why, as the help screen and `plan` explain it (from the plan).
 PHASE_PURPOSE: dict[int, str] = {
     1: "pyproject.toml and uv.lock (extracted from the running app container when missing) become the "

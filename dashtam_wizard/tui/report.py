@@ -94,7 +94,7 @@ def build(state: RepoState, manual: dict[str, bool], verify: Any = None) -> str:
         out += ["Nothing applied yet.", ""]
     for r in state.history:
         out += [
-            f"### Apply {r.id} — phase(s) {', '.join(map(str, r.phases))} — {r.status}",
+            f"### Apply {r.id} — phase(s) {r.what(', ')} — {r.status}",
             "",
             f"Recorded {r.created}; {len(r.change_ids)} change(s):",
             "",
@@ -161,9 +161,21 @@ def build(state: RepoState, manual: dict[str, bool], verify: Any = None) -> str:
 
 
 def write(state: RepoState, manual: dict[str, bool], verify: Any = None) -> str:
-    from ..apply.fsio import write_atomic
+    """Written as one transaction of the apply engine: History lists it, ctrl+z (and "roll
+    back everything") undoes it like an apply."""
+    from ..apply import apply_changes
+    from ..core.model import Change, Kind
 
     path = state.root / REPORT
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, build(state, manual, verify).encode(), 0o644, points=False)
+    data = build(state, manual, verify).encode()
+    old = path.read_bytes() if path.is_file() else None
+    if old == data:
+        return REPORT
+    folder = REPORT.rsplit("/", 1)[0]
+    changes = [] if (state.root / folder).is_dir() else [
+        Change(f"report:mkdir:{folder}", 0, Kind.MKDIR, folder, summary=f"create {folder}/")]
+    kind = Kind.CREATE if old is None else Kind.EDIT
+    changes.append(Change(f"report:{kind.value}:{REPORT}", 0, kind, REPORT, before=old, after=data, mode=0o644,
+                          summary=f"write {REPORT}"))
+    apply_changes(state.root, changes, phases=[0])
     return REPORT

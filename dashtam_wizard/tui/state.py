@@ -48,6 +48,11 @@ class Record:
     change_ids: list[str]
     status: Literal["applied", "rolled-back", "incomplete"]
 
+    def what(self, sep: str = ",") -> str:
+        from ..core.model import applied_label
+
+        return applied_label(self.phases, sep)
+
 
 @dataclass
 class RepoState:

@@ -482,7 +482,7 @@ class WizardApp(App[int]):
         lines: list[str] = []
         for r in reversed(undo):
             lines.append(
-                f"{r.id} — phase(s) {', '.join(map(str, r.phases))}, {len(r.change_ids)} change(s):"
+                f"{r.id} — phase(s) {r.what(', ')}, {len(r.change_ids)} change(s):"
             )
             for cid in r.change_ids:
                 _phase, kind, path = split_change_id(cid)

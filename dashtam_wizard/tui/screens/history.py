@@ -46,7 +46,7 @@ class HistoryScreen(WizardScreen):
             table.add_row(
                 r.id,
                 r.created,
-                ", ".join(map(str, r.phases)),
+                r.what(", "),
                 str(len(r.change_ids)),
                 r.status,
                 key=r.id,
