@@ -91,6 +91,7 @@ class WizardApp(App[int]):
         Binding("ctrl+z", "rollback", "Rollback"),
         Binding("e", "report", "Report"),
         Binding("t", "toggle_theme", "Theme", show=False),
+        Binding("r,f5", "refresh", "Re-read the repo", show=False, key_display="r"),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -236,6 +237,12 @@ class WizardApp(App[int]):
         else:
             self.action_show_help_panel()
 
+    def action_refresh(self) -> None:
+        """Read and plan the repo again: an edit in another editor, an apply from a shell."""
+        if self.busy is None:
+            self.notify("Reading the repo again…", timeout=3)
+            self.reload(self.options)
+
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
@@ -262,6 +269,7 @@ class WizardApp(App[int]):
         yield SystemCommand(
             "Write report", "Write docs/migration-report.md (e)", self.action_report
         )
+        yield SystemCommand("Refresh", "Read and plan the repo again (r, F5)", self.action_refresh)
         yield SystemCommand("Help", "What the phases do, the keys, where state lives, how to undo (?)",
                             self.action_help)
         yield SystemCommand("Keys panel", "Every binding of this screen in a side panel", self.action_keys)
@@ -310,6 +318,8 @@ class WizardApp(App[int]):
 
     def _show_state(self, state: RepoState, recovered: str | None) -> None:
         self.state = state
+        if self.load_error is not None:
+            self.clear_notifications()  # the error they repeat is gone
         self.load_error = None
         if not self._manual_loaded:
             self._manual_loaded = True
@@ -611,6 +621,8 @@ class WizardApp(App[int]):
                 self._first_load_done()
             if worker.group == "docker":
                 self.docker_status = (text, False)
+            elif worker.group == "plan" and self.current_key == "overview":
+                pass  # the overview's error panel says it; a toast over it would repeat it
             else:
                 self.notify(text, title=title, severity="error", timeout=15, markup=False)
         if (

@@ -30,7 +30,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         keys = [*self.bindings, ("^p", "every action by name (command palette)")]
-        root = Content(self.root).markup
+        name = Content(self.root.rstrip("/").rsplit("/", 1)[-1]).markup
         with Vertical(id="help"):
             yield Label(Content.from_markup("[b]dashtam-wizard — help[/b]  [dim](esc closes)[/]"), id="help-title")
             with VerticalScroll(id="help-body"):
@@ -48,12 +48,12 @@ class HelpScreen(ModalScreen[None]):
                     "real Compose before and after; a change that would alter what a command runs is "
                     "blocked and shown on its phase screen.\n\n"
                     "[b $text-accent]Where state lives[/]\n"
-                    f"{root}/.dashtam-wizard/  (owner-only, git-ignored): one journal per apply (the bytes "
+                    f".dashtam-wizard/ in the repo ({name}): owner-only, git-ignored; one journal per apply (the bytes "
                     "before it), verify results, build logs. It holds env-file contents: never commit it.\n\n"
                     "[b $text-accent]How to undo[/]\n"
                     "[b]ctrl+z[/b] rolls back the latest apply, byte for byte (git index included); the "
                     "History screen ([b]h[/b]) undoes several. From a shell: "
-                    f"dashtam-wizard rollback {root} --yes  (--list, --to ID, --all). "
+                    "`dashtam-wizard rollback --yes` in the repo (--list, --to ID, --all). "
                     "A file you edited after the apply is saved aside, never lost."), classes="help-text")
 
     def action_close(self) -> None:

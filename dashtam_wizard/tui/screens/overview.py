@@ -89,7 +89,13 @@ class OverviewScreen(WizardScreen):
         if error:
             panel.update(Text.assemble((f"{error[0]}\n", "bold"), error[1]))
         if state is None:
+            if error:  # nothing is being read or planned any more: say so, not "planning…"
+                for tree_id in ("#tree-current", "#tree-target"):
+                    self.query_one(tree_id, Static).update("not planned: fix what the panel above names, then r")
+                self.query_one("#pane-current").border_title = "Current State"
+                self.query_one("#tree-target").parent.border_title = "Target State"  # type: ignore[union-attr]
             return
+        self.query_one("#tree-target").parent.border_title = "Target State ✅"  # type: ignore[union-attr]
         changes = state.selected()
         self.query_one("#tree-current", Static).update(
             trees.render(state.tree, state.name, trees.marks(changes, target=False))
