@@ -385,9 +385,9 @@ async def test_at_80x24_the_preview_shows_at_least_ten_diff_lines(repo: Path, ph
 
 
 async def test_every_phase_opens_with_its_change_list_focused(repo: Path) -> None:
-    """After applying phase 1 (focus ends on its checklist, the change list is gone), the
-    next phase opens with the change list focused: space then includes/skips a change and
-    the footer says so, instead of ticking a checklist item."""
+    """Phase 2 left on its checklist, phase 1 applied: phase 2 opens again with the change
+    list focused: space then includes/skips a change and the footer says so, instead of
+    ticking a checklist item."""
     app = WizardApp(repo, docker_probe=False)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
@@ -396,10 +396,9 @@ async def test_every_phase_opens_with_its_change_list_focused(repo: Path) -> Non
         await press(pilot, "1")
         assert isinstance(app.focused, ChangeList)
         await press(pilot, "a", "y")
-        assert isinstance(app.focused, ChecklistList)  # nothing left to review in phase 1
         await press(pilot, "n")
         assert isinstance(app.screen, PhaseScreen) and app.screen.number == 2
-        assert isinstance(app.focused, ChangeList)
+        assert isinstance(app.focused, ChangeList) and not app.focused.applied
         assert "space Include/skip" in screen_text(app).splitlines()[-1]
         first = app.focused.current
         await press(pilot, "space")
@@ -474,3 +473,27 @@ async def test_a_repo_that_cannot_be_planned_says_so_and_r_reads_it_again(repo: 
         await settle(pilot)
         text = screen_text(app)
         assert app.state is not None and "not valid YAML" not in text and "Target State ✅" in text
+
+
+async def test_an_applied_phase_stays_reviewable_read_only(repo: Path) -> None:
+    """After `a` on phase 1 its screen lists what was applied, with each change's diff in the
+    preview, instead of "nothing to change"; space there changes nothing."""
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "1")
+        planned = [c.id for c in app.state.plan.phases[0].changes]
+        await press(pilot, "a", "y")
+        assert (repo / "pyproject.toml.backup").is_file()
+        changes = app.screen.query_one(ChangeList)
+        assert changes.display and changes.applied
+        assert [c.id for c in changes.changes] == planned
+        select(app, "p1:edit:pyproject.toml")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Applied  (6, read-only)" in text, text
+        assert "already exists and differs" not in text  # its own backups are not "earlier" ones
+        assert "email-validator>=2.1" in text  # the applied edit's diff, in the preview
+        before = manifest(repo)
+        await press(pilot, "space")
+        assert manifest(repo) == before and not app.options.skip

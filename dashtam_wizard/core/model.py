@@ -103,6 +103,9 @@ class PhasePlan:
     changes: list[Change] = field(default_factory=list)
     checklist: list[ChecklistItem] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    # this phase's changes an earlier apply made, as planned then (diffs included): what an
+    # applied phase shows for review instead of "nothing to change"
+    applied: list[Change] = field(default_factory=list)
 
     @property
     def heading(self) -> str:

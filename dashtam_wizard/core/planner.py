@@ -84,10 +84,13 @@ def _plan_from(tree: Tree, root: str, root_name: str, options: Options,
     except BadInput:
         now = None
     for i, pp in enumerate(full.phases):
+        pp.applied = [c for c in pp.changes if c.id in baseline.done]
         pp.changes = [c for c in pp.changes if c.id not in baseline.done]
         applied = any(c.phase == pp.number for c in done)
         if now is not None and applied and not pp.changes:
-            pp.checklist, pp.notes = now.phases[i].checklist, now.phases[i].notes
+            # the checklist as seen now; the notes as they were when planned: seen on the
+            # applied tree, the wizard's own backups would read as "an earlier backup?"
+            pp.checklist = now.phases[i].checklist
     return full
 
 

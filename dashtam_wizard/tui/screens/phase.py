@@ -39,7 +39,7 @@ class PhaseScreen(WizardScreen):
             yield Notes(id="notes")
             with Horizontal(id="phase-main"):
                 with Vertical(id="phase-left"):
-                    yield Label("Changes  [dim](space: include/skip)[/]", classes="pane-title")
+                    yield Label("Changes  [dim](space: include/skip)[/]", classes="pane-title", id="changes-title")
                     yield Static("", id="no-changes")
                     yield ChangeList(id="changes")
                     yield Label("Checklist", classes="pane-title")
@@ -68,12 +68,16 @@ class PhaseScreen(WizardScreen):
         gate = self.wizard.gate
         blocked = [Note("warn", f"Apply is blocked by the equivalence gate: {line}") for line in (gate[0] if gate else [])]
         self.query_one(Notes).show_notes(blocked[:3] + phase.notes)
+        review = not phase.changes and bool(phase.applied)  # what an earlier apply did, read-only
         empty = self.query_one("#no-changes", Static)
-        empty.display = not phase.changes
+        empty.display = not phase.changes and not review
         empty.update("Nothing to change: the repo already matches this phase.")
+        self.query_one("#changes-title", Label).update(Content.from_markup(
+            f"Applied  [dim]({len(phase.applied)}, read-only)[/]" if review
+            else "Changes  [dim](space: include/skip)[/]"))
         changes = self.query_one(ChangeList)
-        changes.display = bool(phase.changes)
-        changes.show_changes(phase.changes, options)
+        changes.display = bool(phase.changes) or review
+        changes.show_changes(phase.changes or phase.applied, options, applied=review)
         self.query_one("#phase-left").set_class(not phase.changes, "-done")
         self.query_one(ChecklistList).show_items(phase.checklist, self.wizard.manual)
         self.empty = (

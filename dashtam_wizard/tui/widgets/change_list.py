@@ -22,6 +22,11 @@ KIND_STYLE = {
 }
 
 
+def applied_prompt(change: Change) -> Content:
+    kind = f"[{KIND_STYLE[change.kind]}]{change.kind.value:<6}[/]"
+    return Content.from_markup(f"[b $text-success]✓[/] {kind} {Content(change.summary).markup}")
+
+
 def prompt(change: Change, selected: bool) -> Content:
     box = "[b $text-success]☑[/]" if selected else "[b $text-error]☐[/]"
     kind = f"[{KIND_STYLE[change.kind]}]{change.kind.value:<6}[/]"
@@ -42,11 +47,14 @@ class ChangeList(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.changes: list[Change] = []
+        self.applied = False  # showing what an earlier apply did: read-only
 
-    def show_changes(self, changes: list[Change], options: Options) -> None:
+    def show_changes(self, changes: list[Change], options: Options, applied: bool = False) -> None:
         current = self.highlighted_option.id if self.highlighted_option else None
         self.changes = list(changes)
-        self.set_options([Option(prompt(c, options.selected(c)), id=c.id) for c in changes])
+        self.applied = applied
+        self.set_options([Option(applied_prompt(c) if applied else prompt(c, options.selected(c)), id=c.id)
+                          for c in changes])
         ids = [c.id for c in changes]
         if changes:
             self.highlighted = ids.index(current) if current in ids else 0
@@ -62,7 +70,9 @@ class ChangeList(OptionList):
         return self.changes[self.highlighted]
 
     def action_toggle(self) -> None:
-        if self.current is not None:
+        if self.applied:
+            self.notify("Already applied: ctrl+z rolls it back.", timeout=4)
+        elif self.current is not None:
             self.post_message(self.Toggled(self.current))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
