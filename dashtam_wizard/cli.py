@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .core.errors import BadInput
+from .core.errors import BadInput, NothingToMigrate
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,12 +35,24 @@ class LazyConsole:
         return getattr(self._console, name)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dashtam-wizard")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="dashtam-wizard",
         description="Restructure a Python service's Docker and build layout: preview every change, apply it "
-        "as one transaction, verify it on a real Docker daemon, roll it back byte for byte.",
+        "as one transaction, verify it on a real Docker daemon, roll it back byte for byte. "
+        "`dashtam-wizard [PATH]` opens the wizard on a repo (default: .); `dashtam-wizard --demo` on a "
+        "copy of the bundled sample.",
     )
+    p.add_argument("-V", "--version", action="version", version=f"dashtam-wizard {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def path_arg(sp: argparse.ArgumentParser) -> None:
@@ -159,7 +171,13 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
 
     root = _repo(args.path)
     _unfinished(root)
-    plan = cached_plan(root, use_cache=not args.no_cache)
+    try:
+        plan = cached_plan(root, use_cache=not args.no_cache)
+    except NothingToMigrate as exc:
+        if not args.check:
+            raise
+        print(f"Nothing to migrate: {exc.path} has no compose file or Dockerfile.")  # a hook or CI job passes
+        return EXIT_OK
     phases = set(args.phase) if args.phase else None
     pending = any(c for p in plan.phases if phases is None or p.number in phases for c in p.changes if c.default)
     verdict = None
@@ -180,8 +198,10 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
         print(json.dumps(doc, indent=2))
     elif args.check:
         if pending:
-            n = sum(1 for c in plan.changes(phases) if c.default)
-            print(f"{n} change(s) pending — run `dashtam-wizard plan` to see them.")
+            ids = [c.id for c in plan.changes(phases) if c.default]
+            print(f"{len(ids)} change(s) pending — run `dashtam-wizard plan` to see them:")
+            for cid in ids:
+                print(f"  {cid}")
         else:
             print("Nothing left to do: the repo is migrated.")
     else:
@@ -274,7 +294,7 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
     from .core.model import Evidence
     from .core.snapshot import read_tree
     from .plancache import plan_for
-    from .render import item_json, print_checklist
+    from .render import item_json, json_meta, print_checklist
 
     root = _repo(args.path)
     _unfinished(root)
@@ -286,7 +306,7 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         import json
 
-        print(json.dumps({"root": str(root), "items": [item_json(i) for i in items]}, indent=2))
+        print(json.dumps({**json_meta("status"), "root": str(root), "items": [item_json(i) for i in items]}, indent=2))
     else:
         print_checklist(console, items)
     return EXIT_OK
@@ -367,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     console: Any = LazyConsole(highlight=False)
     err: Any = LazyConsole(stderr=True, highlight=False)
     try:
-        if argv and argv[0] in COMMANDS or any(a in ("-h", "--help") for a in argv[:1]):
+        if argv and argv[0] in COMMANDS or any(a in ("-h", "--help", "-V", "--version") for a in argv[:1]):
             import signal
 
             if threading_main():

@@ -88,8 +88,23 @@ def item_json(i: ChecklistItem) -> dict[str, Any]:
             "evidence": i.evidence.text if i.evidence else None, "where": i.evidence.where() if i.evidence else None}
 
 
+SCHEMA_VERSION = 1  # of every JSON document the commands print; bumped when a field changes meaning
+
+
+def json_meta(kind: str) -> dict[str, Any]:
+    """What every JSON output starts with: which document, which schema, which tool."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        tool = version("dashtam-wizard")
+    except PackageNotFoundError:
+        tool = "unknown"
+    return {"kind": kind, "schema_version": SCHEMA_VERSION, "tool": "dashtam-wizard", "tool_version": tool}
+
+
 def plan_json(plan: Plan, phases: set[int] | None, show_secrets: bool) -> dict[str, Any]:
     return {
+        **json_meta("plan"),
         "root": plan.root, "project": plan.project, "pending": plan.pending,
         "phases": [
             {"number": p.number, "title": p.title, "changes": [change_json(c, show_secrets) for c in p.changes],

@@ -15,3 +15,8 @@ class BadInput(Exception):
     def one_line(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {' '.join(self.message.split())}"
+
+
+class NothingToMigrate(BadInput):
+    """No compose file and no Dockerfile: a repo this tool has nothing to do for (a hook or
+    a `plan --check` in CI passes it; the other commands say so, exit 2)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import changes as ch
 from .context import Baseline, Ctx, Options
 from .detect import detect
-from .errors import BadInput
+from .errors import BadInput, NothingToMigrate
 from .model import Change, Kind, Note, Plan
 from .phases import (
     p1_backup,
@@ -101,7 +101,7 @@ def _plan(tree: Tree, root: str, root_name: str, options: Options,
     `current` holds."""
     facts = detect(tree, root_name)
     if not facts.compose and facts.dockerfile is None:
-        raise BadInput(root, "has no docker-compose*.yml, compose*.yaml or Dockerfile: nothing to migrate")
+        raise NothingToMigrate(root, "has no docker-compose*.yml, compose*.yaml or Dockerfile: nothing to migrate")
     ctx = Ctx(root_name=root_name, original=tree, facts=facts, options=options, root=root)
     phases = []
     for module in PHASES:

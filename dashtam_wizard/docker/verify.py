@@ -106,7 +106,10 @@ class VerifyReport:
         return all(c.passed for c in self.checks)
 
     def to_json(self) -> dict:
+        from ..render import json_meta
+
         return {
+            **json_meta("verify"),
             "ok": self.ok,
             "repo": str(self.repo),
             "docker_host": self.host,

@@ -113,7 +113,10 @@ class CompareReport:
         return out
 
     def to_json(self) -> dict:
+        from ...render import json_meta
+
         return {
+            **json_meta("compare-builds"),
             "version": 1,
             "when": self.when,
             "repo": str(self.repo),
