@@ -497,3 +497,23 @@ async def test_an_applied_phase_stays_reviewable_read_only(repo: Path) -> None:
         before = manifest(repo)
         await press(pilot, "space")
         assert manifest(repo) == before and not app.options.skip
+
+
+async def test_long_lines_are_marked_wrap_on_w_and_split_falls_back_when_narrow(repo: Path) -> None:
+    """The Makefile's changed lines are wider than the preview at 120 columns: the preview
+    says so, `w` wraps them (continuations marked ↪), `d` asks for split view but a side
+    would be under 60 columns, so it stays unified and says why."""
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "5")
+        text = screen_text(app)
+        assert "line(s) run past the pane's edge: w wraps them" in text, text
+        await press(pilot, "w")
+        text = screen_text(app)
+        assert "run past the pane's edge" not in text and "↪" in text, text
+        await press(pilot, "d")
+        assert "unified: split needs 132 columns, the pane has" in screen_text(app)
+        skipped_doc = next(c for c in app.state.plan.phases[4].changes if not c.default)
+        row = app.screen.query_one(ChangeList).get_option(skipped_doc.id).prompt
+        assert str(row).endswith(f"{skipped_doc.summary}  off by default: review, space includes it"), row

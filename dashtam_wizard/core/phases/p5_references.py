@@ -246,7 +246,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         if text is None:
             continue
         new = rewrite(text, moved)
-        c = ch.write(5, tree, path, new, default=False, summary=f"{path}: mentions moved files (review)",
+        c = ch.write(5, tree, path, new, default=False, summary=f"{path}: mentions moved files",
                      why="Docs are listed for review and only rewritten if you switch this change on.")
         if c:
             pp.changes.append(c)

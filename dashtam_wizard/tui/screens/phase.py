@@ -25,6 +25,7 @@ class PhaseScreen(WizardScreen):
     BINDINGS = [
         Binding("s", "secrets", "Secrets"),
         Binding("d", "split", "Split/unified"),
+        Binding("w", "wrap", "Wrap"),
     ]
 
     def __init__(self, number: int) -> None:
@@ -125,6 +126,11 @@ class PhaseScreen(WizardScreen):
     def action_split(self) -> None:
         preview = self.query_one(DiffPreview)
         preview.split = not preview.split
+        self._preview(force=True)
+
+    def action_wrap(self) -> None:
+        preview = self.query_one(DiffPreview)
+        preview.wrap = not preview.wrap
         self._preview(force=True)
 
     def on_screen_suspend(self) -> None:

@@ -31,9 +31,11 @@ def prompt(change: Change, selected: bool) -> Content:
     box = "[b $text-success]☑[/]" if selected else "[b $text-error]☐[/]"
     kind = f"[{KIND_STYLE[change.kind]}]{change.kind.value:<6}[/]"
     summary = Content(change.summary).markup
-    flag = "" if change.default else "  [dim i](off by default — review)[/]"
-    skipped = "" if selected else "  [dim]skipped[/]"
-    return Content.from_markup(f"{box} {kind} {summary}{flag}{skipped}")
+    if not change.default:  # one word on it, not "(review) (off by default — review) skipped"
+        flag = "  [dim i]included (off by default)[/]" if selected else "  [dim i]off by default: review, space includes it[/]"
+    else:
+        flag = "" if selected else "  [dim]skipped[/]"
+    return Content.from_markup(f"{box} {kind} {summary}{flag}")
 
 
 class ChangeList(OptionList):

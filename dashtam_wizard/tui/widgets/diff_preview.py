@@ -15,6 +15,7 @@ from ...core.diff import before_after, copy_size
 from ...core.model import Change, Kind
 
 MAX_LINES = 400  # beyond this a preview costs more than it tells; the CLI prints it all
+SPLIT_MIN = 60  # columns a side of the split view needs to show a line of a compose file
 
 # The Pygments lexer for the files this wizard changes, by name, then by suffix; names
 # ending in one of COPY_SUFFIXES are looked up without it (pyproject.toml.backup: TOML).
@@ -121,6 +122,7 @@ class DiffPreview(VerticalScroll):
         super().__init__(**kwargs)
         self.change: Change | None = None
         self.split = False  # unified fits the preview pane; d switches
+        self.wrap = False  # long lines scroll sideways; w wraps them
         self.show_secrets = False
 
     def show_change(self, change: Change | None, empty: str = "No change selected.") -> None:
@@ -151,9 +153,22 @@ class DiffPreview(VerticalScroll):
                 new, cut_b = _cap(new)
                 whole = change.kind in (Kind.CREATE, Kind.COPY, Kind.DELETE)
                 src = change.source if change.kind is Kind.COPY and change.source else change.path
+                # a side narrower than ~60 columns shows too little of a line: unified then
+                room = max(20, (self.size.width or 80) - 12)  # the line numbers and gutter
+                split = self.split and not whole and room // 2 >= SPLIT_MIN
+                if self.split and not whole and not split:
+                    widgets.append(Static(f"unified: split needs {2 * SPLIT_MIN + 12} columns, the pane has "
+                                          f"{self.size.width}", classes="preview-note"))
+                width = room // 2 if split else room
+                long = sum(1 for line in new.splitlines() + (old.splitlines() if split else [])
+                           if len(line.expandtabs()) > width)
+                if long and not self.wrap:
+                    widgets.append(Static(Content.from_markup(
+                        f"[b]⇢ {long} line(s) run past the pane's edge[/b]: [b]w[/b] wraps them "
+                        "(or scroll sideways)"), classes="preview-note"))
                 widgets.append(
                     _diff_view_class()(
-                        src, change.path, old, new, split=self.split and not whole, annotations=True
+                        src, change.path, old, new, split=split, annotations=True, wrap=self.wrap
                     )
                 )
                 if cut_a or cut_b:
