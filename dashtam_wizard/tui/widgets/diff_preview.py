@@ -131,16 +131,15 @@ class DiffPreview(VerticalScroll):
         if change is None:
             self.mount(Static(Content.from_markup(empty), classes="preview-note"))
             return
-        head = f"[b]{Content(change.summary).markup}[/b]  [dim]{change.id}[/]"
+        lock = ("🔓 " if self.show_secrets else "🔒 ") if change.secret else ""
+        head = f"{lock}[b]{Content(change.summary).markup}[/b]  [dim]{change.id}[/]"
         if change.why:
             head += f"\n[i]why:[/i] {Content(change.why).markup}"
-        if change.secret:
-            head += (
-                "\n[b $text-error]secret values shown — s hides them[/]"
-                if self.show_secrets
-                else "\n[dim]secret values masked — s reveals them[/]"
-            )
         widgets: list = [Static(Content.from_markup(head), classes="preview-head")]
+        if change.secret:  # the 🔒 says it where 24 rows leave no room for this line
+            widgets.append(Static(Content.from_markup(
+                "[b $text-error]secret values shown — s hides them[/]" if self.show_secrets
+                else "[dim]secret values masked — s reveals them[/]"), classes="preview-secret"))
         text = describe(change)
         if text:
             widgets.append(Static(Content.from_markup(text), classes="preview-note"))
