@@ -36,12 +36,9 @@ class LazyConsole:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from .core.meta import tool_version
 
-    try:
-        return version("dashtam-wizard")
-    except PackageNotFoundError:
-        return "unknown"
+    return tool_version()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -291,10 +288,11 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
     from dataclasses import replace
 
     from .core.checklist import load_manual, status
+    from .core.meta import json_meta
     from .core.model import Evidence
     from .core.snapshot import read_tree
     from .plancache import plan_for
-    from .render import item_json, json_meta, print_checklist
+    from .render import item_json, print_checklist
 
     root = _repo(args.path)
     _unfinished(root)

@@ -12,6 +12,7 @@ import re
 from typing import IO, Any
 
 from .core.diff import unified
+from .core.meta import json_meta
 from .core.model import Change, ChecklistItem, Kind, Plan
 
 ICON = {True: "✅", False: "⬜", None: "❔"}
@@ -86,20 +87,6 @@ def change_json(c: Change, show_secrets: bool) -> dict[str, Any]:
 def item_json(i: ChecklistItem) -> dict[str, Any]:
     return {"section": i.section, "text": i.text, "done": i.done, "manual": i.manual,
             "evidence": i.evidence.text if i.evidence else None, "where": i.evidence.where() if i.evidence else None}
-
-
-SCHEMA_VERSION = 1  # of every JSON document the commands print; bumped when a field changes meaning
-
-
-def json_meta(kind: str) -> dict[str, Any]:
-    """What every JSON output starts with: which document, which schema, which tool."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        tool = version("dashtam-wizard")
-    except PackageNotFoundError:
-        tool = "unknown"
-    return {"kind": kind, "schema_version": SCHEMA_VERSION, "tool": "dashtam-wizard", "tool_version": tool}
 
 
 def plan_json(plan: Plan, phases: set[int] | None, show_secrets: bool) -> dict[str, Any]:

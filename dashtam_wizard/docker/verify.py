@@ -106,7 +106,7 @@ class VerifyReport:
         return all(c.passed for c in self.checks)
 
     def to_json(self) -> dict:
-        from ..render import json_meta
+        from ..core.meta import json_meta
 
         return {
             **json_meta("verify"),

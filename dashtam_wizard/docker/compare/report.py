@@ -113,7 +113,7 @@ class CompareReport:
         return out
 
     def to_json(self) -> dict:
-        from ...render import json_meta
+        from ...core.meta import json_meta
 
         return {
             **json_meta("compare-builds"),

@@ -1,0 +1,65 @@
+"""The project's own layers, checked on its source: no import runs back up.
+
+core (pure planning) < apply (journal, writes) < plancache/compose_judge (the engine's
+adapters) < docker (the daemon) < tui, cli, render, demo (front ends). A module may import
+its own layer and the ones below, at module level or inside a function alike: a lazy
+import that runs back up is still a dependency. test_import_contract.py checks the other
+half at run time (core and `plan` load neither Textual nor the Docker SDK).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "dashtam_wizard"
+LAYERS = {"core": 0, "apply": 1, "plancache": 2, "compose_judge": 2, "docker": 3}
+FRONT = 4
+OUTSIDE = {0: ("textual", "docker", "rich"), 1: ("textual", "docker", "rich")}
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    return LAYERS.get(parts[1], FRONT) if len(parts) > 1 else FRONT
+
+
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+
+
+def _imports(path: Path, module: str) -> list[tuple[int, str]]:
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    package = package.removesuffix(".__init__")
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                out.append((node.lineno, ".".join(base + ([node.module] if node.module else []))))
+            else:
+                out.append((node.lineno, node.module or ""))
+        elif isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names]
+    return out
+
+
+def test_no_import_runs_back_up_a_layer() -> None:
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module(path)
+        for line, target in _imports(path, module):
+            if target.startswith("dashtam_wizard") and _layer(target) > _layer(module):
+                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {module} imports {target}")
+            for lib in OUTSIDE.get(_layer(module), ()):
+                if target == lib or target.startswith(lib + "."):
+                    wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {module} imports {target}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
+    """The rule can fail: a core module importing the docker adapter is reported."""
+    bad = tmp_path / "probe.py"
+    bad.write_text("import json\n\ndef f():\n    from ..docker import verify  # noqa\n")
+    imports = _imports(bad, "dashtam_wizard.core.probe")
+    assert imports == [(1, "json"), (4, "dashtam_wizard.docker")]
+    assert _layer(imports[1][1]) > _layer("dashtam_wizard.core.probe")
