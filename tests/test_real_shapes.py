@@ -480,3 +480,22 @@ def test_a_dockerfile_specific_ignore_file_follows_the_dockerfile_and_gets_the_r
     assert rules and all(r in own.splitlines() for r in rules), (rules, own)
     again = run_cli("plan", str(repo), "--check")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_env_readme_names_only_files_that_exist(tmp_path: Path) -> None:
+    """A repo without .env.example: env/README.md does not send readers to env/.env.example."""
+    import re
+
+    repo = write_repo(tmp_path / "svc", {
+        **UV_PROJECT,
+        "Dockerfile": FASTAPI_DOCKERFILE,
+        "docker-compose.dev.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: dev\n",
+        ".env.dev": "APP_ENV=dev\n",
+        "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
+    })
+    _apply(repo)
+    text = (repo / "env/README.md").read_text()
+    named = set(re.findall(r"`?((?:env|compose)/[\w./-]+?)`?(?=[\s`),:]|$)", text))
+    assert named, text
+    missing = [p for p in named if not (repo / p).exists() and not p.endswith((".prod", "/"))]
+    assert not missing, (missing, text)

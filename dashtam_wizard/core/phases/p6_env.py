@@ -33,7 +33,8 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         for cf in ctx.facts.compose if cf.target in tree.files and not cf.target.endswith(".example")
     ]
     readme = render("env-README.md.j2", project=ctx.facts.project, files=files, commands=commands,
-                    has_prod_example="env/.env.prod.example" in tree.files)
+                    has_prod_example="env/.env.prod.example" in tree.files,
+                    has_example="env/.env.example" in tree.files)
     if "env/README.md" not in tree.files:
         c = ch.write(6, tree, "env/README.md", readme, summary="create env/README.md")
         if c:
