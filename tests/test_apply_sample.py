@@ -116,3 +116,29 @@ def test_phase_by_phase_then_rollback_all(sample: Path) -> None:
     assert listing.count("applied") >= 7
     assert run_cli("rollback", str(sample), "--all", "--yes").returncode == 0
     assert manifest(sample) == before
+
+
+def test_env_readme_tells_other_checkouts_how_to_move_their_own_env_files(tmp_path: Path) -> None:
+    """.env.dev and .env.test are not in git: a colleague's checkout keeps them at the root
+    after pulling the migration. env/README.md gives the moves, and running them there makes
+    `make -n dev-up` name files that exist."""
+    import shutil
+
+    from dashtam_wizard.demo import write_sample
+
+    repo = write_sample(tmp_path / "ledgerly")
+    colleague = tmp_path / "colleague"
+    shutil.copytree(repo, colleague)  # their checkout before the migration, local env files included
+    assert run_cli("apply", str(repo), "--yes").returncode == 0
+    readme = (repo / "env/README.md").read_text()
+    moves = re.findall(r"^\[ -f (\S+) \] && mv (\S+) (\S+)$", readme, re.M)
+    assert {m[0] for m in moves} == {".env.dev", ".env.test"}, readme
+    # the colleague pulls: tracked files as migrated, their untracked env files where they were
+    for rel in subprocess.run(["git", "-C", str(repo), "ls-files"], capture_output=True, text=True).stdout.split():
+        (colleague / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(repo / rel, colleague / rel)
+    script = readme.split("```bash\nmkdir -p env\n", 1)[1].split("```", 1)[0]
+    subprocess.run(["bash", "-c", "mkdir -p env\n" + script], cwd=colleague, check=True)
+    dry = subprocess.run(["make", "-n", "dev-up"], cwd=colleague, capture_output=True, text=True).stdout
+    named = re.findall(r"(?:-f|--env-file) (\S+)", dry)
+    assert named and all((colleague / f).is_file() for f in named), (named, dry)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from .. import changes as ch
 from ..context import Ctx
 from ..gitignore import ignored_each
@@ -34,7 +36,11 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     ]
     readme = render("env-README.md.j2", project=ctx.facts.project, files=files, commands=commands,
                     has_prod_example="env/.env.prod.example" in tree.files,
-                    has_example="env/.env.example" in tree.files)
+                    has_example="env/.env.example" in tree.files,
+                    # env files moved that git does not carry: other checkouts must move their own
+                    local_moves=[{"old": old, "new": new} for old, new in sorted(ctx.moved.items())
+                                 if posixpath.basename(old).startswith(".env") and new.startswith("env/")
+                                 and old not in ctx.original.tracked and not old.endswith(".example")])
     if "env/README.md" not in tree.files:
         c = ch.write(6, tree, "env/README.md", readme, summary="create env/README.md")
         if c:
