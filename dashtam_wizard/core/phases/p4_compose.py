@@ -259,6 +259,15 @@ def _check_implicit_env(ctx: Ctx, cf: ComposeFile, doc: Any, p_before: Mapping[s
                        implicit[0].line)
 
 
+def _moved_why(moving: int, new: int, env_target: str) -> str:
+    """The numbers the env file's own change shows ("add 4 value(s)") agree with this one."""
+    if new == moving:
+        return f"{moving} hard-coded value(s) move to {env_target}"
+    held = moving - new
+    return (f"{moving} hard-coded value(s) leave environment: for {env_target}: {new} added to it, "
+            f"{held} it already holds with the same value")
+
+
 def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings: Siblings | None = None) -> Tree:
     path = cf.target
     text = tree.text(path) or ""
@@ -411,7 +420,8 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
 
     c = ch.write(4, tree, path, new_text, secret=True,
                  summary=f"{path}: env_file ../{env_target}, paths relative to compose/",
-                 why=f"{len(moving)} hard-coded value(s) move to {env_target}" if moving else "")
+                 why=_moved_why(len(moving), len([k for k in moving if k not in env_now]), env_target)
+                 if moving else "")
     if c:
         pp.changes.append(c)
     if new_env is not None and new_env != env_text:
