@@ -517,3 +517,12 @@ async def test_long_lines_are_marked_wrap_on_w_and_split_falls_back_when_narrow(
         skipped_doc = next(c for c in app.state.plan.phases[4].changes if not c.default)
         row = app.screen.query_one(ChangeList).get_option(skipped_doc.id).prompt
         assert str(row).endswith(f"{skipped_doc.summary}  off by default: review, space includes it"), row
+
+
+async def test_history_shows_local_times_and_what_each_apply_did(repo: Path) -> None:
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "a", "y", "h")
+        text = screen_text(app)
+    assert "(just now)" in text and "+00:00" not in text, text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -10,6 +11,20 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
 from .base import WizardScreen
+
+
+def when(iso: str, now: datetime | None = None) -> str:
+    """`14:02 (5 min ago)` in local time; older ones with their date. The raw value if odd."""
+    try:
+        t = datetime.fromisoformat(iso).astimezone()
+    except ValueError:
+        return iso
+    now = (now or datetime.now(t.tzinfo)).astimezone()
+    secs = int((now - t).total_seconds())
+    ago = ("just now" if secs < 60 else f"{secs // 60} min ago" if secs < 3600
+           else f"{secs // 3600} h ago" if secs < 86400 else f"{secs // 86400} d ago")
+    stamp = t.strftime("%H:%M") if t.date() == now.date() else t.strftime("%Y-%m-%d %H:%M")
+    return f"{stamp} ({ago})" if secs >= 0 else stamp
 
 if TYPE_CHECKING:
     from ..state import RepoState
@@ -45,7 +60,7 @@ class HistoryScreen(WizardScreen):
         for r in records:
             table.add_row(
                 r.id,
-                r.created,
+                when(r.created),
                 r.what(", "),
                 str(len(r.change_ids)),
                 r.status,
