@@ -63,3 +63,16 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     imports = _imports(bad, "dashtam_wizard.core.probe")
     assert imports == [(1, "json"), (4, "dashtam_wizard.docker")]
     assert _layer(imports[1][1]) > _layer("dashtam_wizard.core.probe")
+
+
+def test_ruff_finds_nothing() -> None:
+    """The lint every commit is checked with, run by the test command so CI enforces it."""
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    assert ruff, "ruff is in the dev dependency group"
+    res = subprocess.run([ruff, "check", "--no-cache", "dashtam_wizard", "tests", "bench"],
+                         cwd=PACKAGE.parent, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
