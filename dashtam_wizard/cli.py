@@ -357,7 +357,7 @@ def run_tui(path: Path | None, demo: bool, console: Console) -> int:
     try:
         from .tui.app import run as tui_run
     except ImportError:
-        tui_run = None
+        tui_run = None  # type: ignore[assignment]  # an install without the TUI's libraries
     if tui_run is None:
         from .core.planner import build_plan
         from .render import print_plan

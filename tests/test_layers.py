@@ -76,3 +76,15 @@ def test_ruff_finds_nothing() -> None:
     res = subprocess.run([ruff, "check", "--no-cache", "dashtam_wizard", "tests", "bench"],
                          cwd=PACKAGE.parent, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_mypy_finds_nothing() -> None:
+    """Types checked by the test command (configuration in pyproject.toml's [tool.mypy])."""
+    import shutil
+    import subprocess
+    import sys
+
+    mypy = shutil.which("mypy", path=str(Path(sys.executable).parent)) or shutil.which("mypy")
+    assert mypy, "mypy is in the dev dependency group"
+    res = subprocess.run([mypy, "dashtam_wizard"], cwd=PACKAGE.parent, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -135,9 +135,9 @@ def status(root: Path, tree: Tree | None = None, plan: Plan | None = None) -> tu
                                Evidence("removed (kept as " + ", ".join(cf.target for cf in base) + ")" if gone and base
                                         else "no unused base compose file" if not base else "still at the root")))
     for req in ("requirements.txt", "requirements-dev.txt"):
-        text = tree.text(req)
-        done = text is None or text.startswith(LEGACY_MARK)
+        req_text = tree.text(req)
+        done = req_text is None or req_text.startswith(LEGACY_MARK)
         items.append(ChecklistItem("Cleanup", f"Remove {req} (or mark as legacy)", done,
-                                   Evidence("absent" if text is None else "marked legacy" if done else "still primary", req)))
+                                   Evidence("absent" if req_text is None else "marked legacy" if done else "still primary", req)))
     items.append(ChecklistItem("Cleanup", "Clean up unused files", None, manual=True))
     return plan, items

@@ -53,7 +53,7 @@ def _unescape(match: re.Match[str]) -> str:
 def parse_env(text: str, path: str, lookup: Mapping[str, str] | None = None) -> dict[str, str]:
     out: dict[str, str] = {}
     look: Mapping[str, str] = lookup or {}
-    scope = ChainMap(look, out)  # interpolation: lookup first, then the keys read so far
+    scope: ChainMap[str, str] = ChainMap(dict(look), out)  # interpolation: lookup first, then the keys read so far
     text = text.removeprefix("\ufeff")
     n = len(text)
     pos = 0

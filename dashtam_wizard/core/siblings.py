@@ -127,7 +127,7 @@ class Siblings:
         except BadInput:  # that file's own migration reports it
             return None
         services = doc.get("services") if hasattr(doc, "get") else None
-        if not hasattr(services, "items"):
+        if services is None or not hasattr(services, "items"):
             return None
         svcs = {str(n): s for n, s in services.items() if hasattr(s, "get")}
         # `- KEY` (no value) passes the project's KEY through: a reference too

@@ -52,8 +52,8 @@ def load(text: str, path: str) -> Any:
         docs = list(_yaml().load_all(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise BadInput(path, f"is not valid YAML: {_without_values(exc.problem or exc.context)}", line) from None
+        at: int | None = mark.line + 1 if mark else None
+        raise BadInput(path, f"is not valid YAML: {_without_values(exc.problem or exc.context)}", at) from None
     except YAMLError as exc:
         raise BadInput(path, f"is not valid YAML: {str(exc).splitlines()[0]}") from None
     docs = [d for d in docs if d is not None]

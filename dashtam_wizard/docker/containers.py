@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import docker
 from docker.errors import DockerException, NotFound
@@ -53,7 +54,7 @@ def sweep_orphans(client: docker.DockerClient) -> list[str]:
     for c in client.containers.list(all=True, filters={"label": OWNER}, ignore_removed=True):
         if _owner_gone(c.labels.get(OWNER, "")):
             remove(c)
-            removed.append(c.name)
+            removed.append(c.name or c.id or "?")
     return removed
 
 
@@ -227,7 +228,8 @@ class Probe:
                 if why := outside_stop(self.container):
                     raise ContainerGone(why) from None
                 raise
-            out, err = res.output if isinstance(res.output, tuple) else (res.output, None)
+            output: Any = res.output  # exec_run(demux=True, stream=False): (stdout, stderr) bytes
+            out, err = output if isinstance(output, tuple) else (output, None)
             out = out or b""
             marker = out.rfind(_SENTINEL.encode())
             if marker >= 0:

@@ -85,11 +85,12 @@ def plan_jobs(repo: Path, tree: Tree, baseline: Tree | None, calls: list[Call], 
         if not isinstance(cfg, dict):
             continue
         for name, svc in sorted((cfg.get("services") or {}).items()):
-            b = svc.get("build") if isinstance(svc, dict) else None
-            if not isinstance(b, dict):
+            build = svc.get("build") if isinstance(svc, dict) else None
+            if not isinstance(build, dict):
                 continue
-            path = posixpath.normpath(posixpath.join(str(b.get("context") or ""), b.get("dockerfile") or "Dockerfile"))
-            target = b.get("target")
+            path = posixpath.normpath(posixpath.join(str(build.get("context") or ""),
+                                                     build.get("dockerfile") or "Dockerfile"))
+            target = build.get("target")
             if path != want or target not in tags or (first, name) in seen:
                 continue
             seen.add((first, name))

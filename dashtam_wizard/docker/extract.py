@@ -88,12 +88,12 @@ def find_app_container(
             if c.labels.get(PROJECT_LABEL) in projects
             else len(projects)
         )
-        si = next((i for i, s in enumerate(services) if s == svc or s in c.name), len(services))
+        si = next((i for i, s in enumerate(services) if s == svc or s in (c.name or "")), len(services))
         return si, pi
 
     if by_label:
         return sorted(by_label, key=rank)[0]
-    by_name = [c for c in running if any(p and p in c.name for p in projects)]
+    by_name = [c for c in running if any(p and p in (c.name or "") for p in projects)]
     if by_name:
         return sorted(by_name, key=rank)[0]
     raise ExtractError(
@@ -195,7 +195,7 @@ def run_extract(repo: Path, console: Console, write: bool = False, err: Console 
     finally:
         client.close()
 
-    console.print(f"Copied from container [bold]{escape(container.name)}[/]:", highlight=False)
+    console.print(f"Copied from container [bold]{escape(container.name or container.id or '?')}[/]:", highlight=False)
     changed: dict[str, bytes] = {}
     for name, data in files.items():
         path = repo / name

@@ -86,8 +86,7 @@ def compose_files(repo: Path) -> list[Path]:
         if folder.is_dir():
             for pattern in COMPOSE_GLOBS:
                 found.extend(p for p in sorted(folder.glob(pattern)) if p.is_file())
-    seen: set[Path] = set()
-    return [p for p in found if not (p in seen or seen.add(p))]
+    return list(dict.fromkeys(found))
 
 
 def _load(path: Path) -> Any:
@@ -169,7 +168,7 @@ def read_services(path: Path, env: Mapping[str, str] | None = None) -> list[Comp
             continue
         line = None
         with contextlib.suppress(AttributeError, KeyError, TypeError):
-            line = services.lc.key(name)[0] + 1
+            line = services.lc.key(name)[0] + 1  # type: ignore[union-attr]
         s = ComposeService(compose_file=path, name=str(name), line=line)
         build = svc.get("build")
         if isinstance(build, str):

@@ -32,7 +32,7 @@ class Batcher:
     flushes at once, so the order is kept.
     """
 
-    def __init__(self, post: Callable[[list[Any]], None], interval: float = 0.05) -> None:
+    def __init__(self, post: Callable[[list[Any]], object], interval: float = 0.05) -> None:
         self.post = post
         self.interval = interval
         self.pending: list[Any] = []
@@ -95,7 +95,7 @@ def run(
     root: Path,
     emit: Callable[[Any], None],
     cancelled: Callable[[], bool],
-    connected: Callable[[str], None] = lambda _text: None,
+    connected: Callable[[str], object] = lambda _text: None,
 ) -> Any:
     """Build and check `root`; every progress object goes to `emit`. Returns the VerifyReport."""
     try:

@@ -399,8 +399,10 @@ class WizardApp(App[int]):
         if state is None:
             return
         pending = state.pending_phases()
+        from .screens.phase import PhaseScreen  # loaded once a phase screen was shown
+
         screen = self.screen
-        if not everything and screen.name and screen.name.startswith("phase-"):
+        if not everything and isinstance(screen, PhaseScreen):
             earlier = [n for n in pending if n < screen.number]
             if earlier:
                 self.notify(
@@ -409,7 +411,7 @@ class WizardApp(App[int]):
                     markup=False,
                 )
                 return
-            phases = {int(screen.name.removeprefix("phase-"))}
+            phases = {screen.number}
         else:
             phases = set(pending)
         changes = state.selected(phases)

@@ -58,7 +58,7 @@ def _declared(data: dict) -> set[str]:
     out = set()
     for spec in names:
         try:
-            out.add(canonicalize_name(Requirement(spec).name))
+            out.add(str(canonicalize_name(Requirement(spec).name)))
         except InvalidRequirement:
             continue
     return out

@@ -89,7 +89,7 @@ def find_side(name: str, tree: Path) -> Side:
         names = {s.name.lower(): s.name for s in stages}
         target = next((names[n] for n in ("development", "dev") if n in names), None)
     declared = {a for st in chain(stages, target) for a in st.args}
-    buildargs = {
+    buildargs: dict[str, str] = {
         k: arg_default(stages, target, k) or "1000" for k in ("UID", "GID") if k in declared
     }
     side = Side(name, tree, context, dockerfile, target, buildargs)

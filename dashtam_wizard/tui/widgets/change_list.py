@@ -71,7 +71,7 @@ class ChangeList(OptionList):
             return None
         return self.changes[self.highlighted]
 
-    def action_toggle(self) -> None:
+    def action_toggle(self) -> None:  # type: ignore[override]  # space includes/skips, not a CSS class
         if self.applied:
             self.notify("Already applied: ctrl+z rolls it back.", timeout=4)
         elif self.current is not None:

@@ -71,11 +71,11 @@ def _languages_by_name() -> Iterator[None]:
     def by_name(code: str, path: str | None) -> str:
         return (path and language_for(path)) or guess(code, path)
 
-    highlight.guess_language = by_name
+    highlight.guess_language = by_name  # type: ignore[assignment]
     try:
         yield
     finally:
-        highlight.guess_language = guess
+        highlight.guess_language = guess  # type: ignore[assignment]
 
 
 @cache
