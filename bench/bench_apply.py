@@ -132,13 +132,22 @@ def measure(res: Results, label: str, root: Path, n: int) -> None:
         if tree_manifest(root) != manifest:
             raise SystemExit(f"{label}: rollback did not restore the tree byte for byte")
     a, r, f, lk = med(ap), med(rb), med(fl), med(lock)
-    res.row(f"{label}: apply ({len(changes)} changes, {nbytes / 1024:.0f} KiB)", ms(a),
-            f"raw crash-safe writes of the same bytes {ms(f)}", a / f,
-            note=f"median of {n}; `uv lock` {ms(lk)} of it (network), git {ms(med(git))} "
-                 f"({int(med(gitn))} processes), "
-                 f"{int(med(fs_a))} fsyncs; apply without uv lock {ms(a - lk)} = ×{(a - lk) / f:.1f} the floor")
-    res.row(f"{label}: rollback", ms(r), f"raw crash-safe writes {ms(f)}", r / f,
-            note=f"{int(med(fs_r))} fsyncs; tree restored byte for byte (checked every round)")
+    res.row(
+        f"{label}: apply ({len(changes)} changes, {nbytes / 1024:.0f} KiB)",
+        ms(a),
+        f"raw crash-safe writes of the same bytes {ms(f)}",
+        a / f,
+        note=f"median of {n}; `uv lock` {ms(lk)} of it (network), git {ms(med(git))} "
+        f"({int(med(gitn))} processes), "
+        f"{int(med(fs_a))} fsyncs; apply without uv lock {ms(a - lk)} = ×{(a - lk) / f:.1f} the floor",
+    )
+    res.row(
+        f"{label}: rollback",
+        ms(r),
+        f"raw crash-safe writes {ms(f)}",
+        r / f,
+        note=f"{int(med(fs_r))} fsyncs; tree restored byte for byte (checked every round)",
+    )
 
 
 def main() -> int:
@@ -159,7 +168,12 @@ def main() -> int:
             generate(root, size)
             label = f"{size}x repo"
         try:
-            measure(res, label, root, rounds(args.rounds) if size == 1 else max(1, rounds(args.rounds) - 1))
+            measure(
+                res,
+                label,
+                root,
+                rounds(args.rounds) if size == 1 else max(1, rounds(args.rounds) - 1),
+            )
         except Exception as exc:  # noqa: BLE001 - e.g. `uv lock` without network
             res.skip(f"{label}: apply/rollback", f"{type(exc).__name__}: {exc}")
     res.save()

@@ -83,17 +83,36 @@ def measure(res: Results, label: str, root: Path, n: int) -> None:
     def reference() -> float:
         t = time.perf_counter()
         for args in calls:
-            subprocess.run([*cli, *args, "config", "--format", "json"], cwd=root, capture_output=True,
-                           env={"PATH": os.environ["PATH"], "HOME": str(root)}, check=False)
+            subprocess.run(
+                [*cli, *args, "config", "--format", "json"],
+                cwd=root,
+                capture_output=True,
+                env={"PATH": os.environ["PATH"], "HOME": str(root)},
+                check=False,
+            )
         return time.perf_counter() - t
 
     samples = interleave({"gate": gate, "repeat": repeat, "none": without, "ref": reference}, n)
     g, r = med(samples["gate"]), med(samples["ref"])
-    res.row(f"{label}: gate with Compose, cold ({len(calls)} distinct calls)", ms(g),
-            f"one `config` per call, sequential {ms(r)}", g / r, 1.0)
-    res.row(f"{label}: gate with Compose, same bytes judged before", ms(med(samples["repeat"])),
-            f"{ms(r)}", med(samples["repeat"]) / r, 1.0)
-    res.row(f"{label}: gate without a Compose CLI", ms(med(samples["none"])), note="lists calls, judges none")
+    res.row(
+        f"{label}: gate with Compose, cold ({len(calls)} distinct calls)",
+        ms(g),
+        f"one `config` per call, sequential {ms(r)}",
+        g / r,
+        1.0,
+    )
+    res.row(
+        f"{label}: gate with Compose, same bytes judged before",
+        ms(med(samples["repeat"])),
+        f"{ms(r)}",
+        med(samples["repeat"]) / r,
+        1.0,
+    )
+    res.row(
+        f"{label}: gate without a Compose CLI",
+        ms(med(samples["none"])),
+        note="lists calls, judges none",
+    )
 
 
 def main() -> int:
@@ -111,7 +130,9 @@ def main() -> int:
             shutil.rmtree(root, ignore_errors=True)
             generate(root, size)
             label = f"{size}x repo"
-        measure(res, label, root, rounds(args.rounds) if size == 1 else max(3, rounds(args.rounds) - 2))
+        measure(
+            res, label, root, rounds(args.rounds) if size == 1 else max(3, rounds(args.rounds) - 2)
+        )
     res.save()
     return 0
 

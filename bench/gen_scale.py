@@ -28,9 +28,12 @@ EXTRA_KEYS = 200
 MAKE_BLOCK = 100  # lines per copy: 50 copies ~ a 5,000-line Makefile
 
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-    "GIT_AUTHOR_DATE": "2025-10-05T12:00:00Z", "GIT_COMMITTER_DATE": "2025-10-05T12:00:00Z",
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+    "GIT_AUTHOR_DATE": "2025-10-05T12:00:00Z",
+    "GIT_COMMITTER_DATE": "2025-10-05T12:00:00Z",
 }
 
 
@@ -47,8 +50,13 @@ def _make_block(k: int) -> str:
     out = [f"# --- generated copy {k} " + "-" * 56, ""]
     for env in ENVS:
         f, e = f"docker-compose.{env}{k}.yml", f".env.{env}{k}"
-        for verb, args in (("up", "up -d"), ("down", "down"), ("build", "build"), ("logs", "logs -f app"),
-                           ("ps", "ps")):
+        for verb, args in (
+            ("up", "up -d"),
+            ("down", "down"),
+            ("build", "build"),
+            ("logs", "logs -f app"),
+            ("ps", "ps"),
+        ):
             out += [f"{env}{k}-{verb}:", f"\t@docker compose -f {f} --env-file {e} {args}", ""]
     out += [f"COMPOSE_STAGE{k} := docker-compose.stage{k}.yml", ""]
     out += [f"help{k}:"]
@@ -59,24 +67,30 @@ def _make_block(k: int) -> str:
 
 
 def _workflow(k: int) -> str:
-    return (f"name: CI {k}\n\non:\n  push:\n    branches: [main]\n\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
-            f"    steps:\n      - uses: actions/checkout@v4\n"
-            f"      - name: Build images\n        run: docker compose -f docker-compose.ci{k}.yml --env-file .env.ci{k} build\n"
-            f"      - name: Run tests\n        run: docker compose -f docker-compose.ci{k}.yml --env-file .env.ci{k} "
-            f"up --abort-on-container-exit --exit-code-from app\n")
+    return (
+        f"name: CI {k}\n\non:\n  push:\n    branches: [main]\n\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+        f"    steps:\n      - uses: actions/checkout@v4\n"
+        f"      - name: Build images\n        run: docker compose -f docker-compose.ci{k}.yml --env-file .env.ci{k} build\n"
+        f"      - name: Run tests\n        run: docker compose -f docker-compose.ci{k}.yml --env-file .env.ci{k} "
+        f"up --abort-on-container-exit --exit-code-from app\n"
+    )
 
 
 def _script(k: int) -> str:
-    return (f'#!/usr/bin/env bash\nset -euo pipefail\ncd "$(dirname "$0")/.."\n'
-            f'COMPOSE="docker compose -f docker-compose.test{k}.yml --env-file .env.test{k}"\n'
-            f"trap '$COMPOSE down -v' EXIT\n$COMPOSE up -d --build --wait\n$COMPOSE exec -T app pytest \"$@\"\n")
+    return (
+        f'#!/usr/bin/env bash\nset -euo pipefail\ncd "$(dirname "$0")/.."\n'
+        f'COMPOSE="docker compose -f docker-compose.test{k}.yml --env-file .env.test{k}"\n'
+        f"trap '$COMPOSE down -v' EXIT\n$COMPOSE up -d --build --wait\n$COMPOSE exec -T app pytest \"$@\"\n"
+    )
 
 
 def generate(dest: Path, n: int) -> Path:
     dest = dest.resolve()
     if dest.exists() and any(dest.iterdir()):
         raise SystemExit(f"{dest} is not empty")
-    subprocess.run([str(WIZARD), "demo", str(dest)], check=True, env=bench_env(), stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(WIZARD), "demo", str(dest)], check=True, env=bench_env(), stdout=subprocess.DEVNULL
+    )
     # the sample's own env files get the extra keys too (N=1 is then the same shape as any copy)
     for env in ENVS:
         p = dest / f".env.{env}"
@@ -88,15 +102,18 @@ def generate(dest: Path, n: int) -> Path:
     for k in range(2, n + 1):
         for env in ENVS:
             text = re.sub(r"ledgerly-dev-network", f"ledgerly-{env}{k}-network", originals[env])
-            text = text.replace(f".env.{env}", f".env.{env}{k}").replace(f"docker-compose.{env}.yml",
-                                                                      f"docker-compose.{env}{k}.yml")
+            text = text.replace(f".env.{env}", f".env.{env}{k}").replace(
+                f"docker-compose.{env}.yml", f"docker-compose.{env}{k}.yml"
+            )
             (dest / f"docker-compose.{env}{k}.yml").write_text(text)
             env_body = env_text[env].split("\n# --- generated:", 1)[0]
             p = dest / f".env.{env}{k}"
             p.write_text(env_body + _env_extra(env, k))
             if env != "ci":
                 os.chmod(p, 0o600)
-        (dest / f"docker-compose.stage{k}.yml").write_text(base.replace("postgres_data", f"postgres_data_{k}"))
+        (dest / f"docker-compose.stage{k}.yml").write_text(
+            base.replace("postgres_data", f"postgres_data_{k}")
+        )
         make.append(_make_block(k))
         (dest / ".github" / "workflows" / f"ci{k}.yml").write_text(_workflow(k))
         s = dest / "scripts" / f"run-tests{k}.sh"
@@ -105,8 +122,12 @@ def generate(dest: Path, n: int) -> Path:
     (dest / "Makefile").write_text("\n".join(make))
     env = {**os.environ, **GIT_ENV}
     for args in (["add", "-A", "-f"], ["commit", "-q", "-m", f"Synthetic legacy layout x{n}"]):
-        subprocess.run(["git", "-C", str(dest), "-c", "commit.gpgsign=false", *args], check=True,
-                       capture_output=True, env=env)
+        subprocess.run(
+            ["git", "-C", str(dest), "-c", "commit.gpgsign=false", *args],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
     return dest
 
 
@@ -124,7 +145,9 @@ def stats(root: Path) -> dict[str, int]:
         "services": services,
         "makefile_lines": len((root / "Makefile").read_text().splitlines()),
         "env_files": len([p for p in root.iterdir() if p.name.startswith(".env.")]),
-        "env_lines": sum(len(p.read_text().splitlines()) for p in root.iterdir() if p.name.startswith(".env.")),
+        "env_lines": sum(
+            len(p.read_text().splitlines()) for p in root.iterdir() if p.name.startswith(".env.")
+        ),
     }
 
 

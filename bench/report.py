@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn bench/results/*.json into the Markdown the README's "Performance" section pastes.
 
-    bench/report.py [--out FILE]
+bench/report.py [--out FILE]
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ def render() -> str:
         for r in d["rows"]:
             ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
             value = r["value"] if r["value"] != "skipped" else "skipped"
-            out.append(f"| {num} | {cell(r['metric'])} | {cell(value)} | {cell(r['ref'])} | {ratio} | {verdict(r)} |")
+            out.append(
+                f"| {num} | {cell(r['metric'])} | {cell(value)} | {cell(r['ref'])} | {ratio} | {verdict(r)} |"
+            )
             if r["note"]:
                 details.append(f"- {num}. {cell(r['metric'])}: {r['note']}")
         for n in d["notes"]:

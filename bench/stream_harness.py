@@ -118,7 +118,9 @@ class Probe:
         end = self.t_painted or time.perf_counter()
         handled = self.handled
         lat = sorted(self.latencies)
-        waiting = sorted(end - t for t in list(self.pending.values()))  # unanswered: at least this late
+        waiting = sorted(
+            end - t for t in list(self.pending.values())
+        )  # unanswered: at least this late
         both = sorted(lat + waiting)
 
         def pct(xs: list[float], p: float) -> float:
@@ -131,7 +133,8 @@ class Probe:
             "seconds": end - self.t0,
             "seconds_to_posted": self.t_posted - self.t0,
             "lines_per_s": handled / (end - self.t0),
-            "backlog_drain_estimate_s": (self.total - handled) / max(handled / (end - self.t0), 1e-9),
+            "backlog_drain_estimate_s": (self.total - handled)
+            / max(handled / (end - self.t0), 1e-9),
             "rss_before_mb": self.rss_before,
             "rss_peak_mb": peak_mb(),
             "keys_sent": self.keys_sent,
@@ -157,6 +160,7 @@ def line_text(i: int) -> str:
 
 # --- the wizard ------------------------------------------------------------------------------
 
+
 def run_wizard(repo: Path, out: Path, total: int, budget: float) -> None:
     import inspect
 
@@ -168,8 +172,11 @@ def run_wizard(repo: Path, out: Path, total: int, budget: float) -> None:
     from dashtam_wizard.tui.widgets.stage_log import StageLog
 
     # The Verify path has changed shape over time; drive whichever this checkout has.
-    BATCHED = hasattr(verify_run, "Batcher") and hasattr(VerifyScreen, "events") and \
-        "objs" in inspect.signature(msg.VerifyProgress.__init__).parameters
+    BATCHED = (
+        hasattr(verify_run, "Batcher")
+        and hasattr(VerifyScreen, "events")
+        and "objs" in inspect.signature(msg.VerifyProgress.__init__).parameters
+    )
     BUFFERED = "pending" in inspect.getsource(StageLog)  # events before mount are kept, not lost
 
     try:  # the real progress classes; the screen dispatches on their names
@@ -304,6 +311,7 @@ def run_wizard(repo: Path, out: Path, total: int, budget: float) -> None:
 
 
 # --- the peer -------------------------------------------------------------------------------
+
 
 class Lines(Message):
     def __init__(self, lines: list[str]) -> None:

@@ -62,15 +62,32 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--show-secrets", action="store_true", help="do not mask secret values")
     sp.add_argument("--no-diff", action="store_true", help="list changes without diffs")
-    sp.add_argument("--no-cache", action="store_true", help="plan from scratch (ignore the plan cache)")
-    sp.add_argument("--with-compose", action="store_true",
-                    help="also resolve every Compose call before and after with the real Compose (the gate apply runs)")
+    sp.add_argument(
+        "--no-cache", action="store_true", help="plan from scratch (ignore the plan cache)"
+    )
+    sp.add_argument(
+        "--with-compose",
+        action="store_true",
+        help="also resolve every Compose call before and after with the real Compose (the gate apply runs)",
+    )
 
     sp = sub.add_parser("apply", help="apply the plan (or some phases) as one transaction")
     path_arg(sp)
     sp.add_argument("--phase", type=int, action="append", choices=range(1, 8), metavar="N")
-    sp.add_argument("--skip", action="append", default=[], metavar="ID", help="leave out a change (id from plan)")
-    sp.add_argument("--include", action="append", default=[], metavar="ID", help="include an off-by-default change")
+    sp.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="leave out a change (id from plan)",
+    )
+    sp.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="include an off-by-default change",
+    )
     sp.add_argument("--yes", action="store_true", help="required: confirm the apply")
 
     sp = sub.add_parser("rollback", help="undo the latest apply (or more) byte for byte")
@@ -80,27 +97,46 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--to", metavar="ID", help="undo every apply back to and including ID")
     g.add_argument("--all", action="store_true", help="undo every apply")
     sp.add_argument("--yes", action="store_true", help="required: confirm the rollback")
-    sp.add_argument("--trust-state", action="store_true",
-                    help="use a .dashtam-wizard/ folder not made here (a copied repo, an older version's), "
-                    "after checking every record in it")
+    sp.add_argument(
+        "--trust-state",
+        action="store_true",
+        help="use a .dashtam-wizard/ folder not made here (a copied repo, an older version's), "
+        "after checking every record in it",
+    )
 
     sp = sub.add_parser("status", help="the plan's Migration Checklist, ticked from evidence")
     path_arg(sp)
     sp.add_argument("--json", action="store_true")
 
-    sp = sub.add_parser("verify", help="build the stages on the Docker daemon and run the plan's checks")
+    sp = sub.add_parser(
+        "verify", help="build the stages on the Docker daemon and run the plan's checks"
+    )
     path_arg(sp)
     sp.add_argument("--stage", action="append", metavar="NAME")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--show-secrets", action="store_true")
-    sp.add_argument("--run-tests", action="store_true", help="also run the test suite in the development container")
-    sp.add_argument("--compare-builds", action="store_true",
-                    help="time dev rebuilds (no change, source edit, new dependency): legacy Dockerfile "
-                    "from the apply journal vs the migrated one, in a scratch copy")
-    sp.add_argument("--rounds", type=int, default=None, metavar="N",
-                    help="with --compare-builds: rounds to take the median of (default 2)")
+    sp.add_argument(
+        "--run-tests",
+        action="store_true",
+        help="also run the test suite in the development container",
+    )
+    sp.add_argument(
+        "--compare-builds",
+        action="store_true",
+        help="time dev rebuilds (no change, source edit, new dependency): legacy Dockerfile "
+        "from the apply journal vs the migrated one, in a scratch copy",
+    )
+    sp.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --compare-builds: rounds to take the median of (default 2)",
+    )
 
-    sp = sub.add_parser("extract", help="copy pyproject.toml and uv.lock out of the running app container")
+    sp = sub.add_parser(
+        "extract", help="copy pyproject.toml and uv.lock out of the running app container"
+    )
     path_arg(sp)
     sp.add_argument("--yes", action="store_true", help="write them (otherwise show the diff only)")
 
@@ -131,8 +167,11 @@ def _writable_repo(path: Path) -> Path:
     root = _repo(path)
     owner = root.stat().st_uid
     if os.geteuid() == 0 and owner != 0:
-        raise BadInput(str(root), f"belongs to uid {owner}; run the wizard as that user, not as root (files it "
-                       "writes would become root's, and the owner could not read them or roll back)")
+        raise BadInput(
+            str(root),
+            f"belongs to uid {owner}; run the wizard as that user, not as root (files it "
+            "writes would become root's, and the owner could not read them or roll back)",
+        )
     return root
 
 
@@ -150,8 +189,11 @@ def _unfinished(root: Path) -> None:
         return  # never read; apply/rollback say why
     state = root / STATE_DIR
     if (state / "rollback.json").exists() or any(r.status == "incomplete" for r in history(root)):
-        raise BadInput(STATE_DIR, "an apply or rollback was interrupted and is not finished; run "
-                       "`dashtam-wizard rollback --yes` (or open the wizard) to finish it, then look again")
+        raise BadInput(
+            STATE_DIR,
+            "an apply or rollback was interrupted and is not finished; run "
+            "`dashtam-wizard rollback --yes` (or open the wizard) to finish it, then look again",
+        )
 
 
 def _recover(root: Path, console: Console) -> None:
@@ -173,10 +215,18 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     except NothingToMigrate as exc:
         if not args.check:
             raise
-        print(f"Nothing to migrate: {exc.path} has no compose file or Dockerfile.")  # a hook or CI job passes
+        print(
+            f"Nothing to migrate: {exc.path} has no compose file or Dockerfile."
+        )  # a hook or CI job passes
         return EXIT_OK
     phases = set(args.phase) if args.phase else None
-    pending = any(c for p in plan.phases if phases is None or p.number in phases for c in p.changes if c.default)
+    pending = any(
+        c
+        for p in plan.phases
+        if phases is None or p.number in phases
+        for c in p.changes
+        if c.default
+    )
     verdict = None
     if args.with_compose:
         from .compose_judge import check_plan
@@ -189,9 +239,13 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
 
         doc = plan_json(plan, phases, args.show_secrets)
         if verdict is not None:
-            doc["gate"] = {"judge": verdict.judge, "compared": verdict.compared, "resolutions": verdict.calls,
-                           "unjudged": verdict.unjudged,
-                           "blocked": [vars(d) for d in verdict.differences]}
+            doc["gate"] = {
+                "judge": verdict.judge,
+                "compared": verdict.compared,
+                "resolutions": verdict.calls,
+                "unjudged": verdict.unjudged,
+                "blocked": [vars(d) for d in verdict.differences],
+            }
         print(json.dumps(doc, indent=2))
     elif args.check:
         if pending:
@@ -204,14 +258,18 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     else:
         print_plan(sys.stdout, plan, phases, args.show_secrets, diffs=not args.no_diff)
     if verdict is not None and not args.json:
-        print(f"\nEquivalence gate ({verdict.judge or 'no Compose CLI'}, {verdict.compared} call(s) compared, "
-              f"{verdict.calls} resolution(s) run):")
+        print(
+            f"\nEquivalence gate ({verdict.judge or 'no Compose CLI'}, {verdict.compared} call(s) compared, "
+            f"{verdict.calls} resolution(s) run):"
+        )
         for d in verdict.differences:
             print(f"  blocked: {d.line()}")
         for note in verdict.unjudged:
             print(f"  not judged: {note}")
         if not verdict.differences:
-            print("  every Compose call resolves the same before and after (up to the allowed list)")
+            print(
+                "  every Compose call resolves the same before and after (up to the allowed list)"
+            )
     blocked = verdict is not None and bool(verdict.differences)
     return EXIT_PENDING if args.check and (pending or blocked) else EXIT_OK
 
@@ -234,10 +292,17 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
         console.print(f"unknown change id: {unknown[0]} (see `dashtam-wizard plan` for ids)")
         return EXIT_BAD
     phases = set(args.phase) if args.phase else {p.number for p in plan.phases}
-    earlier = [p.number for p in plan.phases if p.number not in phases and p.number < max(phases)
-               and any(options.selected(c) for c in p.changes)]
+    earlier = [
+        p.number
+        for p in plan.phases
+        if p.number not in phases
+        and p.number < max(phases)
+        and any(options.selected(c) for c in p.changes)
+    ]
     if earlier:
-        console.print(f"phase {earlier[0]} has pending changes: apply it first (or add --phase {earlier[0]})")
+        console.print(
+            f"phase {earlier[0]} has pending changes: apply it first (or add --phase {earlier[0]})"
+        )
         return EXIT_BAD
     changes = [c for c in plan.changes(phases) if options.selected(c)]
     if not changes:
@@ -254,8 +319,10 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
 
     # ApplyError is a BadInput: main() prints it as the one-line error on stderr, exit 2.
     record = apply_changes(root, changes, phases=sorted(phases), on_step=step)
-    console.print(f"[green]Applied {total} change(s) as {record.id}.[/green] Undo with "
-                  f"`dashtam-wizard rollback {args.path} --yes`.")
+    console.print(
+        f"[green]Applied {total} change(s) as {record.id}.[/green] Undo with "
+        f"`dashtam-wizard rollback {args.path} --yes`."
+    )
     return EXIT_OK
 
 
@@ -265,7 +332,9 @@ def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
     root = _writable_repo(args.path)
     if args.trust_state:
         adopt_state(root)
-        console.print("The .dashtam-wizard/ folder is now trusted on this machine (every record checked).")
+        console.print(
+            "The .dashtam-wizard/ folder is now trusted on this machine (every record checked)."
+        )
         if not (args.list or args.yes):
             return EXIT_OK
     records = history(root)
@@ -273,11 +342,14 @@ def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
         if not records:
             console.print("No applies recorded.")
         for r in records:
-            console.print(f"{r.id}  {r.created}  phases {r.what()}  {r.status}  "
-                          f"{len(r.change_ids)} change(s)")
+            console.print(
+                f"{r.id}  {r.created}  phases {r.what()}  {r.status}  {len(r.change_ids)} change(s)"
+            )
         return EXIT_OK
     if not args.yes:
-        console.print("rollback restores files: add --yes (see --list for what can be rolled back).")
+        console.print(
+            "rollback restores files: add --yes (see --list for what can be rolled back)."
+        )
         return EXIT_BAD
     result = rollback(root, to=args.to, all=args.all)  # ApplyError: one line on stderr, exit 2
     console.print(f"[green]{result.summary()}[/green]")
@@ -299,12 +371,21 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
     tree = read_tree(root)
     _plan, items = status(root, tree, plan_for(tree, root))
     ticks = load_manual(root)  # what the user ticked by hand in the wizard
-    items = [replace(i, done=True, evidence=Evidence("ticked by you in the wizard"))
-             if i.manual and ticks.get(i.text) else i for i in items]
+    items = [
+        replace(i, done=True, evidence=Evidence("ticked by you in the wizard"))
+        if i.manual and ticks.get(i.text)
+        else i
+        for i in items
+    ]
     if args.json:
         import json
 
-        print(json.dumps({**json_meta("status"), "root": str(root), "items": [item_json(i) for i in items]}, indent=2))
+        print(
+            json.dumps(
+                {**json_meta("status"), "root": str(root), "items": [item_json(i) for i in items]},
+                indent=2,
+            )
+        )
     else:
         print_checklist(console, items)
     return EXIT_OK
@@ -314,8 +395,12 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
     if args.compare_builds:  # lazy: only this path loads the comparison (and the docker SDK)
         from .docker.compare import DEFAULT_ROUNDS, run_compare
 
-        return run_compare(_repo(args.path), console, rounds=DEFAULT_ROUNDS if args.rounds is None else args.rounds,
-                           as_json=args.json)
+        return run_compare(
+            _repo(args.path),
+            console,
+            rounds=DEFAULT_ROUNDS if args.rounds is None else args.rounds,
+            as_json=args.json,
+        )
     if args.rounds is not None:
         raise BadInput("--rounds", "only applies with --compare-builds")
     from rich.console import Console as RichConsole
@@ -327,8 +412,15 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
     # Exit 2 "could not run" (no daemon, daemon lost mid-run, check container killed): one
     # line on stderr like every command's; stdout keeps the build progress.
     err = RichConsole(stderr=True, highlight=False)
-    return run_verify(root, args.stage, args.json, console, show_secrets=args.show_secrets,
-                      run_tests=args.run_tests, err=err)
+    return run_verify(
+        root,
+        args.stage,
+        args.json,
+        console,
+        show_secrets=args.show_secrets,
+        run_tests=args.run_tests,
+        err=err,
+    )
 
 
 def cmd_extract(args: argparse.Namespace, console: Console) -> int:
@@ -336,7 +428,9 @@ def cmd_extract(args: argparse.Namespace, console: Console) -> int:
 
     from .docker.extract import run_extract
 
-    return run_extract(_repo(args.path), console, write=args.yes, err=RichConsole(stderr=True, highlight=False))
+    return run_extract(
+        _repo(args.path), console, write=args.yes, err=RichConsole(stderr=True, highlight=False)
+    )
 
 
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:
@@ -367,8 +461,15 @@ def run_tui(path: Path | None, demo: bool, console: Console) -> int:
     return tui_run(root, demo=demo)
 
 
-HANDLERS = {"plan": cmd_plan, "apply": cmd_apply, "rollback": cmd_rollback, "status": cmd_status,
-            "verify": cmd_verify, "extract": cmd_extract, "demo": cmd_demo}
+HANDLERS = {
+    "plan": cmd_plan,
+    "apply": cmd_apply,
+    "rollback": cmd_rollback,
+    "status": cmd_status,
+    "verify": cmd_verify,
+    "extract": cmd_extract,
+    "demo": cmd_demo,
+}
 
 
 class Terminated(BaseException):
@@ -385,7 +486,11 @@ def main(argv: list[str] | None = None) -> int:
     console: Any = LazyConsole(highlight=False)
     err: Any = LazyConsole(stderr=True, highlight=False)
     try:
-        if argv and argv[0] in COMMANDS or any(a in ("-h", "--help", "-V", "--version") for a in argv[:1]):
+        if (
+            argv
+            and argv[0] in COMMANDS
+            or any(a in ("-h", "--help", "-V", "--version") for a in argv[:1])
+        ):
             import signal
 
             if threading_main():
@@ -412,14 +517,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD
     except (KeyboardInterrupt, Terminated) as exc:
         code = 143 if isinstance(exc, Terminated) else 130
-        err.print("dashtam-wizard: interrupted; no file is half-written, but an apply or rollback that was "
-                  "running is unfinished until `dashtam-wizard rollback --yes` (or the next apply, or the "
-                  "wizard's start) finishes it")
+        err.print(
+            "dashtam-wizard: interrupted; no file is half-written, but an apply or rollback that was "
+            "running is unfinished until `dashtam-wizard rollback --yes` (or the next apply, or the "
+            "wizard's start) finishes it"
+        )
         return code
     except Exception as exc:  # noqa: BLE001 - the user gets one line, the traceback goes to a file
         log = _save_traceback()
-        err.print(f"dashtam-wizard: internal error: {type(exc).__name__}: {exc} (details: {log})",
-                  markup=False, soft_wrap=True)
+        err.print(
+            f"dashtam-wizard: internal error: {type(exc).__name__}: {exc} (details: {log})",
+            markup=False,
+            soft_wrap=True,
+        )
         return EXIT_BAD
 
 

@@ -57,8 +57,13 @@ def compose_cli() -> tuple[str, ...] | None:
         candidates.append((str(bundled),))
     for cmd in candidates:
         try:
-            out = subprocess.run([*cmd, "version", "--short"], capture_output=True, text=True, timeout=20,
-                                 env=_env(Path(tempfile.gettempdir())))
+            out = subprocess.run(
+                [*cmd, "version", "--short"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                env=_env(Path(tempfile.gettempdir())),
+            )
         except (OSError, subprocess.TimeoutExpired):
             continue
         if out.returncode == 0 and out.stdout.strip().lstrip("v")[:1] in ("2", "3", "4", "5"):
@@ -104,8 +109,14 @@ def _resolve(cmd: tuple[str, ...], root: Path, home: Path, args: tuple[str, ...]
     obsolete `version:`) are never taken for the error. `home` is the same on both sides,
     so `~` resolves alike."""
     try:
-        out = subprocess.run([*cmd, *args, "config", "--format", "json"], capture_output=True, text=True,
-                             cwd=root, env=_env(home), timeout=120)
+        out = subprocess.run(
+            [*cmd, *args, "config", "--format", "json"],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env=_env(home),
+            timeout=120,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"Compose did not answer ({exc})"
     body = out.stdout.strip()
@@ -115,21 +126,36 @@ def _resolve(cmd: tuple[str, ...], root: Path, home: Path, args: tuple[str, ...]
             return json.loads(text.replace(json.dumps(str(root.parent))[1:-1], REPO + "/.."))
         except ValueError:
             pass
-    said = [ln.strip() for ln in (out.stderr + "\n" + out.stdout).splitlines()
-            if ln.strip() and "level=warning" not in ln and "obsolete" not in ln and not ln.startswith("{")]
+    said = [
+        ln.strip()
+        for ln in (out.stderr + "\n" + out.stdout).splitlines()
+        if ln.strip()
+        and "level=warning" not in ln
+        and "obsolete" not in ln
+        and not ln.startswith("{")
+    ]
     line = said[-1] if said else f"no configuration for {' '.join(args) or 'the default file'}"
-    return line.replace(str(root), REPO).replace(str(root.parent), REPO + "/..")[:200]  # no scratch path
+    return line.replace(str(root), REPO).replace(str(root.parent), REPO + "/..")[
+        :200
+    ]  # no scratch path
 
 
-def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | None = None,
-          root: str = "") -> Verdict:
+def judge(
+    before: Tree,
+    after: Tree,
+    root_name: str,
+    clone: tuple[Tree, Tree] | None = None,
+    root: str = "",
+) -> Verdict:
     """Every call of the baseline resolved on both trees by the real Compose, compared; with
     `clone`, also on the trees a fresh clone would hold before and after (what CI and a
     colleague get: no untracked or ignored file), where a difference is said as such."""
     verdict = Verdict()
     cmd = compose_cli()
     if cmd is None:
-        verdict.unjudged.append("no Compose v2 CLI here (docker compose, docker-compose): not judged")
+        verdict.unjudged.append(
+            "no Compose v2 CLI here (docker compose, docker-compose): not judged"
+        )
         return verdict
     verdict.judge = " ".join(cmd)
     views = [("", before, after)] + ([("in a fresh clone, ", *clone)] if clone is not None else [])
@@ -138,8 +164,11 @@ def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | 
         for b, a in pairs(b_tree, a_tree, root_name, root):
             if a is None:
                 if not view:
-                    verdict.differences.append(Difference(b.where, "", "the command", "runs Compose",
-                                                          "is gone from this line"))
+                    verdict.differences.append(
+                        Difference(
+                            b.where, "", "the command", "runs Compose", "is gone from this line"
+                        )
+                    )
             elif b.unknown or a.unknown:
                 if not view:
                     verdict.unjudged.append(f"{b.where}: {b.unknown or a.unknown}; not judged")
@@ -148,11 +177,18 @@ def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | 
     verdict.compared = sum(1 for view, _b, _a in todo if not view)  # calls, not views of them
     if not todo:
         return verdict
-    trees = {(view, side): t for view, b_tree, a_tree in views for side, t in (("before", b_tree), ("after", a_tree))}
+    trees = {
+        (view, side): t
+        for view, b_tree, a_tree in views
+        for side, t in (("before", b_tree), ("after", a_tree))
+    }
     base = Path(tempfile.mkdtemp(prefix="dashtam-wizard-gate-"))  # 0700: env files are secret
     try:
         roots = {key: base / f"{i}-{key[1]}" / root_name for i, key in enumerate(trees)}
-        jobs = sorted({((v, "before"), b.args) for v, b, _ in todo} | {((v, "after"), a.args) for v, _, a in todo})
+        jobs = sorted(
+            {((v, "before"), b.args) for v, b, _ in todo}
+            | {((v, "after"), a.args) for v, _, a in todo}
+        )
         digests = {key: _digest(tree, root_name, cmd) for key, tree in trees.items()}
         results: dict = {}
         for job in jobs:  # answered before for the same bytes (a repeat look, the next phase)
@@ -168,8 +204,11 @@ def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | 
         for key in {j[0] for j in todo_jobs}:  # only the trees something is still asked of
             _write(trees[key], roots[key])
         with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 2) * 2)) as pool:
-            for job, answer in zip(todo_jobs, pool.map(lambda j: _resolve(cmd, roots[j[0]], base, j[1]), todo_jobs),
-                                   strict=True):
+            for job, answer in zip(
+                todo_jobs,
+                pool.map(lambda j: _resolve(cmd, roots[j[0]], base, j[1]), todo_jobs),
+                strict=True,
+            ):
                 cache_put(digests[job[0]], job[1], answer)
                 for j in jobs:
                     if j not in results and (digests[j[0]], j[1]) == (digests[job[0]], job[1]):
@@ -180,7 +219,9 @@ def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | 
             rb, ra = results[((view, "before"), b.args)], results[((view, "after"), a.args)]
             if isinstance(rb, str):
                 if not view:
-                    verdict.unjudged.append(f"{b.where}: Compose rejects it already before migration ({rb})")
+                    verdict.unjudged.append(
+                        f"{b.where}: Compose rejects it already before migration ({rb})"
+                    )
                 continue
             if isinstance(ra, str):
                 found = [Difference(b.where, "", "the command", "resolves", f"fails: {ra}")]
@@ -190,8 +231,9 @@ def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | 
                 if (d.where, d.service, d.key) in seen:
                     continue  # the working tree's difference already says it
                 seen.add((d.where, d.service, d.key))
-                verdict.differences.append(Difference(d.where, d.service, view + d.key, d.before, d.after)
-                                           if view else d)
+                verdict.differences.append(
+                    Difference(d.where, d.service, view + d.key, d.before, d.after) if view else d
+                )
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(base)
@@ -200,7 +242,9 @@ def judge(before: Tree, after: Tree, root_name: str, clone: tuple[Tree, Tree] | 
 
 def _digest(tree: Tree, root_name: str, cmd: tuple[str, ...]) -> str:
     """Every byte a resolution can depend on: the files written, the folder's name, the CLI."""
-    h = hashlib.sha256(b"dashtam-wizard gate v1\0" + root_name.encode() + b"\0" + repr(cmd).encode())
+    h = hashlib.sha256(
+        b"dashtam-wizard gate v1\0" + root_name.encode() + b"\0" + repr(cmd).encode()
+    )
     for d in sorted(tree.dirs):
         h.update(b"d\0" + d.encode() + b"\0")
     for rel in sorted(tree.files):
@@ -241,9 +285,14 @@ def clone_view(before: Tree, after: Tree) -> tuple[Tree, Tree] | None:
     b = before.copy()
     for p in untracked:
         del b.files[p]
-    written = [p for p, e in after.files.items() if p not in after.tracked
-               and not (p in untracked and before.files[p].data == e.data)]
-    ignored = _ignored(after, written) | {p for p in after.files if p not in after.tracked and p not in written}
+    written = [
+        p
+        for p, e in after.files.items()
+        if p not in after.tracked and not (p in untracked and before.files[p].data == e.data)
+    ]
+    ignored = _ignored(after, written) | {
+        p for p in after.files if p not in after.tracked and p not in written
+    }
     if not untracked and not ignored:
         return None  # a clone holds what the working trees hold: nothing more to judge
     a = after.copy()
@@ -258,13 +307,19 @@ def _ignored(tree: Tree, paths: list[str]) -> set[str]:
         return set()
     scratch = Path(tempfile.mkdtemp(prefix="dashtam-wizard-ignore-"))
     try:
-        subprocess.run(["git", "init", "-q", str(scratch)], check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            ["git", "init", "-q", str(scratch)], check=True, capture_output=True, timeout=30
+        )
         for rel, e in tree.files.items():
             if rel == ".gitignore" or rel.endswith("/.gitignore"):
                 (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
                 (scratch / rel).write_bytes(e.data)
-        out = subprocess.run(["git", "-C", str(scratch), "check-ignore", "--no-index", "-z", "--stdin"],
-                             input="\0".join(paths).encode() + b"\0", capture_output=True, timeout=30)
+        out = subprocess.run(
+            ["git", "-C", str(scratch), "check-ignore", "--no-index", "-z", "--stdin"],
+            input="\0".join(paths).encode() + b"\0",
+            capture_output=True,
+            timeout=30,
+        )
         return {p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
     except (OSError, subprocess.SubprocessError):
         return set()
@@ -294,14 +349,22 @@ def _referenced(root: Path, tree: Tree) -> list[tuple[str, Entry]]:
     """Files the compose files and commands name in folders the snapshot does not read
     (`env_file: ./config/.env`, a secret's file): without them in the scratch trees Compose
     would fail on both sides and the call would go unjudged."""
-    texts = [(p, tree.text(p) or "") for p in tree.files
-             if p.endswith((".yml", ".yaml", ".mk")) or p.startswith("Makefile") or p.endswith(".sh")]
+    texts = [
+        (p, tree.text(p) or "")
+        for p in tree.files
+        if p.endswith((".yml", ".yaml", ".mk")) or p.startswith("Makefile") or p.endswith(".sh")
+    ]
     out: dict[str, Entry] = {}
     for path, text in texts:
         base = path.rsplit("/", 1)[0] if "/" in path else ""
         for token in set(_TOKEN.findall(text)):
             for rel in {os.path.normpath(os.path.join(base, token)), os.path.normpath(token)}:
-                if rel in tree.files or rel in out or rel.startswith((".", "/")) or rel.split("/")[0] == ".git":
+                if (
+                    rel in tree.files
+                    or rel in out
+                    or rel.startswith((".", "/"))
+                    or rel.split("/")[0] == ".git"
+                ):
                     continue
                 full = root / rel
                 try:
@@ -324,13 +387,18 @@ def require_equivalent(root: Path, plan: Plan, options: Options) -> list[str]:
         first = verdict.differences[0]
         where, _, line = first.where.rpartition(":")
         more = len(verdict.differences) - 1
-        raise BadInput(where or first.where, f"{first.line().split(': ', 1)[1]}; nothing was applied"
-                       + (f" ({more} more: `dashtam-wizard plan --with-compose`)" if more else ""),
-                       int(line) if line.isdigit() else None)
+        raise BadInput(
+            where or first.where,
+            f"{first.line().split(': ', 1)[1]}; nothing was applied"
+            + (f" ({more} more: `dashtam-wizard plan --with-compose`)" if more else ""),
+            int(line) if line.isdigit() else None,
+        )
     return verdict.unjudged
 
 
-def resolve_tree(tree: Tree, root_name: str, calls: list[tuple[str, ...]]) -> dict[tuple[str, ...], dict | str]:
+def resolve_tree(
+    tree: Tree, root_name: str, calls: list[tuple[str, ...]]
+) -> dict[tuple[str, ...], dict | str]:
     """What each call (its -f/--env-file/-p) resolves to on `tree`, written to a scratch
     folder named like the repo (Compose names the project after it); cached by content like
     the gate's answers. Paths come back as `<repo>/…`."""
@@ -353,7 +421,9 @@ def resolve_tree(tree: Tree, root_name: str, calls: list[tuple[str, ...]]) -> di
         root = base / root_name
         _write(tree, root)
         with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 2) * 2)) as pool:
-            for args, answer in zip(todo, pool.map(lambda a: _resolve(cmd, root, base, a), todo), strict=True):
+            for args, answer in zip(
+                todo, pool.map(lambda a: _resolve(cmd, root, base, a), todo), strict=True
+            ):
                 cache_put(digest, args, answer)
                 out[args] = answer
     finally:

@@ -62,8 +62,21 @@ def plan_key(tree: Tree, root: str, root_name: str, options: Options, history: s
     h = hashlib.sha256(FORMAT)
     h.update(history.encode())
     _code_fingerprint(h)
-    h.update(repr((root, root_name, options.uid, options.gid, sorted(options.skip), sorted(options.include),
-                   tree.is_git, sorted(tree.dirs), sorted(tree.tracked))).encode())
+    h.update(
+        repr(
+            (
+                root,
+                root_name,
+                options.uid,
+                options.gid,
+                sorted(options.skip),
+                sorted(options.include),
+                tree.is_git,
+                sorted(tree.dirs),
+                sorted(tree.tracked),
+            )
+        ).encode()
+    )
     for path in sorted(tree.files):
         entry = tree.files[path]
         h.update(f"\0{path}\0{entry.mode:o}\0{entry.links}\0{len(entry.data)}\0".encode())
@@ -142,7 +155,9 @@ def cached_plan(root: Path, options: Options | None = None, use_cache: bool = Tr
     return plan_for(read_tree(root), root, options, use_cache)
 
 
-def plan_for(tree: Tree, root: Path, options: Options | None = None, use_cache: bool = True) -> Plan:
+def plan_for(
+    tree: Tree, root: Path, options: Options | None = None, use_cache: bool = True
+) -> Plan:
     """plan_tree for a snapshot already read, through the cache.
 
     With earlier applies recorded in the repo, the plan is made from the baseline they
@@ -155,7 +170,9 @@ def plan_for(tree: Tree, root: Path, options: Options | None = None, use_cache: 
 
         baseline = load_baseline(root, tree)
     history = baseline.digest if baseline is not None else ""
-    key = plan_key(tree, str(root), root.name, options, history) if use_cache and enabled() else None
+    key = (
+        plan_key(tree, str(root), root.name, options, history) if use_cache and enabled() else None
+    )
     if key is not None:
         hit = load(key)
         if hit is not None:

@@ -17,8 +17,17 @@ from .core.model import Change, ChecklistItem, Kind, Plan
 
 ICON = {True: "✅", False: "⬜", None: "❔"}
 KIND_STYLE = {Kind.DELETE: "red", Kind.CREATE: "green", Kind.MOVE: "cyan", Kind.EDIT: "yellow"}
-SGR = {"bold": "1", "dim": "2", "italic": "3", "red": "31", "green": "32", "yellow": "33", "blue": "34",
-       "magenta": "35", "cyan": "36"}
+SGR = {
+    "bold": "1",
+    "dim": "2",
+    "italic": "3",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "blue": "34",
+    "magenta": "35",
+    "cyan": "36",
+}
 # C0/C1 controls other than tab and newline: a file name or value holding an escape
 # sequence must not drive the user's terminal
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -48,7 +57,9 @@ def terminal_width() -> int:
 class Out:
     """Writes styled lines to a stream; styles become SGR escapes only when colour is on."""
 
-    def __init__(self, stream: IO[str], color: bool | None = None, width: int | None = None) -> None:
+    def __init__(
+        self, stream: IO[str], color: bool | None = None, width: int | None = None
+    ) -> None:
         self.stream = stream
         self.color = wants_color(stream) if color is None else color
         self.width = width or terminal_width()
@@ -68,7 +79,9 @@ class Out:
 
     def rule(self, title: str, style: str = "") -> None:
         fill = max(3, self.width - len(title) - 4)
-        self.line(self.span("── ", "dim"), self.span(title, style), self.span(" " + "─" * fill, "dim"))
+        self.line(
+            self.span("── ", "dim"), self.span(title, style), self.span(" " + "─" * fill, "dim")
+        )
 
     def flush(self) -> None:
         self.stream.write("".join(self._parts))
@@ -78,26 +91,46 @@ class Out:
 
 def change_json(c: Change, show_secrets: bool) -> dict[str, Any]:
     return {
-        "id": c.id, "phase": c.phase, "kind": c.kind.value, "path": c.path, "source": c.source,
-        "summary": c.summary, "why": c.why, "default": c.default, "mode": None if c.mode is None else f"{c.mode:o}",
+        "id": c.id,
+        "phase": c.phase,
+        "kind": c.kind.value,
+        "path": c.path,
+        "source": c.source,
+        "summary": c.summary,
+        "why": c.why,
+        "default": c.default,
+        "mode": None if c.mode is None else f"{c.mode:o}",
         "diff": unified(c, show_secrets),
     }
 
 
 def item_json(i: ChecklistItem) -> dict[str, Any]:
-    return {"section": i.section, "text": i.text, "done": i.done, "manual": i.manual,
-            "evidence": i.evidence.text if i.evidence else None, "where": i.evidence.where() if i.evidence else None}
+    return {
+        "section": i.section,
+        "text": i.text,
+        "done": i.done,
+        "manual": i.manual,
+        "evidence": i.evidence.text if i.evidence else None,
+        "where": i.evidence.where() if i.evidence else None,
+    }
 
 
 def plan_json(plan: Plan, phases: set[int] | None, show_secrets: bool) -> dict[str, Any]:
     return {
         **json_meta("plan"),
-        "root": plan.root, "project": plan.project, "pending": plan.pending,
+        "root": plan.root,
+        "project": plan.project,
+        "pending": plan.pending,
         "phases": [
-            {"number": p.number, "title": p.title, "changes": [change_json(c, show_secrets) for c in p.changes],
-             "checklist": [item_json(i) for i in p.checklist],
-             "notes": [{"level": n.level, "text": n.text} for n in p.notes]}
-            for p in plan.phases if phases is None or p.number in phases
+            {
+                "number": p.number,
+                "title": p.title,
+                "changes": [change_json(c, show_secrets) for c in p.changes],
+                "checklist": [item_json(i) for i in p.checklist],
+                "notes": [{"level": n.level, "text": n.text} for n in p.notes],
+            }
+            for p in plan.phases
+            if phases is None or p.number in phases
         ],
     }
 
@@ -112,8 +145,14 @@ def print_diff(out: Out, diff: str) -> None:
         out.line(out.span(line, style))
 
 
-def print_plan(stream: IO[str], plan: Plan, phases: set[int] | None, show_secrets: bool, diffs: bool = True,
-               color: bool | None = None) -> None:
+def print_plan(
+    stream: IO[str],
+    plan: Plan,
+    phases: set[int] | None,
+    show_secrets: bool,
+    diffs: bool = True,
+    color: bool | None = None,
+) -> None:
     out = Out(stream, color)
     out.line(out.span(f"Plan for {plan.project} ({plan.root})", "bold"))
     for p in plan.phases:
@@ -124,8 +163,12 @@ def print_plan(stream: IO[str], plan: Plan, phases: set[int] | None, show_secret
             out.line("  nothing to do")
         for c in p.changes:
             flag = "" if c.default else out.span(" (off by default — review)", "dim")
-            out.line(out.span(f"  {c.kind.value:6} ", KIND_STYLE.get(c.kind, "blue")), out.span(c.summary), flag,
-                     out.span(f"  [{c.id}]", "dim"))
+            out.line(
+                out.span(f"  {c.kind.value:6} ", KIND_STYLE.get(c.kind, "blue")),
+                out.span(c.summary),
+                flag,
+                out.span(f"  [{c.id}]", "dim"),
+            )
             if c.why:
                 out.line(out.span(f"         why: {c.why}", "italic dim"))
             if diffs:
@@ -137,7 +180,11 @@ def print_plan(stream: IO[str], plan: Plan, phases: set[int] | None, show_secret
             label = {"plan": "plan fix", "warn": "warning"}.get(n.level, "note")
             out.line(out.span(f"  {label}: {n.text}", style))
         for i in p.checklist:
-            out.line(out.span(f"  {ICON[i.done]} {i.text}" + (f"  — {i.evidence.text}" if i.evidence else "")))
+            out.line(
+                out.span(
+                    f"  {ICON[i.done]} {i.text}" + (f"  — {i.evidence.text}" if i.evidence else "")
+                )
+            )
     print_summary(out, plan, phases)
     out.flush()
 
@@ -146,17 +193,27 @@ def print_summary(out: Out, plan: Plan, phases: set[int] | None) -> None:
     """What the plan comes to, and the command to run next (one line each, never wrapped)."""
     shown = [p for p in plan.phases if phases is None or p.number in phases]
     out.rule("Summary", "bold")
-    counts = [f"{p.number}: {sum(1 for c in p.changes if c.default)}" for p in shown
-              if any(c.default for c in p.changes)]
+    counts = [
+        f"{p.number}: {sum(1 for c in p.changes if c.default)}"
+        for p in shown
+        if any(c.default for c in p.changes)
+    ]
     pending = sum(1 for p in shown for c in p.changes if c.default)
     off = sum(1 for p in shown for c in p.changes if not c.default)
     warned = [str(p.number) for p in shown if any(n.level == "warn" for n in p.notes)]
     if counts:
         out.line(f"  changes per phase  {'  '.join(counts)}")
-    line = f"  {pending} change(s) pending" + (f", {off} off by default (review, then --include)" if off else "")
+    line = f"  {pending} change(s) pending" + (
+        f", {off} off by default (review, then --include)" if off else ""
+    )
     out.line(out.span(line, "bold"))
     if warned:
-        out.line(out.span(f"  warnings to read in phase(s) {', '.join(warned)} (what is held back and why)", "red"))
+        out.line(
+            out.span(
+                f"  warnings to read in phase(s) {', '.join(warned)} (what is held back and why)",
+                "red",
+            )
+        )
     which = "".join(f" --phase {n}" for n in sorted(phases)) if phases else ""
     if pending:
         out.line(f"  next: dashtam-wizard apply {plan.root}{which} --yes")

@@ -540,14 +540,24 @@ class Layout:
     def makefile_text(self) -> str:
         out: list[str] = []
         for i, c in enumerate(self.commands):
-            form = {"-f": " -f {}", "--file": " --file {}", "--file=": " --file={}", "-f=": " -f={}",
-                    "-fx": " -f{}", "COMPOSE_FILE": ""}[c.spelling]
+            form = {
+                "-f": " -f {}",
+                "--file": " --file {}",
+                "--file=": " --file={}",
+                "-f=": " -f={}",
+                "-fx": " -f{}",
+                "COMPOSE_FILE": "",
+            }[c.spelling]
             args = "".join(form.format(f) for f in c.files)
             prefix = f"COMPOSE_FILE={':'.join(c.files)} " if c.spelling == "COMPOSE_FILE" else ""
             if c.env_file:
                 args += f" --env-file {c.env_file}"
             if c.via_variable:
-                out += [f"COMPOSE_{i} := docker compose{args}", f"up{i}:", f"\t{prefix}$(COMPOSE_{i}) up"]
+                out += [
+                    f"COMPOSE_{i} := docker compose{args}",
+                    f"up{i}:",
+                    f"\t{prefix}$(COMPOSE_{i}) up",
+                ]
             else:
                 out += [f"up{i}:", f"\t{prefix}docker compose{args} up"]
         return "\n".join(out) + "\n"

@@ -34,11 +34,17 @@ def sample(tmp_path: Path) -> Path:
     return write_sample(tmp_path / "ledgerly")
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the installed entry point as a user would (a real process, real exit code)."""
     return subprocess.run(
-        [str(BIN / "dashtam-wizard"), *args], capture_output=True, text=True, cwd=cwd,
-        env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=300,
+        [str(BIN / "dashtam-wizard"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        timeout=300,
     )
 
 
@@ -47,14 +53,21 @@ def manifest(root: Path) -> dict[str, tuple[str, int]]:
     out: dict[str, tuple[str, int]] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(dirpath, root)
-        dirnames[:] = [d for d in dirnames if not (rel_dir == "." and d in (".git", ".dashtam-wizard"))]
+        dirnames[:] = [
+            d for d in dirnames if not (rel_dir == "." and d in (".git", ".dashtam-wizard"))
+        ]
         for d in dirnames:
             p = Path(dirpath, d)
-            out[os.path.normpath(os.path.join(rel_dir, d))] = ("dir", stat.S_IMODE(p.lstat().st_mode))
+            out[os.path.normpath(os.path.join(rel_dir, d))] = (
+                "dir",
+                stat.S_IMODE(p.lstat().st_mode),
+            )
         for f in filenames:
             p = Path(dirpath, f)
             out[os.path.normpath(os.path.join(rel_dir, f))] = (
-                hashlib.sha256(p.read_bytes()).hexdigest(), stat.S_IMODE(p.lstat().st_mode))
+                hashlib.sha256(p.read_bytes()).hexdigest(),
+                stat.S_IMODE(p.lstat().st_mode),
+            )
     if (root / ".git" / "index").exists():
         out[".git/index"] = (hashlib.sha256((root / ".git" / "index").read_bytes()).hexdigest(), 0)
     return out
@@ -65,8 +78,14 @@ def compose_config(root: Path, compose_file: str, env_file: str | None) -> dict:
     args = [str(COMPOSE), "-f", compose_file]
     if env_file:
         args += ["--env-file", env_file]
-    res = subprocess.run([*args, "config", "--format", "json"], capture_output=True, text=True, cwd=root,
-                         env={"PATH": os.environ["PATH"], "HOME": str(root)}, timeout=60)
+    res = subprocess.run(
+        [*args, "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={"PATH": os.environ["PATH"], "HOME": str(root)},
+        timeout=60,
+    )
     assert res.returncode == 0, f"docker compose rejected {compose_file}: {res.stderr}"
     return json.loads(res.stdout)
 

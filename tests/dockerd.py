@@ -95,9 +95,7 @@ def drop_checkout_images(client) -> None:  # noqa: ANN001 - a docker.DockerClien
                 with contextlib.suppress(DockerException):
                     client.images.remove(tag, noprune=True)
     with contextlib.suppress(DockerException):
-        client.images.prune(
-            filters={"dangling": True, "label": "dashtam-wizard=1", "until": "24h"}
-        )
+        client.images.prune(filters={"dangling": True, "label": "dashtam-wizard=1", "until": "24h"})
 
 
 def wizard_containers(client) -> list[str]:  # noqa: ANN001 - a docker.DockerClient

@@ -31,8 +31,22 @@ def write_repo(root: Path, files: dict[str, str]) -> Path:
 
 def commit(root: Path, message: str) -> None:
     subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message,
-                    "--allow-empty"], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(root),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            message,
+            "--allow-empty",
+        ],
+        check=True,
+    )
 
 
 def fresh_clone(repo: Path, dest: Path) -> Path:
@@ -58,11 +72,16 @@ def global_args(line: str) -> list[str] | None:
 
 def make_calls(repo: Path) -> dict[str, list[list[str]]]:
     """Each Makefile target's Compose commands as make itself expands them (`make -n`)."""
-    targets = [ln.split(":", 1)[0] for ln in (repo / "Makefile").read_text().splitlines()
-               if ln and not ln[0].isspace() and ":" in ln and "=" not in ln.split(":", 1)[0]]
+    targets = [
+        ln.split(":", 1)[0]
+        for ln in (repo / "Makefile").read_text().splitlines()
+        if ln and not ln[0].isspace() and ":" in ln and "=" not in ln.split(":", 1)[0]
+    ]
     out: dict[str, list[list[str]]] = {}
     for t in targets:
-        res = subprocess.run(["make", "-n", t], cwd=repo, capture_output=True, text=True, check=True)
+        res = subprocess.run(
+            ["make", "-n", t], cwd=repo, capture_output=True, text=True, check=True
+        )
         for line in res.stdout.splitlines():
             if (args := global_args(line)) is not None:
                 out.setdefault(t, []).append(args)
@@ -74,8 +93,13 @@ def resolve(repo: Path, args: list[str], env: dict[str, str] | None = None) -> d
     line it failed with."""
     cli = compose_cli()
     assert cli is not None
-    res = subprocess.run([*cli, *args, "config", "--format", "json"], cwd=repo, capture_output=True, text=True,
-                         env={"PATH": os.environ["PATH"], "HOME": str(repo), **(env or {})})
+    res = subprocess.run(
+        [*cli, *args, "config", "--format", "json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "HOME": str(repo), **(env or {})},
+    )
     if not res.stdout.startswith("{"):
         return ((res.stdout + res.stderr).strip().splitlines() or ["no output"])[-1]
     return json.loads(res.stdout)

@@ -16,14 +16,18 @@ ENVS = ("dev", "test", "ci")
 
 
 def _git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def _views(cfg: dict) -> dict[str, tuple[dict, dict]]:
     out = {}
     for name, svc in cfg["services"].items():
         env = {k: v for k, v in (svc.get("environment") or {}).items()}
-        binds = {v["target"]: v["source"] for v in svc.get("volumes", []) if v.get("type") == "bind"}
+        binds = {
+            v["target"]: v["source"] for v in svc.get("volumes", []) if v.get("type") == "bind"
+        }
         out[name] = (env, binds)
     return out
 
@@ -50,15 +54,29 @@ def test_apply_moves_and_generates_what_the_plan_says(sample: Path) -> None:
     assert "email-validator" in (sample / "uv.lock").read_text()
     # git history follows the moves
     status = _git(sample, "status", "--porcelain")
-    assert re.search(r"^R[ M] docker-compose.dev.yml -> compose/docker-compose.dev.yml$", status, re.M), status
+    assert re.search(
+        r"^R[ M] docker-compose.dev.yml -> compose/docker-compose.dev.yml$", status, re.M
+    ), status
 
 
 def test_gitignore_rules_checked_by_git(sample: Path) -> None:
     assert run_cli("apply", str(sample), "--yes").returncode == 0
-    paths = ["env/.env.dev", "env/.env.test", "env/.env.prod", "env/.env.ci", "env/.env.example",
-             "env/.env.prod.example", "env/README.md", "pyproject.toml", "uv.lock"]
-    res = subprocess.run(["git", "-C", str(sample), "check-ignore", "--no-index", *paths],
-                         capture_output=True, text=True)
+    paths = [
+        "env/.env.dev",
+        "env/.env.test",
+        "env/.env.prod",
+        "env/.env.ci",
+        "env/.env.example",
+        "env/.env.prod.example",
+        "env/README.md",
+        "pyproject.toml",
+        "uv.lock",
+    ]
+    res = subprocess.run(
+        ["git", "-C", str(sample), "check-ignore", "--no-index", *paths],
+        capture_output=True,
+        text=True,
+    )
     assert set(res.stdout.split()) == {"env/.env.dev", "env/.env.test", "env/.env.prod"}
     assert ".dashtam-wizard" not in _git(sample, "status", "--porcelain", "--ignored=no")
 
@@ -66,7 +84,9 @@ def test_gitignore_rules_checked_by_git(sample: Path) -> None:
 def test_makefile_runs_the_moved_files(sample: Path) -> None:
     assert run_cli("apply", str(sample), "--yes").returncode == 0
     for target, env in (("dev-up", "dev"), ("test", "test"), ("ci-test", "ci")):
-        out = subprocess.run(["make", "-n", target], cwd=sample, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["make", "-n", target], cwd=sample, capture_output=True, text=True, check=True
+        ).stdout
         assert f"-f compose/docker-compose.{env}.yml --env-file env/.env.{env}" in out, out
     mk = (sample / "Makefile").read_text()
     assert "\t" in mk and "docker-compose.dev.yml --env-file .env.dev" not in mk
@@ -91,7 +111,9 @@ def test_prod_example_is_accepted_by_compose(sample: Path) -> None:
     (sample / "env/.env.prod").write_text((sample / "env/.env.prod.example").read_text())
     import shutil
 
-    shutil.copy(sample / "compose/docker-compose.prod.yml.example", sample / "compose/prod-check.yml")
+    shutil.copy(
+        sample / "compose/docker-compose.prod.yml.example", sample / "compose/prod-check.yml"
+    )
     compose_config(sample, "compose/prod-check.yml", "env/.env.prod")
 
 
@@ -128,17 +150,23 @@ def test_env_readme_tells_other_checkouts_how_to_move_their_own_env_files(tmp_pa
 
     repo = write_sample(tmp_path / "ledgerly")
     colleague = tmp_path / "colleague"
-    shutil.copytree(repo, colleague)  # their checkout before the migration, local env files included
+    shutil.copytree(
+        repo, colleague
+    )  # their checkout before the migration, local env files included
     assert run_cli("apply", str(repo), "--yes").returncode == 0
     readme = (repo / "env/README.md").read_text()
     moves = re.findall(r"^\[ -f (\S+) \] && mv (\S+) (\S+)$", readme, re.M)
     assert {m[0] for m in moves} == {".env.dev", ".env.test"}, readme
     # the colleague pulls: tracked files as migrated, their untracked env files where they were
-    for rel in subprocess.run(["git", "-C", str(repo), "ls-files"], capture_output=True, text=True).stdout.split():
+    for rel in subprocess.run(
+        ["git", "-C", str(repo), "ls-files"], capture_output=True, text=True
+    ).stdout.split():
         (colleague / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(repo / rel, colleague / rel)
     script = readme.split("```bash\nmkdir -p env\n", 1)[1].split("```", 1)[0]
     subprocess.run(["bash", "-c", "mkdir -p env\n" + script], cwd=colleague, check=True)
-    dry = subprocess.run(["make", "-n", "dev-up"], cwd=colleague, capture_output=True, text=True).stdout
+    dry = subprocess.run(
+        ["make", "-n", "dev-up"], cwd=colleague, capture_output=True, text=True
+    ).stdout
     named = re.findall(r"(?:-f|--env-file) (\S+)", dry)
     assert named and all((colleague / f).is_file() for f in named), (named, dry)

@@ -24,23 +24,36 @@ def test_version_and_python_dash_m() -> None:
     for args in (["--version"], ["-V"]):
         res = run_cli(*args)
         assert res.returncode == 0 and res.stdout.strip() == want, res.stdout + res.stderr
-    res = subprocess.run([sys.executable, "-m", "dashtam_wizard", "--version"], capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "dashtam_wizard", "--version"], capture_output=True, text=True
+    )
     assert res.returncode == 0 and res.stdout.strip() == want, res.stderr
     top = run_cli("--help").stdout
     assert "[PATH]" in top and "--demo" in top and "--version" in top
 
 
 def test_every_json_output_names_its_schema_and_tool(sample: Path) -> None:
-    for args, kind in ((["plan", str(sample), "--json"], "plan"), (["status", str(sample), "--json"], "status")):
+    for args, kind in (
+        (["plan", str(sample), "--json"], "plan"),
+        (["status", str(sample), "--json"], "status"),
+    ):
         doc = json.loads(run_cli(*args).stdout)
-        assert doc["kind"] == kind and doc["schema_version"] == 1 and doc["tool"] == "dashtam-wizard", doc.keys()
+        assert (
+            doc["kind"] == kind and doc["schema_version"] == 1 and doc["tool"] == "dashtam-wizard"
+        ), doc.keys()
         assert re.fullmatch(r"\d+\.\d+\.\d+.*", doc["tool_version"])
 
 
-def test_plan_check_lists_the_pending_ids_and_passes_a_repo_without_docker_files(sample: Path, tmp_path: Path) -> None:
+def test_plan_check_lists_the_pending_ids_and_passes_a_repo_without_docker_files(
+    sample: Path, tmp_path: Path
+) -> None:
     res = run_cli("plan", str(sample), "--check")
-    ids = [c["id"] for p in json.loads(run_cli("plan", str(sample), "--json").stdout)["phases"]
-           for c in p["changes"] if c["default"]]
+    ids = [
+        c["id"]
+        for p in json.loads(run_cli("plan", str(sample), "--json").stdout)["phases"]
+        for c in p["changes"]
+        if c["default"]
+    ]
     assert res.returncode == 1 and [ln.strip() for ln in res.stdout.splitlines()[1:]] == ids
     empty = tmp_path / "library"
     (empty / "src").mkdir(parents=True)
@@ -50,7 +63,9 @@ def test_plan_check_lists_the_pending_ids_and_passes_a_repo_without_docker_files
     assert run_cli("plan", str(empty)).returncode == 2  # without --check it is still an error
 
 
-def test_the_pre_commit_hook_runs_plan_check_on_the_files_it_names(sample: Path, tmp_path: Path) -> None:
+def test_the_pre_commit_hook_runs_plan_check_on_the_files_it_names(
+    sample: Path, tmp_path: Path
+) -> None:
     """The hook definition pre-commit reads: its entry, run as pre-commit runs it (in the
     repo, no file names), fails while there is something to migrate and passes after; its
     `files` pattern matches the layout's files and not the app's source."""
@@ -64,8 +79,16 @@ def test_the_pre_commit_hook_runs_plan_check_on_the_files_it_names(sample: Path,
     res = subprocess.run(cmd, cwd=sample, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
     files = re.compile(hook["files"])
-    for rel in ("compose/docker-compose.dev.yml", "docker/Dockerfile", "env/.env.dev", "Makefile",
-                ".dockerignore", "pyproject.toml", "uv.lock", "requirements.txt"):
+    for rel in (
+        "compose/docker-compose.dev.yml",
+        "docker/Dockerfile",
+        "env/.env.dev",
+        "Makefile",
+        ".dockerignore",
+        "pyproject.toml",
+        "uv.lock",
+        "requirements.txt",
+    ):
         assert files.search(rel), rel
     for rel in ("src/main.py", "tests/test_health.py", "README.md"):
         assert not files.search(rel), rel

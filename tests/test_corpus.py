@@ -34,7 +34,9 @@ def _edit(root: Path, name: str, old: str, new: str, count: int = 1) -> None:
 
 
 def _line_of(root: Path, name: str, needle: str) -> int:
-    return next(n for n, line in enumerate((root / name).read_text().splitlines(), 1) if needle in line)
+    return next(
+        n for n, line in enumerate((root / name).read_text().splitlines(), 1) if needle in line
+    )
 
 
 # --- YAML --------------------------------------------------------------------------
@@ -74,7 +76,9 @@ def yaml_services_not_mapping(r: Path):
 
 
 def yaml_bad_interpolation(r: Path):
-    _edit(r, DEV, "REDIS_URL: redis://redis:6379/0", "REDIS_URL: redis://${REDIS_HOST:-redis:6379/0")
+    _edit(
+        r, DEV, "REDIS_URL: redis://redis:6379/0", "REDIS_URL: redis://${REDIS_HOST:-redis:6379/0"
+    )
     return Refusal(DEV)
 
 
@@ -92,20 +96,33 @@ def yaml_obsolete_version_key(r: Path):
 
 
 def yaml_long_volumes(r: Path):
-    _edit(r, DEV, "      - ./tests:/app/tests\n",
-          "      - type: bind\n        source: ./tests\n        target: /app/tests\n        read_only: true\n")
+    _edit(
+        r,
+        DEV,
+        "      - ./tests:/app/tests\n",
+        "      - type: bind\n        source: ./tests\n        target: /app/tests\n        read_only: true\n",
+    )
     return OK
 
 
 def yaml_extends_other_file(r: Path):
-    (r / "common.yml").write_text("services:\n  base:\n    image: busybox\n    environment:\n      TZ: UTC\n")
-    _edit(r, DEV, "  redis:\n", "  redis:\n    extends:\n      file: common.yml\n      service: base\n")
+    (r / "common.yml").write_text(
+        "services:\n  base:\n    image: busybox\n    environment:\n      TZ: UTC\n"
+    )
+    _edit(
+        r,
+        DEV,
+        "  redis:\n",
+        "  redis:\n    extends:\n      file: common.yml\n      service: base\n",
+    )
     return OK
 
 
 def yaml_huge_compose_file(r: Path):
     big = "".join(f"      LABEL_{i}: {'x' * 90}\n" for i in range(110_000))
-    (r / DEV).write_text((r / DEV).read_text() + "\nx-big:\n  labels:\n" + big.replace("      ", "    "))
+    (r / DEV).write_text(
+        (r / DEV).read_text() + "\nx-big:\n  labels:\n" + big.replace("      ", "    ")
+    )
     return Refusal(DEV)
 
 
@@ -126,8 +143,10 @@ def env_export_prefix(r: Path):
 
 
 def env_quotes_and_equals(r: Path):
-    (r / ".env.dev").write_text((r / ".env.dev").read_text() +
-                                "EXTRA_A='single # not a comment'\nEXTRA_B=\"a=b=c\"\nEXTRA_C=x=y\n")
+    (r / ".env.dev").write_text(
+        (r / ".env.dev").read_text()
+        + "EXTRA_A='single # not a comment'\nEXTRA_B=\"a=b=c\"\nEXTRA_C=x=y\n"
+    )
     return OK
 
 
@@ -159,9 +178,12 @@ def env_not_utf8(r: Path):
 # --- other inputs ------------------------------------------------------------------
 def makefile_unusual(r: Path):
     mk = r / "Makefile"
-    mk.write_text(mk.read_text() + "\nDEV_FILE ?= docker-compose.dev.yml\nDC = docker compose -f $(DEV_FILE)\n"
-                  "odd-target: ; $(DC) --env-file .env.dev ps\n\nwith-continuation:\n"
-                  "\tdocker compose \\\n\t  -f docker-compose.dev.yml \\\n\t  --env-file .env.dev config\n")
+    mk.write_text(
+        mk.read_text()
+        + "\nDEV_FILE ?= docker-compose.dev.yml\nDC = docker compose -f $(DEV_FILE)\n"
+        "odd-target: ; $(DC) --env-file .env.dev ps\n\nwith-continuation:\n"
+        "\tdocker compose \\\n\t  -f docker-compose.dev.yml \\\n\t  --env-file .env.dev config\n"
+    )
     return OK
 
 
@@ -246,16 +268,47 @@ def nothing_to_migrate(r: Path):
     return Refusal("nothing to migrate")
 
 
-CASES = {f.__name__: f for f in [
-    yaml_tab, yaml_unclosed_quote, yaml_duplicate_key, yaml_multiple_documents, yaml_empty_file,
-    yaml_top_level_list, yaml_services_not_mapping, yaml_bad_interpolation, yaml_anchors_merge_keys,
-    yaml_obsolete_version_key, yaml_long_volumes, yaml_extends_other_file, yaml_huge_compose_file,
-    binary_compose_file, compose_not_utf8, env_export_prefix, env_quotes_and_equals, env_multiline_value,
-    env_no_trailing_newline, env_crlf, env_bad_line, env_not_utf8, makefile_unusual, makefile_without_compose,
-    no_makefile, no_dockerfile, pyproject_does_not_parse, requirements_invalid_line, symlink_outside_repo,
-    symlinked_dir_outside_repo, read_only_files, compose_dir_has_different_file, env_dir_has_different_file,
-    compose_dir_has_same_file, no_git_repo, nothing_to_migrate,
-]}
+CASES = {
+    f.__name__: f
+    for f in [
+        yaml_tab,
+        yaml_unclosed_quote,
+        yaml_duplicate_key,
+        yaml_multiple_documents,
+        yaml_empty_file,
+        yaml_top_level_list,
+        yaml_services_not_mapping,
+        yaml_bad_interpolation,
+        yaml_anchors_merge_keys,
+        yaml_obsolete_version_key,
+        yaml_long_volumes,
+        yaml_extends_other_file,
+        yaml_huge_compose_file,
+        binary_compose_file,
+        compose_not_utf8,
+        env_export_prefix,
+        env_quotes_and_equals,
+        env_multiline_value,
+        env_no_trailing_newline,
+        env_crlf,
+        env_bad_line,
+        env_not_utf8,
+        makefile_unusual,
+        makefile_without_compose,
+        no_makefile,
+        no_dockerfile,
+        pyproject_does_not_parse,
+        requirements_invalid_line,
+        symlink_outside_repo,
+        symlinked_dir_outside_repo,
+        read_only_files,
+        compose_dir_has_different_file,
+        env_dir_has_different_file,
+        compose_dir_has_same_file,
+        no_git_repo,
+        nothing_to_migrate,
+    ]
+}
 
 
 def test_corpus_is_at_least_thirty_cases() -> None:

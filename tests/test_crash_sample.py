@@ -28,7 +28,9 @@ def _plain(root: Path) -> None:
 def _no_makefile_no_new_deps(root: Path) -> None:
     (root / "Makefile").unlink()
     req = root / "requirements.txt"
-    req.write_text("".join(x for x in req.read_text().splitlines(True) if "email-validator" not in x))
+    req.write_text(
+        "".join(x for x in req.read_text().splitlines(True) if "email-validator" not in x)
+    )
 
 
 def _compose_yaml_no_ci(root: Path) -> None:
@@ -38,10 +40,16 @@ def _compose_yaml_no_ci(root: Path) -> None:
     mk = root / "Makefile"
     mk.write_text(mk.read_text().replace("docker-compose.dev.yml", "compose.dev.yaml"))
     req = root / "requirements.txt"
-    req.write_text("".join(x for x in req.read_text().splitlines(True) if "email-validator" not in x))
+    req.write_text(
+        "".join(x for x in req.read_text().splitlines(True) if "email-validator" not in x)
+    )
 
 
-VARIANTS = {"sample": _plain, "no-makefile": _no_makefile_no_new_deps, "compose-yaml-no-ci": _compose_yaml_no_ci}
+VARIANTS = {
+    "sample": _plain,
+    "no-makefile": _no_makefile_no_new_deps,
+    "compose-yaml-no-ci": _compose_yaml_no_ci,
+}
 
 
 def _template(tmp: Path, variant: str) -> tuple[Path, Path]:

@@ -33,7 +33,9 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def _line_of(path: Path, pattern: str) -> int:
-    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if re.search(pattern, line))
+    return next(
+        n for n, line in enumerate(path.read_text().splitlines(), 1) if re.search(pattern, line)
+    )
 
 
 def _env_value(repo: Path) -> str:
@@ -54,16 +56,24 @@ def _root_user(repo: Path) -> str:
 def _app_owned_by_root(repo: Path) -> str:
     """The source copied without --chown: root owns what the app would write over."""
     df = repo / "docker/Dockerfile"
-    _edit(df, "RUN uv sync --frozen --no-install-project\n\nCOPY --chown=appuser:appuser . .",
-          "RUN uv sync --frozen --no-install-project\n\nCOPY . .")
+    _edit(
+        df,
+        "RUN uv sync --frozen --no-install-project\n\nCOPY --chown=appuser:appuser . .",
+        "RUN uv sync --frozen --no-install-project\n\nCOPY . .",
+    )
     return f"docker/Dockerfile:{_line_of(df, r'^FROM base AS development')}"
 
 
 def _env_in_context(repo: Path) -> str:
     (repo / ".env").write_text("API_TOKEN=zzLEAKEDzz\n")
     di = repo / ".dockerignore"
-    di.write_text("".join(line + "\n" for line in di.read_text().splitlines()
-                          if not line.startswith((".env", "!.env", "env/", "**/.env"))))
+    di.write_text(
+        "".join(
+            line + "\n"
+            for line in di.read_text().splitlines()
+            if not line.startswith((".env", "!.env", "env/", "**/.env"))
+        )
+    )
     return ".dockerignore"
 
 
@@ -85,16 +95,43 @@ def _uid_mismatch(repo: Path) -> str:
 
 VARIANTS: list[tuple[str, Callable[[Path], str], str, str, str]] = [
     # (id, break it, stage, the check that must fail, a word of its evidence)
-    ("env value changed", _env_value, "development",
-     "env_file variables reach the container [app @ docker-compose.dev.yml]", "'staging' in the container"),
-    ("wrong env_file", _wrong_env_file, "development",
-     "env_file variables reach the container [app @ docker-compose.dev.yml]", "before migration"),
+    (
+        "env value changed",
+        _env_value,
+        "development",
+        "env_file variables reach the container [app @ docker-compose.dev.yml]",
+        "'staging' in the container",
+    ),
+    (
+        "wrong env_file",
+        _wrong_env_file,
+        "development",
+        "env_file variables reach the container [app @ docker-compose.dev.yml]",
+        "before migration",
+    ),
     ("root user", _root_user, "development", "non-root USER [development]", "root"),
-    ("/app owned by root", _app_owned_by_root, "development", "/app owned by appuser [development]",
-     "entries are not 1000:1000"),
-    (".env in the context", _env_in_context, "development", "no .env files in the build context", ".env"),
+    (
+        "/app owned by root",
+        _app_owned_by_root,
+        "development",
+        "/app owned by appuser [development]",
+        "entries are not 1000:1000",
+    ),
+    (
+        ".env in the context",
+        _env_in_context,
+        "development",
+        "no .env files in the build context",
+        ".env",
+    ),
     ("no HEALTHCHECK", _no_healthcheck, "production", "HEALTHCHECK [production]", "no HEALTHCHECK"),
-    ("UID mismatch", _uid_mismatch, "development", "runs as appuser 1000:1000 [development]", "1001"),
+    (
+        "UID mismatch",
+        _uid_mismatch,
+        "development",
+        "runs as appuser 1000:1000 [development]",
+        "1001",
+    ),
 ]
 
 
@@ -110,11 +147,21 @@ def test_the_migrated_sample_passes_the_checks_the_variants_break(repo: Path) ->
         assert doc["ok"], [c for c in doc["checks"] if c["status"] == "fail"]
 
 
-@pytest.mark.parametrize(("what", "breaks", "stage", "check", "evidence"), VARIANTS, ids=[v[0] for v in VARIANTS])
+@pytest.mark.parametrize(
+    ("what", "breaks", "stage", "check", "evidence"), VARIANTS, ids=[v[0] for v in VARIANTS]
+)
 def test_a_broken_migration_fails_its_check_naming_the_file(
-        repo: Path, what: str, breaks: Callable[[Path], str], stage: str, check: str, evidence: str) -> None:
-    saved = {p: p.read_bytes() for p in (repo / "docker/Dockerfile", repo / "env/.env.dev",
-                                          repo / "compose/docker-compose.dev.yml", repo / ".dockerignore")}
+    repo: Path, what: str, breaks: Callable[[Path], str], stage: str, check: str, evidence: str
+) -> None:
+    saved = {
+        p: p.read_bytes()
+        for p in (
+            repo / "docker/Dockerfile",
+            repo / "env/.env.dev",
+            repo / "compose/docker-compose.dev.yml",
+            repo / ".dockerignore",
+        )
+    }
     try:
         where = breaks(repo)
         doc = _verify(repo, stage)

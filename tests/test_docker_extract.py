@@ -141,7 +141,13 @@ def test_extract_errors_go_to_stderr_as_one_line(tmp_path: Path) -> None:
     """Like every command: stdout stays clean for a pipe, the error is one line on stderr."""
     from .conftest import run_cli
 
-    res = run_cli("extract", str(tmp_path), env={"DOCKER_HOST": "unix:///var/tmp/dashtam-no-such-dir/docker.sock"})
+    res = run_cli(
+        "extract",
+        str(tmp_path),
+        env={"DOCKER_HOST": "unix:///var/tmp/dashtam-no-such-dir/docker.sock"},
+    )
     assert res.returncode == 2 and res.stdout == ""
     lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("dashtam-wizard: cannot reach a Docker daemon"), lines
+    assert len(lines) == 1 and lines[0].startswith(
+        "dashtam-wizard: cannot reach a Docker daemon"
+    ), lines

@@ -64,14 +64,21 @@ def tcp_host(dockerd_client) -> Iterator[str]:  # noqa: ANN001, F811
 
 def test_verify_over_tcp_builds_and_checks(tcp_host: str, tmp_path: Path) -> None:
     repo = migrated_repo(tmp_path / "ledgerly")
-    res = run_cli("verify", str(repo), "--stage", "development", "--json", env={"DOCKER_HOST": tcp_host})
+    res = run_cli(
+        "verify", str(repo), "--stage", "development", "--json", env={"DOCKER_HOST": tcp_host}
+    )
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr
     doc = json.loads(res.stdout)
     assert doc["ok"] is True and doc["docker_host"] == tcp_host
     assert [b["target"] for b in doc["builds"] if b["ok"]] == ["development"]
     names = [c["name"] for c in doc["checks"]]
     # 127.0.0.1 is this machine: the bind-mount ownership check runs, as over the socket
-    for wanted in ("runs as appuser", "/app owned by appuser", "bind-mount files owned by",
-                   "env_file variables reach the container", "no .env files in the image"):
+    for wanted in (
+        "runs as appuser",
+        "/app owned by appuser",
+        "bind-mount files owned by",
+        "env_file variables reach the container",
+        "no .env files in the image",
+    ):
         assert any(wanted in n for n in names), (wanted, names)
     assert all(c["status"] in ("pass", "warn") for c in doc["checks"]), doc["checks"]

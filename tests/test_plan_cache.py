@@ -47,7 +47,9 @@ def test_repeat_plan_prints_the_same_and_the_cache_is_owner_only(sample: Path, c
 def test_an_edit_anywhere_the_plan_reads_is_seen(sample: Path, cache: Path) -> None:
     first = plan(sample, cache)
     compose = sample / "docker-compose.dev.yml"
-    compose.write_text(compose.read_text().replace("services:", "services:\n  extra:\n    image: busybox:1", 1))
+    compose.write_text(
+        compose.read_text().replace("services:", "services:\n  extra:\n    image: busybox:1", 1)
+    )
     second = plan(sample, cache)
     assert second != first
     assert "extra" in second and "busybox:1" in second
@@ -58,7 +60,11 @@ def test_an_edit_anywhere_the_plan_reads_is_seen(sample: Path, cache: Path) -> N
 
 def test_no_cache_flag_and_env_leave_no_entry(sample: Path, cache: Path) -> None:
     plan(sample, cache, "--no-cache")
-    res = run_cli("plan", str(sample), env={"DASHTAM_WIZARD_CACHE_DIR": str(cache), "DASHTAM_WIZARD_NO_CACHE": "1"})
+    res = run_cli(
+        "plan",
+        str(sample),
+        env={"DASHTAM_WIZARD_CACHE_DIR": str(cache), "DASHTAM_WIZARD_NO_CACHE": "1"},
+    )
     assert res.returncode == 0
     assert entries(cache) == []
 

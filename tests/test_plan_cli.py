@@ -50,12 +50,16 @@ def test_plan_never_prints_secret_values(sample: Path) -> None:
 def test_plan_json_detects_names_from_the_repo(sample: Path) -> None:
     data = json.loads(run_cli("plan", str(sample), "--json").stdout)
     assert data["project"] == "ledgerly"
-    moves = {c["source"]: c["path"] for p in data["phases"] for c in p["changes"] if c["kind"] == "move"}
+    moves = {
+        c["source"]: c["path"] for p in data["phases"] for c in p["changes"] if c["kind"] == "move"
+    }
     assert moves["docker-compose.dev.yml"] == "compose/docker-compose.dev.yml"
     assert moves["docker-compose.yml"] == "compose/docker-compose.prod.yml.example"
     assert moves[".env.dev"] == "env/.env.dev"
     p1 = data["phases"][0]
-    assert any("email-validator" in c["diff"] for c in p1["changes"] if c["path"] == "pyproject.toml")
+    assert any(
+        "email-validator" in c["diff"] for c in p1["changes"] if c["path"] == "pyproject.toml"
+    )
 
 
 def test_plan_check_exit_codes(sample: Path) -> None:
@@ -87,8 +91,11 @@ def test_plan_into_a_reader_that_stops_early_says_nothing(sample: Path) -> None:
 
     from .conftest import BIN
 
-    proc = subprocess.Popen([str(BIN / "dashtam-wizard"), "plan", str(sample)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(BIN / "dashtam-wizard"), "plan", str(sample)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     assert proc.stdout.readline().startswith(b"Plan for ")
     proc.stdout.close()
@@ -110,7 +117,9 @@ def test_a_backup_copy_is_one_line_and_the_plan_ends_with_what_to_run(sample: Pa
     doc = json.loads(run_cli("plan", str(sample), "--json").stdout)
     per_phase = {p["number"]: sum(1 for c in p["changes"] if c["default"]) for p in doc["phases"]}
     assert tail[0].startswith("── Summary"), tail
-    assert tail[1] == "  changes per phase  " + "  ".join(f"{n}: {k}" for n, k in per_phase.items() if k), tail
+    assert tail[1] == "  changes per phase  " + "  ".join(
+        f"{n}: {k}" for n, k in per_phase.items() if k
+    ), tail
     assert tail[2].startswith(f"  {sum(per_phase.values())} change(s) pending"), tail
     assert tail[3] == f"  next: dashtam-wizard apply {sample.resolve()} --yes", tail
     assert run_cli("apply", str(sample), "--yes").returncode == 0
@@ -125,5 +134,7 @@ def test_a_note_that_applies_to_several_files_is_said_once(sample: Path) -> None
     notes = [n["text"] for p in doc["phases"] if p["number"] == 4 for n in p["notes"]]
     named = [n for n in notes if "added `name: ledgerly`" in n]
     assert len(named) == 1, notes
-    assert named[0].startswith("compose/docker-compose.ci.yml, compose/docker-compose.dev.yml, "
-                               "compose/docker-compose.test.yml: added `name: ledgerly`"), named
+    assert named[0].startswith(
+        "compose/docker-compose.ci.yml, compose/docker-compose.dev.yml, "
+        "compose/docker-compose.test.yml: added `name: ledgerly`"
+    ), named

@@ -294,7 +294,9 @@ def _check_refusal(layout: Layout, exc: BadInput, old: Path, context: str) -> st
     both = DEFAULT_ENV in layout.env_files and ENV_NAME in layout.env_files
     assert implicit and both, f"refused a layout it should migrate: {line}\n{context}"
     assert exc.path == "Makefile" and "--env-file" in exc.message, f"{line}\n{context}"
-    said = re.findall(r"(?:does not set|sets) ([A-Z0-9_, ]+?)(?: differently)?(?:[.;]|$)", exc.message)
+    said = re.findall(
+        r"(?:does not set|sets) ([A-Z0-9_, ]+?)(?: differently)?(?:[.;]|$)", exc.message
+    )
     assert said, line
     names = [n for group in said for n in group.split(", ")]
     probe = {

@@ -80,12 +80,18 @@ def _with(tree: Tree, path: str, text: str) -> Tree:
     return out
 
 
-_SECRET = st.text("abcdefghjkmnpqrstuvwxyz0123456789", min_size=8, max_size=16).map(lambda s: f"zz{s}QX")
+_SECRET = st.text("abcdefghjkmnpqrstuvwxyz0123456789", min_size=8, max_size=16).map(
+    lambda s: f"zz{s}QX"
+)
 
 
 # each example plans the whole sample: no shrinking (a failure names its placement anyway)
-_SETTINGS = settings(max_examples=20, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+_SETTINGS = settings(
+    max_examples=20,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.mark.parametrize("which", range(14))
@@ -100,7 +106,9 @@ def test_every_env_placement_is_masked(base, which: int) -> None:
 
 @_SETTINGS
 @given(secret=_SECRET, which=st.integers(0, 13), service=st.integers(0, 1))
-def test_a_secret_in_a_compose_file_never_reaches_an_output(base, secret: str, which: int, service: int) -> None:
+def test_a_secret_in_a_compose_file_never_reaches_an_output(
+    base, secret: str, which: int, service: int
+) -> None:
     _check_compose(base, secret, which, service)
 
 

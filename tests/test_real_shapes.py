@@ -26,11 +26,15 @@ pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v
 UV_PROJECT = {
     "src/main.py": "app = None\n",
     "pyproject.toml": '[project]\nname = "svc"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = []\n',
-    "uv.lock": ('version = 1\nrevision = 3\nrequires-python = ">=3.11"\n\n[[package]]\nname = "svc"\n'
-                'version = "0.1.0"\nsource = { virtual = "." }\n'),
+    "uv.lock": (
+        'version = 1\nrevision = 3\nrequires-python = ">=3.11"\n\n[[package]]\nname = "svc"\n'
+        'version = "0.1.0"\nsource = { virtual = "." }\n'
+    ),
 }
-FASTAPI_DOCKERFILE = ("FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\n"
-                      'CMD ["uvicorn", "src.main:app", "--host", "0.0.0.0", "--port", "8000"]\n')
+FASTAPI_DOCKERFILE = (
+    "FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\n"
+    'CMD ["uvicorn", "src.main:app", "--host", "0.0.0.0", "--port", "8000"]\n'
+)
 
 
 def _apply(repo: Path) -> None:
@@ -41,20 +45,27 @@ def _apply(repo: Path) -> None:
 def test_a_root_dockerfile_follows_its_move_everywhere_it_is_built(tmp_path: Path) -> None:
     """`build: .` and `dockerfile: Dockerfile` in compose, `docker build .` in a script and a
     workflow, docker/build-push-action without `file:` — all read ./Dockerfile, which moves."""
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT,
-        "Dockerfile": FASTAPI_DOCKERFILE,
-        "docker-compose.dev.yml": ("services:\n  app:\n    build: .\n  worker:\n    build:\n      context: .\n"
-                                   "      dockerfile: Dockerfile\n"),
-        ".env.dev": "APP_ENV=dev\n",
-        "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
-        "scripts/build.sh": "#!/bin/sh\nset -e\ndocker build -t svc . && docker build -t other ./elsewhere\n",
-        ".github/workflows/ci.yml": ("name: ci\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
-                                    "      - uses: actions/checkout@v4\n      - name: image\n"
-                                    "        uses: docker/build-push-action@v6\n        with:\n"
-                                    "          context: .\n          push: false\n"
-                                    "      - run: docker build -t svc:ci .\n"),
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.dev.yml": (
+                "services:\n  app:\n    build: .\n  worker:\n    build:\n      context: .\n"
+                "      dockerfile: Dockerfile\n"
+            ),
+            ".env.dev": "APP_ENV=dev\n",
+            "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
+            "scripts/build.sh": "#!/bin/sh\nset -e\ndocker build -t svc . && docker build -t other ./elsewhere\n",
+            ".github/workflows/ci.yml": (
+                "name: ci\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+                "      - uses: actions/checkout@v4\n      - name: image\n"
+                "        uses: docker/build-push-action@v6\n        with:\n"
+                "          context: .\n          push: false\n"
+                "      - run: docker build -t svc:ci .\n"
+            ),
+        },
+    )
     _apply(repo)
     assert not (repo / "Dockerfile").exists() and (repo / "docker/Dockerfile").is_file()
     [args] = make_calls(repo)["up"]
@@ -65,20 +76,28 @@ def test_a_root_dockerfile_follows_its_move_everywhere_it_is_built(tmp_path: Pat
     assert "docker build -f docker/Dockerfile -t svc ." in script
     assert "docker build -t other ./elsewhere" in script  # another folder's build is not ours
     ci = (repo / ".github/workflows/ci.yml").read_text()
-    assert "          file: docker/Dockerfile\n" in ci and "docker build -f docker/Dockerfile -t svc:ci ." in ci
+    assert (
+        "          file: docker/Dockerfile\n" in ci
+        and "docker build -f docker/Dockerfile -t svc:ci ." in ci
+    )
 
 
 def test_a_value_only_the_shell_sets_still_comes_from_the_shell(tmp_path: Path) -> None:
     """`API_TOKEN: ${API_TOKEN}` with no env file setting it: CI passes it from its secrets.
     Written out as today's (empty) value it would be frozen."""
-    repo = write_repo(tmp_path / "svc", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.ci.yml": ("services:\n  app:\n    build: .\n    environment:\n"
-                                  "      API_TOKEN: ${API_TOKEN}\n      LEVEL: ${LEVEL:-info}\n      MODE: ci\n"),
-        ".env.ci": "MODE=ci\n",
-        "Makefile": "ci:\n\tdocker compose -f docker-compose.ci.yml --env-file .env.ci up\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.ci.yml": (
+                "services:\n  app:\n    build: .\n    environment:\n"
+                "      API_TOKEN: ${API_TOKEN}\n      LEVEL: ${LEVEL:-info}\n      MODE: ci\n"
+            ),
+            ".env.ci": "MODE=ci\n",
+            "Makefile": "ci:\n\tdocker compose -f docker-compose.ci.yml --env-file .env.ci up\n",
+        },
+    )
     shell = {"API_TOKEN": "from-the-ci-secret", "LEVEL": "debug"}
     [before] = make_calls(repo)["ci"]
     env_before = config(repo, before, shell)["services"]["app"]["environment"]
@@ -91,30 +110,42 @@ def test_a_value_only_the_shell_sets_still_comes_from_the_shell(tmp_path: Path) 
 
 def test_files_a_make_variable_names_are_not_named_twice(tmp_path: Path) -> None:
     """`docker compose $(DC_FILES) up`: make expands the -f options; nothing is added."""
-    repo = write_repo(tmp_path / "svc", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.yml": "services:\n  app:\n    build: .\n",
-        "docker-compose.override.yml": "services:\n  app:\n    environment:\n      MODE: dev\n",
-        "Makefile": ("DC_FILES = -f docker-compose.yml -f docker-compose.override.yml\n"
-                     "up:\n\tdocker compose $(DC_FILES) up -d\nbare:\n\tdocker compose up -d\n"),
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.yml": "services:\n  app:\n    build: .\n",
+            "docker-compose.override.yml": "services:\n  app:\n    environment:\n      MODE: dev\n",
+            "Makefile": (
+                "DC_FILES = -f docker-compose.yml -f docker-compose.override.yml\n"
+                "up:\n\tdocker compose $(DC_FILES) up -d\nbare:\n\tdocker compose up -d\n"
+            ),
+        },
+    )
     before = {t: [config(repo, a) for a in calls] for t, calls in make_calls(repo).items()}
     _apply(repo)
     calls = make_calls(repo)
-    assert calls["up"] == [["-f", "compose/docker-compose.yml", "-f", "compose/docker-compose.override.yml"]]
+    assert calls["up"] == [
+        ["-f", "compose/docker-compose.yml", "-f", "compose/docker-compose.override.yml"]
+    ]
     for t, cfgs in before.items():
         for b, args in zip(cfgs, calls[t], strict=True):
             a = config(repo, args)
             assert a["name"] == b["name"]
-            assert a["services"]["app"]["environment"]["MODE"] == b["services"]["app"]["environment"]["MODE"]
+            assert (
+                a["services"]["app"]["environment"]["MODE"]
+                == b["services"]["app"]["environment"]["MODE"]
+            )
 
 
 def test_requirements_the_wizard_cannot_carry_hold_the_dependency_move_back(sample: Path) -> None:
     """`-e`, a bare VCS URL, an index option: pyproject.toml would claim to be complete."""
     req = sample / "requirements.txt"
-    req.write_text(req.read_text() + "-e ./libs/shared\ngit+https://example.invalid/x/y.git\n"
-                   "--extra-index-url https://example.invalid/simple\nnewpkg-only-here==1.0\n")
+    req.write_text(
+        req.read_text() + "-e ./libs/shared\ngit+https://example.invalid/x/y.git\n"
+        "--extra-index-url https://example.invalid/simple\nnewpkg-only-here==1.0\n"
+    )
     subprocess.run(["git", "-C", str(sample), "commit", "-qam", "more requirements"], check=True)
     plan = json.loads(run_cli("plan", str(sample), "--json", "--no-diff").stdout)
     p1 = plan["phases"][0]
@@ -131,13 +162,18 @@ def test_requirements_the_wizard_cannot_carry_hold_the_dependency_move_back(samp
 def test_a_fresh_clone_still_runs_what_ran_before(tmp_path: Path) -> None:
     """No env file was needed before: the env file the wizard creates is not committed, so it
     is read only if present and no committed value moves into it."""
-    repo = write_repo(tmp_path / "svc", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.yml": ("services:\n  app:\n    build: .\n    environment:\n      MODE: dev\n"
-                               "      DB_PASSWORD: committed-dev-password\n"),
-        "Makefile": "up:\n\tdocker compose up -d\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.yml": (
+                "services:\n  app:\n    build: .\n    environment:\n      MODE: dev\n"
+                "      DB_PASSWORD: committed-dev-password\n"
+            ),
+            "Makefile": "up:\n\tdocker compose up -d\n",
+        },
+    )
     [before_args] = make_calls(repo)["up"]
     before = config(repo, before_args)["services"]["app"]["environment"]
     _apply(repo)
@@ -151,13 +187,16 @@ def test_a_fresh_clone_still_runs_what_ran_before(tmp_path: Path) -> None:
 def test_a_change_that_breaks_only_a_fresh_clone_is_refused(tmp_path: Path) -> None:
     """Bare `docker compose` read the developer's own (ignored) root .env when there was one,
     and ran without it in CI; migrated it would require env/.env.dev, which no clone has."""
-    repo = write_repo(tmp_path / "svc", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-ci}\n",
-        ".gitignore": ".env\n",
-        "Makefile": "up:\n\tdocker compose up -d\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-ci}\n",
+            ".gitignore": ".env\n",
+            "Makefile": "up:\n\tdocker compose up -d\n",
+        },
+    )
     (repo / ".env").write_text("MODE=dev\n")  # untracked: this developer's only
     res = run_cli("apply", str(repo), "--yes")
     assert res.returncode == 2, res.stdout + res.stderr
@@ -168,9 +207,12 @@ def test_a_change_that_breaks_only_a_fresh_clone_is_refused(tmp_path: Path) -> N
 @pytest.mark.parametrize("shape", ["poetry", "workdir", "entrypoint", "flask", "env"])
 def test_a_dockerfile_the_template_cannot_replace_is_left_alone(tmp_path: Path, shape: str) -> None:
     """Never write a Dockerfile that cannot build or run what the old one did."""
-    files = {**UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
-             "docker-compose.dev.yml": "services:\n  app:\n    build: .\n",
-             "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml up -d\n"}
+    files = {
+        **UV_PROJECT,
+        "Dockerfile": FASTAPI_DOCKERFILE,
+        "docker-compose.dev.yml": "services:\n  app:\n    build: .\n",
+        "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml up -d\n",
+    }
     if shape == "poetry":
         del files["uv.lock"]
         files["poetry.lock"] = "# poetry\n"
@@ -179,16 +221,24 @@ def test_a_dockerfile_the_template_cannot_replace_is_left_alone(tmp_path: Path, 
     elif shape == "entrypoint":
         files["Dockerfile"] += 'ENTRYPOINT ["/entrypoint.sh"]\n'
     elif shape == "flask":
-        files["Dockerfile"] = 'FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nCMD ["flask", "run"]\n'
+        files["Dockerfile"] = (
+            'FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nCMD ["flask", "run"]\n'
+        )
     elif shape == "env":
-        files["Dockerfile"] = files["Dockerfile"].replace("COPY . .", "ENV FLASK_APP=src.main PYTHONPATH=/app\nCOPY . .")
+        files["Dockerfile"] = files["Dockerfile"].replace(
+            "COPY . .", "ENV FLASK_APP=src.main PYTHONPATH=/app\nCOPY . ."
+        )
     repo = write_repo(tmp_path / "svc", files)
     dockerfile = (repo / "Dockerfile").read_bytes()
     plan = json.loads(run_cli("plan", str(repo), "--json", "--no-diff").stdout)
     p3 = plan["phases"][2]
-    assert p3["changes"] == [] and "Phase 3 is held back" in " ".join(n["text"] for n in p3["notes"])
+    assert p3["changes"] == [] and "Phase 3 is held back" in " ".join(
+        n["text"] for n in p3["notes"]
+    )
     _apply(repo)
-    assert (repo / "Dockerfile").read_bytes() == dockerfile and not (repo / "docker/Dockerfile").exists()
+    assert (repo / "Dockerfile").read_bytes() == dockerfile and not (
+        repo / "docker/Dockerfile"
+    ).exists()
     [args] = make_calls(repo)["up"]
     b = config(repo, args)["services"]["app"]["build"]
     assert (Path(b["context"]) / b["dockerfile"]).resolve() == repo / "Dockerfile"
@@ -197,12 +247,16 @@ def test_a_dockerfile_the_template_cannot_replace_is_left_alone(tmp_path: Path, 
 def test_tests_run_from_the_image_stay_in_the_build_context(tmp_path: Path) -> None:
     """CI runs pytest on the image's own copy (no bind mount): excluding tests/ from the
     context would leave it 0 tests to collect."""
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT, "tests/test_x.py": "def test_x():\n    pass\n",
-        "Dockerfile": FASTAPI_DOCKERFILE,
-        "docker-compose.ci.yml": "services:\n  app:\n    build: .\n    command: pytest -q\n",
-        "Makefile": "ci:\n\tdocker compose -f docker-compose.ci.yml up --abort-on-container-exit\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "tests/test_x.py": "def test_x():\n    pass\n",
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.ci.yml": "services:\n  app:\n    build: .\n    command: pytest -q\n",
+            "Makefile": "ci:\n\tdocker compose -f docker-compose.ci.yml up --abort-on-container-exit\n",
+        },
+    )
     _apply(repo)
     assert "tests/" not in (repo / ".dockerignore").read_text().splitlines()
 
@@ -214,11 +268,15 @@ def test_the_sample_mounts_its_tests_so_they_leave_the_context(sample: Path) -> 
 
 def test_a_root_compose_file_the_readme_runs_bare_is_live_not_a_template(tmp_path: Path) -> None:
     """`docker compose up` in the README runs docker-compose.yml: it moves as a live file."""
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
-        "docker-compose.yml": "services:\n  app:\n    build: .\n",
-        "README.md": "# svc\n\nRun it:\n\n    docker compose up --build\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.yml": "services:\n  app:\n    build: .\n",
+            "README.md": "# svc\n\nRun it:\n\n    docker compose up --build\n",
+        },
+    )
     _apply(repo)
     assert (repo / "compose/docker-compose.yml").is_file()
     assert not list((repo / "compose").glob("*.example"))
@@ -227,13 +285,16 @@ def test_a_root_compose_file_the_readme_runs_bare_is_live_not_a_template(tmp_pat
 def test_a_committed_env_file_stays_committed_in_env(tmp_path: Path) -> None:
     """The repo shares its root .env (committed): the env/.env.dev the migrated command reads
     is committed too, so a fresh clone resolves what it did before."""
-    repo = write_repo(tmp_path / "svc", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE}\n",
-        ".env": "MODE=dev\n",
-        "Makefile": "up:\n\tdocker compose up -d\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE}\n",
+            ".env": "MODE=dev\n",
+            "Makefile": "up:\n\tdocker compose up -d\n",
+        },
+    )
     _apply(repo)
     clone = fresh_clone(repo, tmp_path / "clone" / "svc")
     assert (clone / "env/.env.dev").is_file()
@@ -244,13 +305,16 @@ def test_a_committed_env_file_stays_committed_in_env(tmp_path: Path) -> None:
 def test_a_poetry_pyproject_gets_no_nameless_project_table(tmp_path: Path) -> None:
     """uv rejects a [project] table without name and version: phase 1 leaves a Poetry
     pyproject.toml as it is and says to convert it first."""
-    repo = write_repo(tmp_path / "svc", {
-        "pyproject.toml": '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.12"\n',
-        "requirements.txt": "fastapi==0.115.0\n",
-        "Dockerfile": FASTAPI_DOCKERFILE,
-        "docker-compose.yml": "services:\n  app:\n    build: .\n",
-        "Makefile": "up:\n\tdocker compose up -d\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "pyproject.toml": '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.12"\n',
+            "requirements.txt": "fastapi==0.115.0\n",
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.yml": "services:\n  app:\n    build: .\n",
+            "Makefile": "up:\n\tdocker compose up -d\n",
+        },
+    )
     pyproject = (repo / "pyproject.toml").read_bytes()
     plan = json.loads(run_cli("plan", str(repo), "--json", "--no-diff").stdout)
     notes = " ".join(n["text"] for n in plan["phases"][0]["notes"])
@@ -262,15 +326,22 @@ def test_a_poetry_pyproject_gets_no_nameless_project_table(tmp_path: Path) -> No
 def test_lock_files_are_mounted_only_where_the_app_source_is(tmp_path: Path) -> None:
     """A proxy built from the repo that mounts the Docker socket gets no /var/run/pyproject.toml;
     the app, which mounts ./app at /srv/app, gets them read-only in /srv."""
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT, "app/main.py": "app = None\n", "proxy/Dockerfile": "FROM nginx\n",
-        "Dockerfile": FASTAPI_DOCKERFILE,
-        "docker-compose.dev.yml": ("services:\n  proxy:\n    build: ./proxy\n    volumes:\n"
-                                   "      - /var/run/docker.sock:/var/run/docker.sock:ro\n"
-                                   "  app:\n    build: .\n    volumes:\n      - ./app:/srv/app\n"),
-        ".env.dev": "MODE=dev\n",
-        "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "app/main.py": "app = None\n",
+            "proxy/Dockerfile": "FROM nginx\n",
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.dev.yml": (
+                "services:\n  proxy:\n    build: ./proxy\n    volumes:\n"
+                "      - /var/run/docker.sock:/var/run/docker.sock:ro\n"
+                "  app:\n    build: .\n    volumes:\n      - ./app:/srv/app\n"
+            ),
+            ".env.dev": "MODE=dev\n",
+            "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
+        },
+    )
     _apply(repo)
     [args] = make_calls(repo)["up"]
     services = config(repo, args)["services"]
@@ -294,15 +365,22 @@ def test_crlf_files_stay_crlf(sample: Path) -> None:
 
 
 def test_curdir_paths_in_a_makefile_follow_the_move(tmp_path: Path) -> None:
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
-        "docker-compose.dev.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE}\n",
-        ".env.dev": "MODE=dev\n",
-        "Makefile": "up:\n\tdocker compose -f $(CURDIR)/docker-compose.dev.yml --env-file $(CURDIR)/.env.dev up -d\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.dev.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE}\n",
+            ".env.dev": "MODE=dev\n",
+            "Makefile": "up:\n\tdocker compose -f $(CURDIR)/docker-compose.dev.yml --env-file $(CURDIR)/.env.dev up -d\n",
+        },
+    )
     before = config(repo, make_calls(repo)["up"][0])
     _apply(repo)
-    assert "$(CURDIR)/compose/docker-compose.dev.yml --env-file $(CURDIR)/env/.env.dev" in (repo / "Makefile").read_text()
+    assert (
+        "$(CURDIR)/compose/docker-compose.dev.yml --env-file $(CURDIR)/env/.env.dev"
+        in (repo / "Makefile").read_text()
+    )
     after = config(repo, make_calls(repo)["up"][0])
     assert after["services"]["app"]["environment"] == before["services"]["app"]["environment"]
     assert after["name"] == before["name"]
@@ -311,61 +389,95 @@ def test_curdir_paths_in_a_makefile_follow_the_move(tmp_path: Path) -> None:
 def test_an_env_file_in_a_subfolder_is_judged_not_skipped(tmp_path: Path) -> None:
     """`env_file: ./config/app.env`: the gate's scratch trees hold it, so the call is compared
     (it was 'not judged: Compose rejects it already before migration')."""
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE, "config/app.env": "MODE=dev\n",
-        "docker-compose.yml": "services:\n  app:\n    build: .\n    env_file: ./config/app.env\n",
-        "Makefile": "up:\n\tdocker compose up -d\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "config/app.env": "MODE=dev\n",
+            "docker-compose.yml": "services:\n  app:\n    build: .\n    env_file: ./config/app.env\n",
+            "Makefile": "up:\n\tdocker compose up -d\n",
+        },
+    )
     doc = json.loads(run_cli("plan", str(repo), "--with-compose", "--json", "--no-diff").stdout)
-    assert doc["gate"]["compared"] >= 1 and doc["gate"]["unjudged"] == [] and doc["gate"]["blocked"] == []
+    assert (
+        doc["gate"]["compared"] >= 1
+        and doc["gate"]["unjudged"] == []
+        and doc["gate"]["blocked"] == []
+    )
 
 
 def test_a_workflow_step_name_is_not_a_command(tmp_path: Path) -> None:
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
-        "docker-compose.test.yml": "services:\n  app:\n    build: .\n",
-        ".github/workflows/ci.yml": ("name: ci\non: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
-                                     "      - name: start the docker compose stack\n"
-                                     "        run: docker compose -f docker-compose.test.yml up -d\n"),
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.test.yml": "services:\n  app:\n    build: .\n",
+            ".github/workflows/ci.yml": (
+                "name: ci\non: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+                "      - name: start the docker compose stack\n"
+                "        run: docker compose -f docker-compose.test.yml up -d\n"
+            ),
+        },
+    )
     doc = json.loads(run_cli("plan", str(repo), "--with-compose", "--json", "--no-diff").stdout)
     assert doc["gate"]["compared"] == 1 and doc["gate"]["unjudged"] == [], doc["gate"]
 
 
 def test_tests_run_by_a_script_from_the_image_stay_in_the_context(tmp_path: Path) -> None:
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT, "tests/test_x.py": "def test_x():\n    pass\n",
-        "scripts/test.sh": "#!/bin/sh\npytest -q tests\n",
-        "Dockerfile": FASTAPI_DOCKERFILE,
-        "docker-compose.test.yml": "services:\n  app:\n    build: .\n    command: /app/scripts/test.sh\n",
-        "Makefile": "test:\n\tdocker compose -f docker-compose.test.yml up --abort-on-container-exit\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "tests/test_x.py": "def test_x():\n    pass\n",
+            "scripts/test.sh": "#!/bin/sh\npytest -q tests\n",
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.test.yml": "services:\n  app:\n    build: .\n    command: /app/scripts/test.sh\n",
+            "Makefile": "test:\n\tdocker compose -f docker-compose.test.yml up --abort-on-container-exit\n",
+        },
+    )
     _apply(repo)
     assert "tests/" not in (repo / ".dockerignore").read_text().splitlines()
 
 
 def test_a_refusal_says_which_keys_the_new_env_file_does_not_set(tmp_path: Path) -> None:
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
-        "docker-compose.dev.yml": "services:\n  db:\n    image: postgres:16\n    ports: [\"${PGPORT}:5432\"]\n",
-        ".env": "PGPORT=5433\n", ".env.dev": "OTHER=1\n",
-        "Makefile": "up:\n\tdocker compose --file docker-compose.dev.yml up\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.dev.yml": 'services:\n  db:\n    image: postgres:16\n    ports: ["${PGPORT}:5432"]\n',
+            ".env": "PGPORT=5433\n",
+            ".env.dev": "OTHER=1\n",
+            "Makefile": "up:\n\tdocker compose --file docker-compose.dev.yml up\n",
+        },
+    )
     res = run_cli("plan", str(repo))
-    assert res.returncode == 2 and "which does not set PGPORT" in res.stderr and "differently" not in res.stderr
+    assert (
+        res.returncode == 2
+        and "which does not set PGPORT" in res.stderr
+        and "differently" not in res.stderr
+    )
 
 
 def test_a_dev_container_follows_the_moved_compose_file_and_dockerfile(tmp_path: Path) -> None:
     """Its paths are relative to .devcontainer/: `../docker-compose.yml` must become
     `../compose/docker-compose.yml`, and a `../Dockerfile` build `../docker/Dockerfile`."""
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT, "Dockerfile": FASTAPI_DOCKERFILE,
-        "docker-compose.yml": "services:\n  app:\n    build: .\n",
-        "Makefile": "up:\n\tdocker compose up -d\n",
-        ".devcontainer/devcontainer.json": ('{\n  // the app\n  "dockerComposeFile": ["../docker-compose.yml"],\n'
-                                            '  "service": "app"\n}\n'),
-        ".devcontainer.json": '{\n  "build": {"dockerfile": "Dockerfile", "context": "."}\n}\n',
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.yml": "services:\n  app:\n    build: .\n",
+            "Makefile": "up:\n\tdocker compose up -d\n",
+            ".devcontainer/devcontainer.json": (
+                '{\n  // the app\n  "dockerComposeFile": ["../docker-compose.yml"],\n'
+                '  "service": "app"\n}\n'
+            ),
+            ".devcontainer.json": '{\n  "build": {"dockerfile": "Dockerfile", "context": "."}\n}\n',
+        },
+    )
     _apply(repo)
     dc = (repo / ".devcontainer/devcontainer.json").read_text()
     assert '"dockerComposeFile": ["../compose/docker-compose.yml"]' in dc and "// the app" in dc
@@ -378,13 +490,17 @@ def _same_resolution(before: dict, after: dict) -> None:
     assert before["name"] == after["name"]
     for name, b in before["services"].items():
         a = after["services"][name]
-        assert {k: a.get("environment", {}).get(k) for k in b.get("environment", {})} == b.get("environment", {})
+        assert {k: a.get("environment", {}).get(k) for k in b.get("environment", {})} == b.get(
+            "environment", {}
+        )
         binds = lambda s: sorted(v["source"] for v in s.get("volumes", []) if v["type"] == "bind")  # noqa: E731
         assert binds(a) == binds(b), name
         if "build" in b:
-            assert (Path(b["build"]["context"]) / b["build"]["dockerfile"]).read_bytes() \
-                == (Path(a["build"]["context"]) / a["build"]["dockerfile"]).read_bytes() or \
-                Path(a["build"]["context"]).resolve() == Path(b["build"]["context"]).resolve()
+            assert (Path(b["build"]["context"]) / b["build"]["dockerfile"]).read_bytes() == (
+                Path(a["build"]["context"]) / a["build"]["dockerfile"]
+            ).read_bytes() or Path(a["build"]["context"]).resolve() == Path(
+                b["build"]["context"]
+            ).resolve()
 
 
 def test_compose_files_named_by_compose_file_and_every_flag_spelling(tmp_path: Path) -> None:
@@ -393,43 +509,65 @@ def test_compose_files_named_by_compose_file_and_every_flag_spelling(tmp_path: P
     the same services with the same values after migration, as make and sh really run them."""
     from .legacy_repos import real_runs
 
-    base = ("services:\n  app:\n    build: .\n    environment:\n      LEVEL: ${LEVEL:-info}\n"
-            "      MODE: ${MODE:-none}\n    volumes:\n      - ./src:/app/src\n")
-    repo = write_repo(tmp_path / "svc", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.yml": base,
-        "docker-compose.dev.yml": "services:\n  app:\n    environment:\n      DEBUG: '1'\n",
-        "docker-compose.ci.yml": base.replace("info", "warning"),
-        ".env.dev": "LEVEL=debug\nMODE=dev\n",
-        ".env.ci": "MODE=ci\n",
-        ".env": "LEVEL=trace\n",
-        "docker-compose.test.yml": base.replace("info", "error"),
-        "Makefile": ("export COMPOSE_FILE := docker-compose.yml:docker-compose.dev.yml\n"
-                     "up:\n\tdocker compose --env-file .env.dev up -d\n"
-                     "ci:\n\tCOMPOSE_FILE=docker-compose.ci.yml docker compose --env-file .env.ci up\n"
-                     "short:\n\tdocker compose -fdocker-compose.yml -f=docker-compose.dev.yml "
-                     "--env-file=.env.dev config\n"
-                     "bare:\n\tCOMPOSE_FILE=docker-compose.test.yml docker compose up\n"
-                     "long:\n\tdocker compose --file=docker-compose.yml --file docker-compose.dev.yml "
-                     "--env-file .env.dev config\n"),
-        "scripts/dev.sh": ("#!/bin/sh\nset -e\nexport COMPOSE_FILE=docker-compose.yml:docker-compose.dev.yml\n"
-                           "docker compose --env-file .env.dev up -d\n"),
-    })
-    commands = [["make", "up"], ["make", "ci"], ["make", "short"], ["make", "long"], ["make", "bare"],
-                ["sh", "scripts/dev.sh"]]
+    base = (
+        "services:\n  app:\n    build: .\n    environment:\n      LEVEL: ${LEVEL:-info}\n"
+        "      MODE: ${MODE:-none}\n    volumes:\n      - ./src:/app/src\n"
+    )
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.yml": base,
+            "docker-compose.dev.yml": "services:\n  app:\n    environment:\n      DEBUG: '1'\n",
+            "docker-compose.ci.yml": base.replace("info", "warning"),
+            ".env.dev": "LEVEL=debug\nMODE=dev\n",
+            ".env.ci": "MODE=ci\n",
+            ".env": "LEVEL=trace\n",
+            "docker-compose.test.yml": base.replace("info", "error"),
+            "Makefile": (
+                "export COMPOSE_FILE := docker-compose.yml:docker-compose.dev.yml\n"
+                "up:\n\tdocker compose --env-file .env.dev up -d\n"
+                "ci:\n\tCOMPOSE_FILE=docker-compose.ci.yml docker compose --env-file .env.ci up\n"
+                "short:\n\tdocker compose -fdocker-compose.yml -f=docker-compose.dev.yml "
+                "--env-file=.env.dev config\n"
+                "bare:\n\tCOMPOSE_FILE=docker-compose.test.yml docker compose up\n"
+                "long:\n\tdocker compose --file=docker-compose.yml --file docker-compose.dev.yml "
+                "--env-file .env.dev config\n"
+            ),
+            "scripts/dev.sh": (
+                "#!/bin/sh\nset -e\nexport COMPOSE_FILE=docker-compose.yml:docker-compose.dev.yml\n"
+                "docker compose --env-file .env.dev up -d\n"
+            ),
+        },
+    )
+    commands = [
+        ["make", "up"],
+        ["make", "ci"],
+        ["make", "short"],
+        ["make", "long"],
+        ["make", "bare"],
+        ["sh", "scripts/dev.sh"],
+    ]
     before = {tuple(c): real_runs(repo, c, tmp_path) for c in commands}
     resolved = {c: [config(repo, args, env) for args, env in runs] for c, runs in before.items()}
     assert all(len(r) == 1 for r in resolved.values()), before
-    assert resolved[("make", "up")][0]["services"]["app"]["environment"]["DEBUG"] == "1"  # both files read
-    assert resolved[("make", "bare")][0]["services"]["app"]["environment"]["LEVEL"] == "trace"  # the root .env
+    assert (
+        resolved[("make", "up")][0]["services"]["app"]["environment"]["DEBUG"] == "1"
+    )  # both files read
+    assert (
+        resolved[("make", "bare")][0]["services"]["app"]["environment"]["LEVEL"] == "trace"
+    )  # the root .env
     _apply(repo)
     assert not (repo / "docker-compose.yml").exists()
     for c in commands:
         runs = real_runs(repo, c, tmp_path)
         assert len(runs) == 1, (c, runs)
         args, env = runs[0]
-        assert all((repo / f).is_file() for f in env.get("COMPOSE_FILE", "").split(":") if f), (c, env)
+        assert all((repo / f).is_file() for f in env.get("COMPOSE_FILE", "").split(":") if f), (
+            c,
+            env,
+        )
         _same_resolution(resolved[tuple(c)][0], config(repo, args, env))
 
 
@@ -438,39 +576,53 @@ def test_two_commands_of_one_file_interpolating_differently_are_refused(tmp_path
     can only be written for one of them. Refused, naming the command, nothing written."""
     from .conftest import manifest
 
-    repo = write_repo(tmp_path / "svc", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.ci.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-none}\n",
-        ".env.ci": "MODE=ci\n",
-        ".env": "OTHER=1\n",
-        "Makefile": ("ci:\n\tdocker compose -f docker-compose.ci.yml --env-file .env.ci up\n"
-                     "bare:\n\tCOMPOSE_FILE=docker-compose.ci.yml docker compose up\n"),
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.ci.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-none}\n",
+            ".env.ci": "MODE=ci\n",
+            ".env": "OTHER=1\n",
+            "Makefile": (
+                "ci:\n\tdocker compose -f docker-compose.ci.yml --env-file .env.ci up\n"
+                "bare:\n\tCOMPOSE_FILE=docker-compose.ci.yml docker compose up\n"
+            ),
+        },
+    )
     before = manifest(repo)
     res = run_cli("apply", str(repo), "--yes")
     assert res.returncode == 2, res.stdout
-    assert res.stderr.startswith("dashtam-wizard: Makefile:4: runs Compose on docker-compose.ci.yml "
-                                 "interpolating from .env, while Makefile:2 interpolates from .env.ci"), res.stderr
+    assert res.stderr.startswith(
+        "dashtam-wizard: Makefile:4: runs Compose on docker-compose.ci.yml "
+        "interpolating from .env, while Makefile:2 interpolates from .env.ci"
+    ), res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and manifest(repo) == before
 
 
-def test_a_dockerfile_specific_ignore_file_follows_the_dockerfile_and_gets_the_rules(tmp_path: Path) -> None:
+def test_a_dockerfile_specific_ignore_file_follows_the_dockerfile_and_gets_the_rules(
+    tmp_path: Path,
+) -> None:
     """`Dockerfile.dockerignore` is what BuildKit reads for ./Dockerfile: it moves with the
     Dockerfile into docker/ (where BuildKit looks for docker/Dockerfile's) and gains the
     rules written to .dockerignore, so BuildKit and the classic builder send the same context."""
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT,
-        "Dockerfile": FASTAPI_DOCKERFILE,
-        "Dockerfile.dockerignore": "notes.txt\n",
-        "notes.txt": "private\n",
-        "docker-compose.dev.yml": "services:\n  app:\n    build: .\n",
-        ".env.dev": "APP_ENV=dev\n",
-        "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "Dockerfile.dockerignore": "notes.txt\n",
+            "notes.txt": "private\n",
+            "docker-compose.dev.yml": "services:\n  app:\n    build: .\n",
+            ".env.dev": "APP_ENV=dev\n",
+            "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
+        },
+    )
     plan = run_cli("plan", str(repo))
-    assert "docker/Dockerfile.dockerignore exists: BuildKit reads it instead of .dockerignore" in \
-        " ".join(plan.stdout.split()), plan.stdout
+    assert (
+        "docker/Dockerfile.dockerignore exists: BuildKit reads it instead of .dockerignore"
+        in " ".join(plan.stdout.split())
+    ), plan.stdout
     _apply(repo)
     assert not (repo / "Dockerfile.dockerignore").exists()
     own = (repo / "docker/Dockerfile.dockerignore").read_text()
@@ -486,13 +638,16 @@ def test_env_readme_names_only_files_that_exist(tmp_path: Path) -> None:
     """A repo without .env.example: env/README.md does not send readers to env/.env.example."""
     import re
 
-    repo = write_repo(tmp_path / "svc", {
-        **UV_PROJECT,
-        "Dockerfile": FASTAPI_DOCKERFILE,
-        "docker-compose.dev.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: dev\n",
-        ".env.dev": "APP_ENV=dev\n",
-        "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.dev.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: dev\n",
+            ".env.dev": "APP_ENV=dev\n",
+            "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d\n",
+        },
+    )
     _apply(repo)
     text = (repo / "env/README.md").read_text()
     named = set(re.findall(r"`?((?:env|compose)/[\w./-]+?)`?(?=[\s`),:]|$)", text))

@@ -36,13 +36,36 @@ SAMPLE = Path(__file__).resolve().parent.parent / "assets" / "sample"
 COMPOSE = Path(sys.executable).parent / "docker-compose"
 
 EXPECTED_FILES = [
-    ".dockerignore", ".env.ci", ".env.dev", ".env.example", ".env.test", ".gitignore",
-    ".github/workflows/ci.yml", "Makefile", "README.md", "alembic.ini", "alembic/env.py",
-    "alembic/script.py.mako", "alembic/versions/0001_initial.py", "callback_server.py",
-    "docker/Dockerfile", "docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml",
-    "docker-compose.ci.yml", "docs/infrastructure.md", "pyproject.toml", "requirements-dev.txt",
-    "requirements.txt", "scripts/run-tests.sh", "src/__init__.py", "src/config.py", "src/main.py",
-    "tests/__init__.py", "tests/test_health.py", "uv.lock",
+    ".dockerignore",
+    ".env.ci",
+    ".env.dev",
+    ".env.example",
+    ".env.test",
+    ".gitignore",
+    ".github/workflows/ci.yml",
+    "Makefile",
+    "README.md",
+    "alembic.ini",
+    "alembic/env.py",
+    "alembic/script.py.mako",
+    "alembic/versions/0001_initial.py",
+    "callback_server.py",
+    "docker/Dockerfile",
+    "docker-compose.yml",
+    "docker-compose.dev.yml",
+    "docker-compose.test.yml",
+    "docker-compose.ci.yml",
+    "docs/infrastructure.md",
+    "pyproject.toml",
+    "requirements-dev.txt",
+    "requirements.txt",
+    "scripts/run-tests.sh",
+    "src/__init__.py",
+    "src/config.py",
+    "src/main.py",
+    "tests/__init__.py",
+    "tests/test_health.py",
+    "uv.lock",
 ]
 # Unique secret-looking values: output-leak tests grep for them.
 SECRETS = {
@@ -72,8 +95,14 @@ def _compose(root: Path, compose_file: str, env_file: str | None) -> dict:
     args = [str(COMPOSE), "-f", compose_file]
     if env_file:
         args += ["--env-file", env_file]
-    res = subprocess.run([*args, "config", "--format", "json"], capture_output=True, text=True,
-                         cwd=root, env={"PATH": os.environ["PATH"], "HOME": str(root)}, timeout=60)
+    res = subprocess.run(
+        [*args, "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={"PATH": os.environ["PATH"], "HOME": str(root)},
+        timeout=60,
+    )
     assert res.returncode == 0, f"compose rejected {compose_file}: {res.stderr}"
     return json.loads(res.stdout)
 
@@ -94,7 +123,9 @@ def test_compose_accepts_every_file(repo: Path, compose_file: str, env_file: str
 def test_dev_compose_resolves_env_file_values_and_has_a_conflict(repo: Path) -> None:
     svc = _compose(repo, "docker-compose.dev.yml", ".env.dev")["services"]
     app, callback = svc["app"]["environment"], svc["callback"]["environment"]
-    assert app["DATABASE_URL"] == "postgresql://ledgerly:dev-7Qx9-pg-secret@postgres:5432/ledgerly_dev"
+    assert (
+        app["DATABASE_URL"] == "postgresql://ledgerly:dev-7Qx9-pg-secret@postgres:5432/ledgerly_dev"
+    )
     assert app["SECRET_KEY"] == "dev-sk-4fT2mR8wLq-ledgerly-unique"
     assert (app["LOG_LEVEL"], callback["LOG_LEVEL"]) == ("debug", "info")
     assert app["APP_ENV"] == callback["APP_ENV"] == "development"
@@ -110,19 +141,26 @@ def test_dev_compose_resolves_env_file_values_and_has_a_conflict(repo: Path) -> 
 def test_dev_compose_text_keeps_what_the_variant_tests_edit() -> None:
     text = (SAMPLE / "docker-compose.dev.yml").read_text()
     assert re.search(r"\n(\s+)- \./src:/app/src\n", text)
-    after = text[text.index("  redis:\n"):]
+    after = text[text.index("  redis:\n") :]
     redis_block = after[: after.index("\n  app:")]
     assert "image: redis:" in redis_block and "environment:" not in redis_block
     assert "#" in text  # comments the wizard must keep
 
 
 def test_makefile_parses_and_never_runs_the_base_compose_file(repo: Path) -> None:
-    res = subprocess.run(["make", "-n", "dev-up", "test", "ci-test", "help"], cwd=repo,
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        ["make", "-n", "dev-up", "test", "ci-test", "help"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 0, res.stderr
     out = res.stdout
     assert "docker compose -f docker-compose.dev.yml --env-file .env.dev up -d" in out
-    assert "docker compose -f docker-compose.test.yml --env-file .env.test exec -T app pytest" in out
+    assert (
+        "docker compose -f docker-compose.test.yml --env-file .env.test exec -T app pytest" in out
+    )
     assert "-f docker-compose.ci.yml --env-file .env.ci up --build" in out
     mk = (repo / "Makefile").read_text()
     assert "COMPOSE_TEST := docker-compose.test.yml" in mk and "$(COMPOSE_TEST)" in mk
@@ -137,8 +175,12 @@ def test_env_files_parse_and_hold_unique_secrets() -> None:
         assert (env["POSTGRES_PASSWORD"], env["SECRET_KEY"]) == values
     example = dotenv_values(SAMPLE / ".env.example")
     for name in SECRETS:
-        assert set(dotenv_values(SAMPLE / name)) <= set(example), f"{name} has keys .env.example lacks"
-    everywhere = {p: p.read_text() for p in SAMPLE.rglob("*") if p.is_file() and p.suffix != ".lock"}
+        assert set(dotenv_values(SAMPLE / name)) <= set(example), (
+            f"{name} has keys .env.example lacks"
+        )
+    everywhere = {
+        p: p.read_text() for p in SAMPLE.rglob("*") if p.is_file() and p.suffix != ".lock"
+    }
     for name, values in SECRETS.items():
         for value in values:
             holders = [p.name for p, text in everywhere.items() if value in text]
@@ -154,7 +196,16 @@ def test_pyproject_is_an_application_without_email_validator() -> None:
     assert "email-validator" in (SAMPLE / "requirements.txt").read_text()
     lock = tomllib.loads((SAMPLE / "uv.lock").read_text())
     names = {p["name"] for p in lock["package"]}
-    assert {"ledgerly", "fastapi", "uvicorn", "alembic", "sqlalchemy", "redis", "pytest", "httpx"} <= names
+    assert {
+        "ledgerly",
+        "fastapi",
+        "uvicorn",
+        "alembic",
+        "sqlalchemy",
+        "redis",
+        "pytest",
+        "httpx",
+    } <= names
     assert "email-validator" not in names
 
 
@@ -164,7 +215,9 @@ def test_dockerfile_is_the_legacy_one() -> None:
     stages = re.findall(r"^FROM (\S+) AS (\w+)$", text, re.MULTILINE)
     assert stages == [
         ("ghcr.io/astral-sh/uv:0.8.22-python3.13-trixie-slim", "base"),
-        ("base", "development"), ("base", "production"), ("python:3.13-slim", "callback"),
+        ("base", "development"),
+        ("base", "production"),
+        ("python:3.13-slim", "callback"),
     ]
     assert ".env" not in (SAMPLE / ".dockerignore").read_text()
 
@@ -173,7 +226,9 @@ def test_dockerfile_is_the_legacy_one() -> None:
 def test_gitignore_rules(repo: Path) -> None:
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     paths = [".env.dev", ".env.test", ".env.ci", ".env.example", "env/.env.ci", "pyproject.toml"]
-    res = subprocess.run(["git", "-C", str(repo), "check-ignore", "--no-index", *paths],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        ["git", "-C", str(repo), "check-ignore", "--no-index", *paths],
+        capture_output=True,
+        text=True,
+    )
     assert set(res.stdout.split()) == {".env.dev", ".env.test", "env/.env.ci"}
-

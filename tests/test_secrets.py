@@ -12,9 +12,15 @@ from .test_plan_cli import secret_values
 def test_no_secret_in_any_command_output(sample: Path) -> None:
     secrets = secret_values(sample)
     outputs = []
-    for args in (["plan", str(sample)], ["plan", str(sample), "--json"], ["status", str(sample)],
-                 ["apply", str(sample), "--yes"], ["status", str(sample), "--json"],
-                 ["rollback", str(sample), "--list"], ["rollback", str(sample), "--yes"]):
+    for args in (
+        ["plan", str(sample)],
+        ["plan", str(sample), "--json"],
+        ["status", str(sample)],
+        ["apply", str(sample), "--yes"],
+        ["status", str(sample), "--json"],
+        ["rollback", str(sample), "--list"],
+        ["rollback", str(sample), "--yes"],
+    ):
         res = run_cli(*args)
         assert res.returncode == 0, res.stdout + res.stderr
         outputs.append(res.stdout + res.stderr)

@@ -417,9 +417,15 @@ async def test_help_explains_the_phases_the_keys_the_state_and_undo(repo: Path) 
         await press(pilot, "4", "question_mark")
         assert isinstance(app.screen, HelpScreen)
         help_text = " ".join(w.render().plain for w in app.screen.query("Static"))  # type: ignore[attr-defined]
-        for expected in ("Keys on Phase 4", "Include/skip", "Split/unified", "Rollback",
-                         f".dashtam-wizard/ in the repo ({repo.name})", "`dashtam-wizard rollback --yes` in the repo",
-                         *PHASE_TITLES.values()):
+        for expected in (
+            "Keys on Phase 4",
+            "Include/skip",
+            "Split/unified",
+            "Rollback",
+            f".dashtam-wizard/ in the repo ({repo.name})",
+            "`dashtam-wizard rollback --yes` in the repo",
+            *PHASE_TITLES.values(),
+        ):
             assert expected in help_text, expected
         await press(pilot, "escape")
         assert isinstance(app.screen, PhaseScreen)
@@ -427,28 +433,43 @@ async def test_help_explains_the_phases_the_keys_the_state_and_undo(repo: Path) 
         assert isinstance(app.screen, HelpScreen)
 
 
-async def test_a_report_written_mid_migration_changes_nothing_the_rest_applies(repo: Path, tmp_path: Path) -> None:
+async def test_a_report_written_mid_migration_changes_nothing_the_rest_applies(
+    repo: Path, tmp_path: Path
+) -> None:
     """Phases 1-2 applied, the report written (`e`), then the rest applied from the CLI: the
     repo ends as one `apply --yes` leaves it, plus the report (not rewritten by phase 5)."""
     import subprocess
 
     once = write_sample(tmp_path / "once" / "x")
-    assert subprocess.run([str(BIN / "dashtam-wizard"), "apply", str(once), "--yes"],
-                          capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            [str(BIN / "dashtam-wizard"), "apply", str(once), "--yes"], capture_output=True
+        ).returncode
+        == 0
+    )
     app = WizardApp(repo, docker_probe=False)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
         await press(pilot, "1", "a", "y", "2", "a", "y", "e")  # after the moves of phase 2
     report = (repo / "docs/migration-report.md").read_bytes()
-    res = subprocess.run([str(BIN / "dashtam-wizard"), "apply", str(repo), "--yes"], capture_output=True, text=True)
+    res = subprocess.run(
+        [str(BIN / "dashtam-wizard"), "apply", str(repo), "--yes"], capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     assert (repo / "docs/migration-report.md").read_bytes() == report
-    def files(root: Path) -> dict:  # the index holds stat times: compared as `git ls-files -s` below
+
+    def files(
+        root: Path,
+    ) -> dict:  # the index holds stat times: compared as `git ls-files -s` below
         return {k: v for k, v in manifest(root).items() if not k.startswith(("docs", ".git/"))}
 
     assert files(repo) == files(once)
-    staged = [subprocess.run(["git", "-C", str(r), "ls-files", "-s"], capture_output=True, text=True).stdout
-              for r in (repo, once)]
+    staged = [
+        subprocess.run(
+            ["git", "-C", str(r), "ls-files", "-s"], capture_output=True, text=True
+        ).stdout
+        for r in (repo, once)
+    ]
     assert staged[0] == staged[1]
 
 
@@ -516,7 +537,9 @@ async def test_long_lines_are_marked_wrap_on_w_and_split_falls_back_when_narrow(
         assert "unified: split needs 132 columns, the pane has" in screen_text(app)
         skipped_doc = next(c for c in app.state.plan.phases[4].changes if not c.default)
         row = app.screen.query_one(ChangeList).get_option(skipped_doc.id).prompt
-        assert str(row).endswith(f"{skipped_doc.summary}  off by default: review, space includes it"), row
+        assert str(row).endswith(
+            f"{skipped_doc.summary}  off by default: review, space includes it"
+        ), row
 
 
 async def test_history_shows_local_times_and_what_each_apply_did(repo: Path) -> None:

@@ -24,14 +24,19 @@ from .test_tui_support import press, screen_text, settle
 pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v2 CLI")
 
 
-async def test_the_blocking_difference_is_shown_before_apply_and_apply_is_refused(tmp_path: Path) -> None:
-    repo = write_repo(tmp_path / "svc", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-ci}\n",
-        ".gitignore": ".env\n",
-        "Makefile": "up:\n\tdocker compose up -d\n",
-    })
+async def test_the_blocking_difference_is_shown_before_apply_and_apply_is_refused(
+    tmp_path: Path,
+) -> None:
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-ci}\n",
+            ".gitignore": ".env\n",
+            "Makefile": "up:\n\tdocker compose up -d\n",
+        },
+    )
     (repo / ".env").write_text("MODE=dev\n")  # this developer's own, ignored: CI runs without one
     before = manifest(repo)
     app = WizardApp(repo, docker_probe=False)
@@ -50,12 +55,15 @@ async def test_the_blocking_difference_is_shown_before_apply_and_apply_is_refuse
 
 
 async def test_a_repo_that_passes_says_so(tmp_path: Path) -> None:
-    repo = write_repo(tmp_path / "svc", {
-        "src/main.py": "print(1)\n",
-        "Dockerfile": DOCKERFILE,
-        "docker-compose.yml": "services:\n  app:\n    build: .\n",
-        "Makefile": "up:\n\tdocker compose up -d\n",
-    })
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.yml": "services:\n  app:\n    build: .\n",
+            "Makefile": "up:\n\tdocker compose up -d\n",
+        },
+    )
     app = WizardApp(repo, docker_probe=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -18,7 +18,9 @@ from .test_tui_support import press, settle
 
 
 def _app(tmp_path: Path) -> WizardApp:
-    return WizardApp(write_sample(tmp_path / "x"), docker_probe=False, gate_check=False)  # both reach out
+    return WizardApp(
+        write_sample(tmp_path / "x"), docker_probe=False, gate_check=False
+    )  # both reach out
 
 
 def _keys(*keys: str):
@@ -61,7 +63,9 @@ def test_light_theme_phase_4(tmp_path: Path, snap_compare) -> None:
 
 
 def test_help_120x40(tmp_path: Path, snap_compare) -> None:
-    assert snap_compare(_app(tmp_path), run_before=_keys("4", "question_mark"), terminal_size=(120, 40))
+    assert snap_compare(
+        _app(tmp_path), run_before=_keys("4", "question_mark"), terminal_size=(120, 40)
+    )
 
 
 def test_help_80x24(tmp_path: Path, snap_compare) -> None:

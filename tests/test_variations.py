@@ -35,28 +35,41 @@ def _anchors_and_long_volumes(root: Path) -> dict[str, tuple[str, str]]:
     dev = root / "docker-compose.dev.yml"
     text = dev.read_text()
     text = "x-tz: &tz\n  TZ: UTC\n\n" + text
-    text = re.sub(r"\n(\s+)- \./src:/app/src\n",
-                  r"\n\1- type: bind\n\1  source: ./src\n\1  target: /app/src\n", text, count=1)
+    text = re.sub(
+        r"\n(\s+)- \./src:/app/src\n",
+        r"\n\1- type: bind\n\1  source: ./src\n\1  target: /app/src\n",
+        text,
+        count=1,
+    )
     text = text.replace("  redis:\n", "  redis:\n    environment: *tz\n", 1)
     dev.write_text(text)
     return {"dev": ("docker-compose.dev.yml", "compose/docker-compose.dev.yml")}
 
 
-VARIANTS = {"no-ci": _no_ci, "no-makefile": _no_makefile, "compose-yaml": _compose_yaml_naming,
-            "anchors-long-volumes": _anchors_and_long_volumes}
+VARIANTS = {
+    "no-ci": _no_ci,
+    "no-makefile": _no_makefile,
+    "compose-yaml": _compose_yaml_naming,
+    "anchors-long-volumes": _anchors_and_long_volumes,
+}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_variant_migrates_and_compose_agrees(sample: Path, variant: str) -> None:
     checks = VARIANTS[variant](sample)
     before_tree = manifest(sample)
-    before = {env: _views(compose_config(sample, old, f".env.{env}")) for env, (old, _new) in checks.items()}
+    before = {
+        env: _views(compose_config(sample, old, f".env.{env}"))
+        for env, (old, _new) in checks.items()
+    }
     res = run_cli("apply", str(sample), "--yes")
     assert res.returncode == 0, res.stdout + res.stderr
     for env, (_old, new) in checks.items():
         after = _views(compose_config(sample, new, f"env/.env.{env}"))
         for name, (env_b, binds_b) in before[env].items():
-            assert {k: after[name][0].get(k) for k in env_b} == env_b, f"{variant}/{name}: env changed"
+            assert {k: after[name][0].get(k) for k in env_b} == env_b, (
+                f"{variant}/{name}: env changed"
+            )
             for target, src in binds_b.items():
                 if ".env" not in src:
                     assert after[name][1][target] == src
@@ -70,6 +83,8 @@ def test_another_project_name_is_detected(sample: Path) -> None:
     py.write_text(py.read_text().replace('name = "ledgerly"', 'name = "acme-billing"'))
     data = json.loads(run_cli("plan", str(sample), "--json").stdout)
     assert data["project"] == "acme-billing"
-    dockerfile = next(c for p in data["phases"] for c in p["changes"] if c["path"] == "docker/Dockerfile")
+    dockerfile = next(
+        c for p in data["phases"] for c in p["changes"] if c["path"] == "docker/Dockerfile"
+    )
     assert "acme-billing" in dockerfile["diff"]
     assert "dashtam" not in json.dumps(data).replace("dashtam-wizard", "").lower()

@@ -88,7 +88,10 @@ class State:
         if stat.S_IMODE(os.lstat(self.path).st_mode) != PRIVATE_DIR:
             os.chmod(self.path, PRIVATE_DIR)
         for entry in os.scandir(self.path):  # folders inside it hold secrets too
-            if entry.is_dir(follow_symlinks=False) and stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) & 0o077:
+            if (
+                entry.is_dir(follow_symlinks=False)
+                and stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) & 0o077
+            ):
                 os.chmod(entry.path, PRIVATE_DIR)
         ignore = self.path / ".gitignore"
         try:
@@ -265,16 +268,24 @@ def apply_changes(
                 state.remove_if_unused()
 
 
-_GIT_BUSY = (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or am"),
-             ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"))
+_GIT_BUSY = (
+    ("MERGE_HEAD", "a merge"),
+    ("rebase-merge", "a rebase"),
+    ("rebase-apply", "a rebase or am"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick"),
+    ("REVERT_HEAD", "a revert"),
+)
 
 
 def _refuse_unfinished_git(root: Path) -> None:
     """Files of a half-done merge or rebase may hold conflict markers: nothing is rewritten then."""
     for name, what in _GIT_BUSY:
         if os.path.lexists(root / ".git" / name):
-            raise ApplyError(f".git/{name}: {what} is in progress; finish or abort it first (its files may hold "
-                             "conflict markers), then apply", f".git/{name}")
+            raise ApplyError(
+                f".git/{name}: {what} is in progress; finish or abort it first (its files may hold "
+                "conflict markers), then apply",
+                f".git/{name}",
+            )
 
 
 def _write_plan(

@@ -23,28 +23,75 @@ def keep_line_endings(old: bytes, new: bytes) -> bytes:
 def mkdir(phase: int, tree: Tree, path: str, summary: str = "", why: str = "") -> Change | None:
     if tree.exists(path):
         return None
-    return Change(cid(phase, Kind.MKDIR, path), phase, Kind.MKDIR, path, summary=summary or f"create {path}/", why=why)
-
-
-def move(phase: int, tree: Tree, src: str, dst: str, summary: str = "", why: str = "", secret: bool = False) -> Change:
-    e = tree.files[src]
     return Change(
-        cid(phase, Kind.MOVE, dst), phase, Kind.MOVE, dst, source=src, before=e.data, mode=e.mode,
-        summary=summary or f"move {src} → {dst}", why=why, secret=secret, git=src in tree.tracked,
+        cid(phase, Kind.MKDIR, path),
+        phase,
+        Kind.MKDIR,
+        path,
+        summary=summary or f"create {path}/",
+        why=why,
     )
 
 
-def copy(phase: int, tree: Tree, src: str, dst: str, summary: str = "", why: str = "", secret: bool = False) -> Change:
+def move(
+    phase: int,
+    tree: Tree,
+    src: str,
+    dst: str,
+    summary: str = "",
+    why: str = "",
+    secret: bool = False,
+) -> Change:
     e = tree.files[src]
     return Change(
-        cid(phase, Kind.COPY, dst), phase, Kind.COPY, dst, source=src, after=e.data, mode=e.mode,
-        summary=summary or f"copy {src} → {dst}", why=why, secret=secret,
+        cid(phase, Kind.MOVE, dst),
+        phase,
+        Kind.MOVE,
+        dst,
+        source=src,
+        before=e.data,
+        mode=e.mode,
+        summary=summary or f"move {src} → {dst}",
+        why=why,
+        secret=secret,
+        git=src in tree.tracked,
+    )
+
+
+def copy(
+    phase: int,
+    tree: Tree,
+    src: str,
+    dst: str,
+    summary: str = "",
+    why: str = "",
+    secret: bool = False,
+) -> Change:
+    e = tree.files[src]
+    return Change(
+        cid(phase, Kind.COPY, dst),
+        phase,
+        Kind.COPY,
+        dst,
+        source=src,
+        after=e.data,
+        mode=e.mode,
+        summary=summary or f"copy {src} → {dst}",
+        why=why,
+        secret=secret,
     )
 
 
 def write(
-    phase: int, tree: Tree, path: str, text: str | bytes, summary: str = "", why: str = "",
-    mode: int | None = None, secret: bool = False, default: bool = True,
+    phase: int,
+    tree: Tree,
+    path: str,
+    text: str | bytes,
+    summary: str = "",
+    why: str = "",
+    mode: int | None = None,
+    secret: bool = False,
+    default: bool = True,
 ) -> Change | None:
     """A create or edit of `path`, or None when the file already holds exactly that."""
     data = text.encode() if isinstance(text, str) else text
@@ -55,32 +102,64 @@ def write(
         return None
     if old is None:
         return Change(
-            cid(phase, Kind.CREATE, path), phase, Kind.CREATE, path, after=data, mode=mode or 0o644,
-            summary=summary or f"create {path}", why=why, secret=secret, default=default,
+            cid(phase, Kind.CREATE, path),
+            phase,
+            Kind.CREATE,
+            path,
+            after=data,
+            mode=mode or 0o644,
+            summary=summary or f"create {path}",
+            why=why,
+            secret=secret,
+            default=default,
         )
     if old.data == data:
         return chmod(phase, tree, path, mode or old.mode, summary, why)
     return Change(
-        cid(phase, Kind.EDIT, path), phase, Kind.EDIT, path, before=old.data, after=data,
-        mode=mode if mode is not None else old.mode, summary=summary or f"edit {path}", why=why,
-        secret=secret, default=default,
+        cid(phase, Kind.EDIT, path),
+        phase,
+        Kind.EDIT,
+        path,
+        before=old.data,
+        after=data,
+        mode=mode if mode is not None else old.mode,
+        summary=summary or f"edit {path}",
+        why=why,
+        secret=secret,
+        default=default,
     )
 
 
-def chmod(phase: int, tree: Tree, path: str, mode: int, summary: str = "", why: str = "") -> Change | None:
+def chmod(
+    phase: int, tree: Tree, path: str, mode: int, summary: str = "", why: str = ""
+) -> Change | None:
     old = tree.files.get(path)
     if old is None or old.mode == mode:
         return None
     return Change(
-        cid(phase, Kind.CHMOD, path), phase, Kind.CHMOD, path, before=old.data, mode=mode,
-        summary=summary or f"chmod {mode:o} {path}", why=why,
+        cid(phase, Kind.CHMOD, path),
+        phase,
+        Kind.CHMOD,
+        path,
+        before=old.data,
+        mode=mode,
+        summary=summary or f"chmod {mode:o} {path}",
+        why=why,
     )
 
 
-def delete(phase: int, tree: Tree, path: str, summary: str = "", why: str = "", secret: bool = False) -> Change:
+def delete(
+    phase: int, tree: Tree, path: str, summary: str = "", why: str = "", secret: bool = False
+) -> Change:
     return Change(
-        cid(phase, Kind.DELETE, path), phase, Kind.DELETE, path, before=tree.files[path].data,
-        summary=summary or f"delete {path}", why=why, secret=secret,
+        cid(phase, Kind.DELETE, path),
+        phase,
+        Kind.DELETE,
+        path,
+        before=tree.files[path].data,
+        summary=summary or f"delete {path}",
+        why=why,
+        secret=secret,
     )
 
 
@@ -98,7 +177,9 @@ def apply_virtual(tree: Tree, changes: list[Change]) -> Tree:
         elif c.kind in (Kind.COPY, Kind.CREATE, Kind.EDIT):
             prev = out.files.get(c.path)
             data = c.after if c.after is not None else (prev.data if prev else b"")
-            out.files[c.path] = Entry(data, c.mode if c.mode is not None else (prev.mode if prev else 0o644))
+            out.files[c.path] = Entry(
+                data, c.mode if c.mode is not None else (prev.mode if prev else 0o644)
+            )
         elif c.kind is Kind.DELETE:
             out.files.pop(c.path, None)
             out.tracked.discard(c.path)

@@ -68,11 +68,21 @@ def _testing(results: dict | None) -> list[ChecklistItem]:
     stages = set((results or {}).get("stages_built", []))
     for text, needs in TESTING:
         if results is None:
-            items.append(ChecklistItem("Testing", text, None, Evidence("run `dashtam-wizard verify`")))
+            items.append(
+                ChecklistItem("Testing", text, None, Evidence("run `dashtam-wizard verify`"))
+            )
             continue
         if results.get("stale"):
-            items.append(ChecklistItem("Testing", text, None, Evidence(
-                "the last verify ran on other file contents; run `dashtam-wizard verify` again")))
+            items.append(
+                ChecklistItem(
+                    "Testing",
+                    text,
+                    None,
+                    Evidence(
+                        "the last verify ran on other file contents; run `dashtam-wizard verify` again"
+                    ),
+                )
+            )
             continue
         states = []
         for need in needs:
@@ -84,7 +94,8 @@ def _testing(results: dict | None) -> list[ChecklistItem]:
                 states.append(None if c is None else bool(c.get("passed")))
         done = False if False in states else (None if None in states else True)
         ev = "; ".join(str(checks[n].get("evidence", ""))[:80] for n in needs if n in checks) or (
-            "built: " + ", ".join(sorted(stages)) if stages else "not run")
+            "built: " + ", ".join(sorted(stages)) if stages else "not run"
+        )
         items.append(ChecklistItem("Testing", text, done, Evidence(ev)))
     return items
 
@@ -94,7 +105,9 @@ def _mentions_old(tree: Tree, path: str, old: list[str]) -> bool:
     return any(re.search(rf"(?<![\w./-]){re.escape(o)}(?![\w.-])", text) for o in old)
 
 
-def status(root: Path, tree: Tree | None = None, plan: Plan | None = None) -> tuple[Plan, list[ChecklistItem]]:
+def status(
+    root: Path, tree: Tree | None = None, plan: Plan | None = None
+) -> tuple[Plan, list[ChecklistItem]]:
     """`tree` and `plan` when the caller has them already (read_tree, a cached plan of it)."""
     # Imported here: the state-dir readers above are used where the planner's libraries
     # must not load (the TUI's start-up path).
@@ -113,31 +126,74 @@ def status(root: Path, tree: Tree | None = None, plan: Plan | None = None) -> tu
 
     facts = detect(tree, root.name)
     old = list(implied_moves(tree, facts))
-    for text, path in (("Update main README.md", "README.md"), ("Update WARP.md if needed", "WARP.md")):
+    for text, path in (
+        ("Update main README.md", "README.md"),
+        ("Update WARP.md if needed", "WARP.md"),
+    ):
         if path not in tree.files:
-            items.append(ChecklistItem("Documentation", text, path == "WARP.md", Evidence(f"no {path}")))
+            items.append(
+                ChecklistItem("Documentation", text, path == "WARP.md", Evidence(f"no {path}"))
+            )
         else:
             stale = _mentions_old(tree, path, old)
-            items.append(ChecklistItem("Documentation", text, not stale,
-                                       Evidence("mentions old paths" if stale else "no old paths", path)))
+            items.append(
+                ChecklistItem(
+                    "Documentation",
+                    text,
+                    not stale,
+                    Evidence("mentions old paths" if stale else "no old paths", path),
+                )
+            )
     docs = [d for d in facts.docs if d.startswith("docs/")]
     stale_docs = [d for d in docs if _mentions_old(tree, d, old)]
-    items.append(ChecklistItem("Documentation", "Update infrastructure docs", not stale_docs,
-                               Evidence("old paths in " + ", ".join(stale_docs) if stale_docs else "no old paths")))
+    items.append(
+        ChecklistItem(
+            "Documentation",
+            "Update infrastructure docs",
+            not stale_docs,
+            Evidence("old paths in " + ", ".join(stale_docs) if stale_docs else "no old paths"),
+        )
+    )
     report = next((p for p in REPORT_PATHS if p in tree.files), None)
-    items.append(ChecklistItem("Documentation", "Add migration notes", report is not None,
-                               Evidence(report or "no migration report yet (TUI: Report)", report)))
+    items.append(
+        ChecklistItem(
+            "Documentation",
+            "Add migration notes",
+            report is not None,
+            Evidence(report or "no migration report yet (TUI: Report)", report),
+        )
+    )
 
     base = [cf for cf in facts.compose if cf.target.endswith(".example")]
     # gone from the root: moved to compose/ (a migrated .example is no longer at the root)
     gone = all("/" in cf.path or cf.path not in tree.files for cf in base)
-    items.append(ChecklistItem("Cleanup", "Remove old docker-compose.yml", gone,
-                               Evidence("removed (kept as " + ", ".join(cf.target for cf in base) + ")" if gone and base
-                                        else "no unused base compose file" if not base else "still at the root")))
+    items.append(
+        ChecklistItem(
+            "Cleanup",
+            "Remove old docker-compose.yml",
+            gone,
+            Evidence(
+                "removed (kept as " + ", ".join(cf.target for cf in base) + ")"
+                if gone and base
+                else "no unused base compose file"
+                if not base
+                else "still at the root"
+            ),
+        )
+    )
     for req in ("requirements.txt", "requirements-dev.txt"):
         req_text = tree.text(req)
         done = req_text is None or req_text.startswith(LEGACY_MARK)
-        items.append(ChecklistItem("Cleanup", f"Remove {req} (or mark as legacy)", done,
-                                   Evidence("absent" if req_text is None else "marked legacy" if done else "still primary", req)))
+        items.append(
+            ChecklistItem(
+                "Cleanup",
+                f"Remove {req} (or mark as legacy)",
+                done,
+                Evidence(
+                    "absent" if req_text is None else "marked legacy" if done else "still primary",
+                    req,
+                ),
+            )
+        )
     items.append(ChecklistItem("Cleanup", "Clean up unused files", None, manual=True))
     return plan, items

@@ -115,7 +115,9 @@ def resolve_str(raw: str, project_env: Mapping[str, str]) -> str:
         return raw
 
 
-def service_views(doc: Any, base_dir: str, project_env: Mapping[str, str], read: Reader) -> dict[str, ServiceView]:
+def service_views(
+    doc: Any, base_dir: str, project_env: Mapping[str, str], read: Reader
+) -> dict[str, ServiceView]:
     views: dict[str, ServiceView] = {}
     for name, svc in (doc.get("services") or {}).items():
         view = ServiceView()
@@ -240,7 +242,9 @@ def _give_comment(node: Any, key: Any, text: str) -> None:
     slot, size = (2, 4) if isinstance(node, CommentedMap) else (0, 2)
     entry = node.ca.items.setdefault(key, [None] * size)
     if entry[slot] is None:
-        entry[slot] = CommentToken(text if text.startswith("\n") else "\n" + text, CommentMark(0), None)
+        entry[slot] = CommentToken(
+            text if text.startswith("\n") else "\n" + text, CommentMark(0), None
+        )
     else:
         entry[slot].value = entry[slot].value.rstrip("\n") + "\n" + text.lstrip("\n")
 

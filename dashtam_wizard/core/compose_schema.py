@@ -39,7 +39,9 @@ SERVICE_SHAPES: dict[str, tuple[str, ...]] = {
 
 def _ok(value: Any, shapes: tuple[str, ...]) -> bool:
     return any(
-        (s == "map" and _is_map(value)) or (s == "list" and _is_list(value)) or (s == "str" and isinstance(value, str))
+        (s == "map" and _is_map(value))
+        or (s == "list" and _is_list(value))
+        or (s == "str" and isinstance(value, str))
         for s in shapes
     )
 
@@ -49,7 +51,9 @@ def validate(doc: Any, path: str) -> None:
     if services is None:
         return
     if not _is_map(services):
-        raise BadInput(path, "`services` must be a mapping of service names", _line(doc, "services"))
+        raise BadInput(
+            path, "`services` must be a mapping of service names", _line(doc, "services")
+        )
     for name, svc in services.items():
         if svc is None:
             continue
@@ -57,14 +61,24 @@ def validate(doc: Any, path: str) -> None:
             raise BadInput(path, f"service `{name}` must be a mapping", _line(services, name))
         for key, shapes in SERVICE_SHAPES.items():
             if key in svc and svc[key] is not None and not _ok(svc[key], shapes):
-                raise BadInput(path, f"service `{name}`: `{key}` must be a {' or '.join(shapes)}", _line(svc, key))
+                raise BadInput(
+                    path,
+                    f"service `{name}`: `{key}` must be a {' or '.join(shapes)}",
+                    _line(svc, key),
+                )
         env = svc.get("environment")
         if _is_list(env):
             for i, item in enumerate(env):
                 if not isinstance(item, str):
-                    raise BadInput(path, f"service `{name}`: environment item {i + 1} is not `KEY=value`",
-                                   _line(svc, "environment"))
+                    raise BadInput(
+                        path,
+                        f"service `{name}`: environment item {i + 1} is not `KEY=value`",
+                        _line(svc, "environment"),
+                    )
         for i, vol in enumerate(svc.get("volumes") or []):
             if not (isinstance(vol, str) or _is_map(vol)):
-                raise BadInput(path, f"service `{name}`: volume {i + 1} is neither a string nor a mapping",
-                               _line(svc, "volumes"))
+                raise BadInput(
+                    path,
+                    f"service `{name}`: volume {i + 1} is neither a string nor a mapping",
+                    _line(svc, "volumes"),
+                )

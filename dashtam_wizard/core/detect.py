@@ -19,7 +19,9 @@ COMPOSE_RE = re.compile(r"^(docker-)?compose([.-](?P<env>[A-Za-z0-9_-]+?))?\.ya?
 ENV_RE = re.compile(r"^\.env\.(?P<env>[A-Za-z0-9_-]+)$")
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 DEFAULT_COMPOSE = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
-_MAKE_ASSIGN = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::{1,3}=|\?=|\+=|=|!=)\s*(.*)$")
+_MAKE_ASSIGN = re.compile(
+    r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::{1,3}=|\?=|\+=|=|!=)\s*(.*)$"
+)
 _MAKE_REF = re.compile(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]")
 _ENV_ALIASES = {"development": "dev", "testing": "test", "production": "prod", "local": "dev"}
 
@@ -79,7 +81,9 @@ def project_name(tree: Tree, root_name: str) -> str:
         try:
             name = tomllib.loads(text).get("project", {}).get("name")
         except tomllib.TOMLDecodeError as exc:
-            raise BadInput("pyproject.toml", f"is not valid TOML ({exc})", getattr(exc, "lineno", None)) from None
+            raise BadInput(
+                "pyproject.toml", f"is not valid TOML ({exc})", getattr(exc, "lineno", None)
+            ) from None
         if isinstance(name, str) and name.strip():
             return _normalize_project(name)
     return _normalize_project(root_name)
@@ -110,19 +114,33 @@ def _expand_make(text: str) -> list[tuple[int, str]]:
             variables[m.group(1)] = m.group(2).strip()
         lines.append((start, line))
     for _ in range(3):  # nested references, bounded
-        lines = [(n, _MAKE_REF.sub(lambda m: variables.get(m.group(1), m.group(0)), s)) for n, s in lines]
+        lines = [
+            (n, _MAKE_REF.sub(lambda m: variables.get(m.group(1), m.group(0)), s)) for n, s in lines
+        ]
     return lines
 
 
 _COMPOSE_WORDS = {"docker": 2, "docker-compose": 1}  # words of the command itself
 _STEP_LABEL = re.compile(r"^\s*(?:-\s*)?(?:name|description|if)\s*:")
 # Compose's global options that take a value (anything else before the subcommand is a flag)
-_VALUED = {"-f", "--file", "--env-file", "-p", "--project-name", "--profile", "--project-directory",
-           "--ansi", "--progress", "--parallel"}
+_VALUED = {
+    "-f",
+    "--file",
+    "--env-file",
+    "-p",
+    "--project-name",
+    "--profile",
+    "--project-directory",
+    "--ansi",
+    "--progress",
+    "--parallel",
+}
 
 
 _LOCAL_CF = re.compile(r"""(?:^|\s)COMPOSE_FILE=("[^"]*"|'[^']*'|\S+)""")
-_SCRIPT_CF = re.compile(r"""^\s*(?:export\s+)?COMPOSE_FILE=("[^"]*"|'[^']*'|\S+)\s*(?:;\s*export\s+COMPOSE_FILE)?\s*$""")
+_SCRIPT_CF = re.compile(
+    r"""^\s*(?:export\s+)?COMPOSE_FILE=("[^"]*"|'[^']*'|\S+)\s*(?:;\s*export\s+COMPOSE_FILE)?\s*$"""
+)
 _MAKE_EXPORT = re.compile(r"^\s*export(?:\s+(.*))?$")
 
 
@@ -162,12 +180,16 @@ def command_lines(path: str, text: str, is_make: bool) -> list[tuple[int, str, s
     return out
 
 
-def _parse_invocation(path: str, n: int, line: str, exported: str | None = None) -> Invocation | None:
+def _parse_invocation(
+    path: str, n: int, line: str, exported: str | None = None
+) -> Invocation | None:
     """The compose command on `line`, if any. `exported`: the COMPOSE_FILE in the command's
     environment; a `COMPOSE_FILE=…` prefix on the line itself wins, and `-f` wins over both."""
     if "docker compose" not in line and "docker-compose " not in line:
         return None
-    start = line.find("docker compose") if "docker compose" in line else line.find("docker-compose ")
+    start = (
+        line.find("docker compose") if "docker compose" in line else line.find("docker-compose ")
+    )
     seg = line[start:]
     seg = re.split(r"&&|\|\||;|\|", seg)[0]
     prefix = re.split(r"&&|\|\||;|\|", line[:start])[-1]
@@ -181,8 +203,11 @@ def _parse_invocation(path: str, n: int, line: str, exported: str | None = None)
     for i in it:
         w = words[i]
         nxt = words[i + 1] if i + 1 < len(words) else None
-        if i >= _COMPOSE_WORDS.get(words[0], 1) and not w.startswith("-") and (
-                i == 0 or words[i - 1] not in _VALUED):
+        if (
+            i >= _COMPOSE_WORDS.get(words[0], 1)
+            and not w.startswith("-")
+            and (i == 0 or words[i - 1] not in _VALUED)
+        ):
             break  # the subcommand: what follows is its own (`logs -f app` follows app)
         if w in ("-f", "--file") and nxt:
             files.append(nxt)
@@ -265,17 +290,27 @@ def _mentioned(path: str, texts: list[str], words: set[str]) -> bool:
 
 
 def detect(tree: Tree, root_name: str) -> Facts:
-    makefiles = [m for m in MAKEFILES if m in tree.files] + tree.glob("*.mk") + sorted(
-        p for p in tree.listdir("") if p in tree.files and p.startswith("Makefile.")
-        and not p.endswith((".bak", ".orig", ".backup", "~"))
+    makefiles = (
+        [m for m in MAKEFILES if m in tree.files]
+        + tree.glob("*.mk")
+        + sorted(
+            p
+            for p in tree.listdir("")
+            if p in tree.files
+            and p.startswith("Makefile.")
+            and not p.endswith((".bak", ".orig", ".backup", "~"))
+        )
     )
     scripts = sorted(
         set(tree.glob(".github/workflows/*.yml") + tree.glob(".github/workflows/*.yaml"))
         | {p for p in tree.files if p.endswith(".sh")}
     )
     # the wizard's own migration report names the old paths on purpose: not a doc to rewrite
-    docs = sorted(p for p in tree.files if p.endswith(".md") and not p.startswith("env/")
-                  and p != "docs/migration-report.md")
+    docs = sorted(
+        p
+        for p in tree.files
+        if p.endswith(".md") and not p.startswith("env/") and p != "docs/migration-report.md"
+    )
 
     invocations: list[Invocation] = []
     for path in makefiles + scripts:
@@ -285,12 +320,20 @@ def detect(tree: Tree, root_name: str) -> Facts:
                 continue  # `- name: start the docker compose stack` is a label, not a command
             inv = _parse_invocation(path, n, line, exported)
             if inv:
-                inv.partial = path in makefiles and not line.startswith("\t") and bool(_MAKE_ASSIGN.match(line))
+                inv.partial = (
+                    path in makefiles
+                    and not line.startswith("\t")
+                    and bool(_MAKE_ASSIGN.match(line))
+                )
                 invocations.append(inv)
 
     compose: list[ComposeFile] = []
     names = [p for p in tree.listdir("") if COMPOSE_RE.match(p) and p in tree.files]
-    migrated = [f"compose/{p}" for p in tree.listdir("compose") if COMPOSE_RE.match(p.removesuffix(".example"))]
+    migrated = [
+        f"compose/{p}"
+        for p in tree.listdir("compose")
+        if COMPOSE_RE.match(p.removesuffix(".example"))
+    ]
     # indexes built once, so detection stays linear in the number of compose files
     by_file: dict[str, list[Invocation]] = {}
     for inv in invocations:
@@ -299,10 +342,16 @@ def detect(tree: Tree, root_name: str) -> Facts:
     bare = [i for i in invocations if not i.files]
     # a README telling people to run `docker compose up` uses the default file too: it is
     # a live file, not an unused one to keep as a template
-    doc_invs = [inv for d in docs for n, line in enumerate((tree.text(d) or "").splitlines(), 1)
-                if (inv := _parse_invocation(d, n, line)) is not None]
+    doc_invs = [
+        inv
+        for d in docs
+        for n, line in enumerate((tree.text(d) or "").splitlines(), 1)
+        if (inv := _parse_invocation(d, n, line)) is not None
+    ]
     bare_invocation = bool(bare) or any(not inv.files for inv in doc_invs)
-    in_docs = {_norm(f) for inv in doc_invs for f in inv.files}  # `docker compose -f x.yml up` in a README
+    in_docs = {
+        _norm(f) for inv in doc_invs for f in inv.files
+    }  # `docker compose -f x.yml up` in a README
     # a command with no -f runs Compose's default file of the folder (and its override)
     for f in default_files(tree, ""):
         by_file.setdefault(f, []).extend(bare)
@@ -334,7 +383,9 @@ def detect(tree: Tree, root_name: str) -> Facts:
             target = f"compose/{base}"
         env_before = next((_norm(i.env_file) for i in invs if i.env_file), None)
         if env_before is None and invs and "/" not in path and ".env" in tree.files:
-            env_before = ".env"  # its commands name no env file: Compose reads the project folder's .env
+            env_before = (
+                ".env"  # its commands name no env file: Compose reads the project folder's .env
+            )
         if env_before is None and not invs and "/" not in path and f".env.{env}" in tree.files:
             # no command runs it: the convention the env file's name states (a command that
             # names no env file and finds no .env interpolates from nothing)
@@ -359,12 +410,18 @@ def detect(tree: Tree, root_name: str) -> Facts:
             m = ENV_RE.match(name)
             if m and m.group("env") not in ("example", "sample", "template"):
                 env_files.setdefault(m.group("env"), path)
-    example = ".env.example" if ".env.example" in tree.files else (
-        "env/.env.example" if "env/.env.example" in tree.files else None
+    example = (
+        ".env.example"
+        if ".env.example" in tree.files
+        else ("env/.env.example" if "env/.env.example" in tree.files else None)
     )
 
     dockerfile = next((p for p in ("docker/Dockerfile", "Dockerfile") if p in tree.files), None)
-    reqs = sorted(p for p in tree.listdir("") if re.match(r"^requirements.*\.(txt|in)$", p) and p in tree.files)
+    reqs = sorted(
+        p
+        for p in tree.listdir("")
+        if re.match(r"^requirements.*\.(txt|in)$", p) and p in tree.files
+    )
     return Facts(
         project=project_name(tree, root_name),
         compose=compose,

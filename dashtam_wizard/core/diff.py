@@ -22,7 +22,9 @@ def _masked(change: Change, data: bytes | None, show: bool) -> bytes | None:
     if data is None or not change.secret or show:
         return data
     context = b"".join(d for d in (change.before, change.after) if d is not None and d is not data)
-    return mask_env_text(data.decode("utf-8", "replace"), context=context.decode("utf-8", "replace")).encode()
+    return mask_env_text(
+        data.decode("utf-8", "replace"), context=context.decode("utf-8", "replace")
+    ).encode()
 
 
 def before_after(change: Change, show_secrets: bool = False) -> tuple[str, str]:
@@ -57,7 +59,9 @@ def unified(change: Change, show_secrets: bool = False) -> str:
         return f"--- a/{change.path}\n+++ b/{change.path}\n@@ regenerated at apply time by `uv lock` @@\n"
     if k is Kind.COPY:  # the same bytes as its source: a 741-line "+" diff would hide the rest
         return f"copy from {change.source}\ncopy to {change.path}\n{copy_size(change)}\n"
-    old = [] if k in (Kind.CREATE, Kind.COPY) else _text(_masked(change, change.before, show_secrets))
+    old = (
+        [] if k in (Kind.CREATE, Kind.COPY) else _text(_masked(change, change.before, show_secrets))
+    )
     new = [] if k is Kind.DELETE else _text(_masked(change, change.after, show_secrets))
     if old is None or new is None:
         return f"Binary file {change.path} {'deleted' if k is Kind.DELETE else 'changed'}\n"
@@ -65,5 +69,7 @@ def unified(change: Change, show_secrets: bool = False) -> str:
     b = "/dev/null" if k is Kind.DELETE else f"b/{change.path}"
     head = f"copy from {change.source}\n" if k is Kind.COPY else ""
     lines = difflib.unified_diff(old, new, a, b, n=3)
-    body = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+    body = "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
     return head + body

@@ -72,7 +72,11 @@ def apt_packages(stage: Stage) -> list[str]:
     for ins in stage.all("RUN"):
         for m in re.finditer(r"apt-get\s+install\s+([^&|;]*)", ins.args):
             for w in m.group(1).split():
-                if not w.startswith("-") and w not in pkgs and re.match(r"^[a-z0-9][a-z0-9.+:=~-]*$", w):
+                if (
+                    not w.startswith("-")
+                    and w not in pkgs
+                    and re.match(r"^[a-z0-9][a-z0-9.+:=~-]*$", w)
+                ):
                     pkgs.append(w)
     return pkgs
 

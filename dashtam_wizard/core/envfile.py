@@ -22,8 +22,17 @@ from .interpolate import InterpolationError, resolve
 _PLAIN = re.compile(r"^[A-Za-z0-9_./:@,+\-=%^~]*$")
 _EXPORT = re.compile(r"export[\t\n\f\r ]+")
 _ESCAPE = re.compile(r"\\(?:[abcfnrtv$\"\\]|0[0-9]{0,3})")
-_SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
-                   "\\": "\\", '"': '"'}
+_SIMPLE_ESCAPES = {
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+    '"': '"',
+}
 _SPACE = "\t\v\f\r \x85\xa0"  # compose-go's isSpace: blanks, but not the line break
 
 
@@ -53,7 +62,9 @@ def _unescape(match: re.Match[str]) -> str:
 def parse_env(text: str, path: str, lookup: Mapping[str, str] | None = None) -> dict[str, str]:
     out: dict[str, str] = {}
     look: Mapping[str, str] = lookup or {}
-    scope: ChainMap[str, str] = ChainMap(dict(look), out)  # interpolation: lookup first, then the keys read so far
+    scope: ChainMap[str, str] = ChainMap(
+        dict(look), out
+    )  # interpolation: lookup first, then the keys read so far
     text = text.removeprefix("\ufeff")
     n = len(text)
     pos = 0

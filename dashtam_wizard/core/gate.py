@@ -63,7 +63,7 @@ def _args(inv: Invocation, root: str = "") -> tuple[str, ...]:
     as the judge (which resolves in a scratch copy) must read it."""
     out: list[str] = []
     for f in inv.files:
-        out += ["-f", f[len(root) + 1:] if root and f.startswith(root + "/") else f]
+        out += ["-f", f[len(root) + 1 :] if root and f.startswith(root + "/") else f]
     if inv.env_file:
         out += ["--env-file", inv.env_file]
     if inv.project:
@@ -88,6 +88,7 @@ def _calls(tree: Tree, root_name: str, root: str = "") -> dict[tuple[str, int], 
 def repo_calls(tree: Tree, root: Path) -> list[Call]:
     """Every way the repo runs Compose (what verify builds with): a developer's own
     commands first (Makefiles, then scripts, then CI workflows), each in line order."""
+
     def rank(key: tuple[str, int]) -> tuple[int, str, int]:
         path = key[0]
         return (2 if path.startswith(".github/") else 1 if path.endswith(".sh") else 0, *key)
@@ -96,7 +97,9 @@ def repo_calls(tree: Tree, root: Path) -> list[Call]:
     return [calls[key] for key in sorted(calls, key=rank)]
 
 
-def pairs(before: Tree, after: Tree, root_name: str, root: str = "") -> list[tuple[Call, Call | None]]:
+def pairs(
+    before: Tree, after: Tree, root_name: str, root: str = ""
+) -> list[tuple[Call, Call | None]]:
     """Each call of the baseline with the same line of the planned tree (None: it is gone)."""
     b, a = _calls(before, root_name, root), _calls(after, root_name, root)
     return [(call, a.get(key)) for key, call in sorted(b.items())]
@@ -118,7 +121,9 @@ def _rel(path: str) -> str | None:
     return path[len(REPO) + 1 :] if path.startswith(REPO + "/") else None
 
 
-def compare(where: str, before: dict, after: dict, before_tree: Tree, after_tree: Tree) -> list[Difference]:
+def compare(
+    where: str, before: dict, after: dict, before_tree: Tree, after_tree: Tree
+) -> list[Difference]:
     """What the planned tree's call resolves differently, beyond the allowed list."""
     out: list[Difference] = []
 
@@ -129,7 +134,12 @@ def compare(where: str, before: dict, after: dict, before_tree: Tree, after_tree
         diff("", "project name", before.get("name"), after.get("name"))
     for section in ("volumes", "networks", "secrets", "configs"):
         if (before.get(section) or {}) != (after.get(section) or {}):
-            diff("", f"top-level {section}", sorted(before.get(section) or {}), sorted(after.get(section) or {}))
+            diff(
+                "",
+                f"top-level {section}",
+                sorted(before.get(section) or {}),
+                sorted(after.get(section) or {}),
+            )
     services_after = after.get("services") or {}
     for name, b in (before.get("services") or {}).items():
         a = services_after.get(name)
@@ -148,7 +158,9 @@ def compare(where: str, before: dict, after: dict, before_tree: Tree, after_tree
     return out
 
 
-def _volumes(name: str, b: dict, a: dict, env_a: dict, before_tree: Tree, after_tree: Tree, diff: Any) -> None:
+def _volumes(
+    name: str, b: dict, a: dict, env_a: dict, before_tree: Tree, after_tree: Tree, diff: Any
+) -> None:
     vb = {v.get("target"): v for v in b.get("volumes") or []}
     va = {v.get("target"): v for v in a.get("volumes") or []}
     for target, v in vb.items():
@@ -162,7 +174,9 @@ def _volumes(name: str, b: dict, a: dict, env_a: dict, before_tree: Tree, after_
                     continue  # the dropped .env mount: its keys arrive with the same values
             diff(name, f"mount {target}", v.get("source"), None)
             continue
-        ro_upgrade = source is not None and posixpath.basename(source) in RO_FILES and w.get("read_only")
+        ro_upgrade = (
+            source is not None and posixpath.basename(source) in RO_FILES and w.get("read_only")
+        )
         if {k: x for k, x in v.items() if not (ro_upgrade and k == "read_only")} != {
             k: x for k, x in w.items() if not (ro_upgrade and k == "read_only")
         }:
@@ -171,8 +185,12 @@ def _volumes(name: str, b: dict, a: dict, env_a: dict, before_tree: Tree, after_
         if target in vb:
             continue
         source = _rel(str(w.get("source", "")))
-        if (w.get("type") == "bind" and w.get("read_only") and source in RO_FILES
-                and source in after_tree.files):
+        if (
+            w.get("type") == "bind"
+            and w.get("read_only")
+            and source in RO_FILES
+            and source in after_tree.files
+        ):
             continue
         diff(name, f"mount {target}", None, w.get("source"))
 
@@ -182,16 +200,25 @@ def _dockerfile(build: dict) -> str | None:
     context = REPO if build.get("context") == REPO else _rel(str(build.get("context", "")))
     if context is None or build.get("dockerfile_inline") is not None:
         return None
-    path = posixpath.normpath(posixpath.join("" if context == REPO else context,
-                                             str(build.get("dockerfile") or "Dockerfile")))
+    path = posixpath.normpath(
+        posixpath.join(
+            "" if context == REPO else context, str(build.get("dockerfile") or "Dockerfile")
+        )
+    )
     return None if path.startswith("..") else path
 
 
 def _build(name: str, b: Any, a: Any, before_tree: Tree, after_tree: Tree, diff: Any) -> None:
     if isinstance(b, dict) and isinstance(a, dict):
         was, now = _dockerfile(b), _dockerfile(a)
-        if was is not None and was in before_tree.files and (now is None or now not in after_tree.files):
-            diff(name, "build Dockerfile", was, f"{now} (missing)")  # Compose resolves it; the build fails
+        if (
+            was is not None
+            and was in before_tree.files
+            and (now is None or now not in after_tree.files)
+        ):
+            diff(
+                name, "build Dockerfile", was, f"{now} (missing)"
+            )  # Compose resolves it; the build fails
             return
     if b == a:
         return
@@ -201,6 +228,10 @@ def _build(name: str, b: Any, a: Any, before_tree: Tree, after_tree: Tree, diff:
     for key in sorted(set(b) | set(a)):
         if b.get(key) == a.get(key):
             continue
-        if key == "dockerfile" and (path := _dockerfile(a)) is not None and path in after_tree.files:
+        if (
+            key == "dockerfile"
+            and (path := _dockerfile(a)) is not None
+            and path in after_tree.files
+        ):
             continue  # the moved Dockerfile, which exists in the planned tree
         diff(name, f"build {key}", b.get(key), a.get(key))

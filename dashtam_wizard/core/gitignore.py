@@ -21,7 +21,9 @@ from pathlib import Path
 
 def _scratch_repo(root: Path, git: str, env: dict[str, str], full: bool) -> None:
     if full:
-        subprocess.run([git, "init", "-q", str(root)], check=True, capture_output=True, env=env, timeout=20)
+        subprocess.run(
+            [git, "init", "-q", str(root)], check=True, capture_output=True, env=env, timeout=20
+        )
         return
     git_dir = root / ".git"
     (git_dir / "objects").mkdir(parents=True)
@@ -42,8 +44,13 @@ def ignored_each(gitignores: list[str], paths: list[str]) -> list[set[str] | Non
             root = Path(tmp) / f"r{i}{'-init' if full else ''}"
             _scratch_repo(root, git, env, full)
             (root / ".gitignore").write_text(gitignore)
-            return subprocess.Popen([git, "-C", str(root), "check-ignore", "--no-index", "--stdin", "-z"],
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            return subprocess.Popen(
+                [git, "-C", str(root), "check-ignore", "--no-index", "--stdin", "-z"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+            )
 
         def finish(proc: subprocess.Popen[bytes]) -> tuple[int, bytes]:
             try:
@@ -61,7 +68,9 @@ def ignored_each(gitignores: list[str], paths: list[str]) -> list[set[str] | Non
                 procs.append(start(i, gi, False))
             done = [finish(p) for p in procs]
             for i, (rc, out) in enumerate(done):
-                if rc == 128:  # this git does not take the bare skeleton as a repository: do it its way
+                if (
+                    rc == 128
+                ):  # this git does not take the bare skeleton as a repository: do it its way
                     rc, out = finish(start(i, gitignores[i], True))
                 results.append({p for p in out.decode().split("\0") if p} if rc in (0, 1) else None)
         except (OSError, subprocess.SubprocessError):

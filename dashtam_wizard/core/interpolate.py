@@ -87,9 +87,13 @@ def _substitute(template: str, env: Mapping[str, str], names: set[str], strict: 
         if not name:
             body = g.group("braced")
             if not body:
-                raise InterpolationError("invalid interpolation format (an unclosed or malformed `${`)")
+                raise InterpolationError(
+                    "invalid interpolation format (an unclosed or malformed `${`)"
+                )
             if op is not None and op in body:
-                return _operator(body, op, env, names, strict) + _substitute(rest, env, names, strict)
+                return _operator(body, op, env, names, strict) + _substitute(
+                    rest, env, names, strict
+                )
             name = body
         names.add(name)
         return env.get(name, "")

@@ -18,4 +18,9 @@ def tool_version() -> str:
 
 def json_meta(kind: str) -> dict[str, Any]:
     """Which document, which schema, which tool."""
-    return {"kind": kind, "schema_version": SCHEMA_VERSION, "tool": "dashtam-wizard", "tool_version": tool_version()}
+    return {
+        "kind": kind,
+        "schema_version": SCHEMA_VERSION,
+        "tool": "dashtam-wizard",
+        "tool_version": tool_version(),
+    }

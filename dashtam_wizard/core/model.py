@@ -132,18 +132,18 @@ def applied_label(phases: list[int], sep: str = ",") -> str:
 # What each phase does and why, as the help screen and `plan` explain it (from the plan).
 PHASE_PURPOSE: dict[int, str] = {
     1: "pyproject.toml and uv.lock (extracted from the running app container when missing) become the "
-       "source of dependencies, with .backup copies first; requirement lines it cannot carry hold it back.",
+    "source of dependencies, with .backup copies first; requirement lines it cannot carry hold it back.",
     2: "compose files move to compose/, env files to env/ (git mv, so history follows); the layout the "
-       "rest of the plan builds on.",
+    "rest of the plan builds on.",
     3: "docker/Dockerfile: a non-root appuser in every stage, uv with the lock file, /app owned by appuser, "
-       "a production HEALTHCHECK; held back when the template cannot replace the old Dockerfile.",
+    "a production HEALTHCHECK; held back when the template cannot replace the old Dockerfile.",
     4: "compose files read env_file: ../env/.env.<env> instead of hard-coded values, paths rebased from "
-       "compose/, `name:` kept so volumes (your database) stay the same, lock files mounted read-only.",
+    "compose/, `name:` kept so volumes (your database) stay the same, lock files mounted read-only.",
     5: "every Makefile, script, workflow and dev container follows the moved files, with --env-file where "
-       "interpolation read .env before; docs are listed for review.",
+    "interpolation read .env before; docs are listed for review.",
     6: "env/README.md and *.example templates; secrets stay out of git (.gitignore).",
     7: "one .dockerignore every builder reads (the plan's docker/.dockerignore is never read with "
-       "context ..): env files, .git and the wizard's state stay out of the build context.",
+    "context ..): env files, .git and the wizard's state stay out of the build context.",
 }
 
 

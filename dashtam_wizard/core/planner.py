@@ -28,8 +28,13 @@ from .snapshot import Tree, read_tree
 PHASES = (p1_backup, p2_layout, p3_dockerfile, p4_compose, p5_references, p6_env, p7_dockerignore)
 
 
-def plan_tree(tree: Tree, root: str, root_name: str, options: Options | None = None,
-              baseline: Baseline | None = None) -> Plan:
+def plan_tree(
+    tree: Tree,
+    root: str,
+    root_name: str,
+    options: Options | None = None,
+    baseline: Baseline | None = None,
+) -> Plan:
     """The plan for `tree`; with a `baseline` (earlier applies), the rest of the plan made from it.
 
     From the baseline, every phase is planned as one apply of everything would plan it, the
@@ -66,13 +71,15 @@ def group_notes(notes: list[Note]) -> list[Note]:
             paths[len(out)] = [m["path"]]
         out.append(n)
     for i, ps in paths.items():
-        if len(ps) > 1:
-            out[i] = Note(out[i].level, f"{', '.join(ps)}: {_FILE_NOTE.fullmatch(out[i].text)['rest']}")  # type: ignore[index]
+        first = _FILE_NOTE.fullmatch(out[i].text)
+        if len(ps) > 1 and first is not None:
+            out[i] = Note(out[i].level, f"{', '.join(ps)}: {first['rest']}")
     return out
 
 
-def _plan_from(tree: Tree, root: str, root_name: str, options: Options,
-               baseline: Baseline | None) -> Plan:
+def _plan_from(
+    tree: Tree, root: str, root_name: str, options: Options, baseline: Baseline | None
+) -> Plan:
     if baseline is None:
         return _plan(tree, root, root_name, options)
     full = _plan(baseline.tree, root, root_name, options, baseline.done, tree)
@@ -94,20 +101,30 @@ def _plan_from(tree: Tree, root: str, root_name: str, options: Options,
     return full
 
 
-def _plan(tree: Tree, root: str, root_name: str, options: Options,
-          done: frozenset[str] = frozenset(), current: Tree | None = None) -> Plan:
+def _plan(
+    tree: Tree,
+    root: str,
+    root_name: str,
+    options: Options,
+    done: frozenset[str] = frozenset(),
+    current: Tree | None = None,
+) -> Plan:
     """The seven phases on `tree`; the `done` changes count as chosen whatever the options,
     and a done change whose content is only made at apply time (`uv lock`) has the content
     `current` holds."""
     facts = detect(tree, root_name)
     if not facts.compose and facts.dockerfile is None:
-        raise NothingToMigrate(root, "has no docker-compose*.yml, compose*.yaml or Dockerfile: nothing to migrate")
+        raise NothingToMigrate(
+            root, "has no docker-compose*.yml, compose*.yaml or Dockerfile: nothing to migrate"
+        )
     ctx = Ctx(root_name=root_name, original=tree, facts=facts, options=options, root=root)
     phases = []
     for module in PHASES:
         pp = module.plan(ctx, tree)
         phases.append(pp)
-        tree = ch.apply_virtual(tree, [c for c in pp.changes if c.id in done or options.selected(c)])
+        tree = ch.apply_virtual(
+            tree, [c for c in pp.changes if c.id in done or options.selected(c)]
+        )
         for c in pp.changes:
             if c.id in done and c.regenerate and current is not None and c.path in current.files:
                 tree.files[c.path] = current.files[c.path]
@@ -131,9 +148,14 @@ def _note_hard_links(plan: Plan, tree: Tree) -> None:
                     seen.append(c.path)
         for path in seen:
             n = tree.files[origin.get(path, path)].links
-            pp.notes.append(Note("warn", f"{path} has {n} hard links: the wizard replaces it with a "
-                                 "new file, so the other links keep the old content, and rollback "
-                                 "restores the content but not the link"))
+            pp.notes.append(
+                Note(
+                    "warn",
+                    f"{path} has {n} hard links: the wizard replaces it with a "
+                    "new file, so the other links keep the old content, and rollback "
+                    "restores the content but not the link",
+                )
+            )
 
 
 def _left_as_applied(base: Tree, now: Tree, done: list[Change]) -> bool:
@@ -144,13 +166,17 @@ def _left_as_applied(base: Tree, now: Tree, done: list[Change]) -> bool:
         a, b = after.files.get(path), now.files.get(path)
         if path in regenerated and a is not None and b is not None:
             continue
-        if (a is None) != (b is None) or (a is not None and b is not None and (a.data, a.mode) != (b.data, b.mode)):
+        if (a is None) != (b is None) or (
+            a is not None and b is not None and (a.data, a.mode) != (b.data, b.mode)
+        ):
             return False
         if a is None and (path in after.dirs) != (path in now.dirs):
             return False
     return True
 
 
-def build_plan(root: Path, options: Options | None = None, baseline: Baseline | None = None) -> Plan:
+def build_plan(
+    root: Path, options: Options | None = None, baseline: Baseline | None = None
+) -> Plan:
     root = root.resolve()
     return plan_tree(read_tree(root), str(root), root.name, options, baseline)

@@ -38,7 +38,12 @@ def mask_value(key: str, value: str, show: bool = False) -> str:
     if is_secret_key(key):
         return MASK if value else value
     value = _DEFAULT.sub(
-        lambda m: f"${{{m['name']}{m['op']}{MASK}}}" if is_secret_key(m["name"]) and m["arg"] else m.group(0), value
+        lambda m: (
+            f"${{{m['name']}{m['op']}{MASK}}}"
+            if is_secret_key(m["name"]) and m["arg"]
+            else m.group(0)
+        ),
+        value,
     )
     return _URL_CRED.sub(
         lambda m: m.group(0) if _BARE_REF.match(m["pw"]) else f"{m['head']}{MASK}{m['tail']}", value

@@ -18,7 +18,15 @@ from pathlib import Path, PurePosixPath
 from .errors import BadInput
 
 # Folders read recursively (bounded depth); everything else only at the top level.
-_DEEP = {"docker": 2, "compose": 1, "env": 1, ".github": 3, "scripts": 2, "docs": 3, ".devcontainer": 1}
+_DEEP = {
+    "docker": 2,
+    "compose": 1,
+    "env": 1,
+    ".github": 3,
+    "scripts": 2,
+    "docs": 3,
+    ".devcontainer": 1,
+}
 _MAX_FILE = 32 * 1024 * 1024
 STATE_DIR = ".dashtam-wizard"
 
@@ -147,8 +155,11 @@ def git_tracked(root: Path) -> tuple[bool, set[str]]:
     if res.returncode != 0:
         if b"dubious ownership" in res.stderr:
             # treated as no repo, moves would lose their history: say so instead
-            raise BadInput(str(root), "git refuses this repository (dubious ownership: it belongs to another "
-                           "user); run the wizard as the repository's owner")
+            raise BadInput(
+                str(root),
+                "git refuses this repository (dubious ownership: it belongs to another "
+                "user); run the wizard as the repository's owner",
+            )
         return False, set()
     return True, {p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
 

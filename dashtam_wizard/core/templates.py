@@ -15,7 +15,9 @@ def assets_dir() -> Path:
     for candidate in (_PKG / "assets", _PKG.parent / "assets"):
         if (candidate / "templates").is_dir():
             return candidate
-    raise FileNotFoundError("dashtam-wizard's assets/templates folder is missing from the installation")
+    raise FileNotFoundError(
+        "dashtam-wizard's assets/templates folder is missing from the installation"
+    )
 
 
 @cache

@@ -42,8 +42,11 @@ MAX_YAML = 2 * 1024 * 1024  # a hand-written compose file is kilobytes; megabyte
 
 def load(text: str, path: str) -> Any:
     if len(text) > MAX_YAML:
-        raise BadInput(path, f"is {len(text) / 1e6:.1f} MB; compose files over {MAX_YAML // 2**20} MB are "
-                       "not migrated (generated files should be regenerated, not rewritten)")
+        raise BadInput(
+            path,
+            f"is {len(text) / 1e6:.1f} MB; compose files over {MAX_YAML // 2**20} MB are "
+            "not migrated (generated files should be regenerated, not rewritten)",
+        )
     if "\t" in text:
         for n, line in enumerate(text.splitlines(), 1):
             if "\t" in line[: len(line) - len(line.lstrip())]:
@@ -53,7 +56,9 @@ def load(text: str, path: str) -> Any:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at: int | None = mark.line + 1 if mark else None
-        raise BadInput(path, f"is not valid YAML: {_without_values(exc.problem or exc.context)}", at) from None
+        raise BadInput(
+            path, f"is not valid YAML: {_without_values(exc.problem or exc.context)}", at
+        ) from None
     except YAMLError as exc:
         raise BadInput(path, f"is not valid YAML: {str(exc).splitlines()[0]}") from None
     docs = [d for d in docs if d is not None]
@@ -79,7 +84,9 @@ def _bounded(doc: Any, path: str) -> None:
         if key in sizes:
             return sizes[key]
         if depth > 200:
-            raise BadInput(path, "nests YAML deeper than 200 levels; refusing to read it", _line(node))
+            raise BadInput(
+                path, "nests YAML deeper than 200 levels; refusing to read it", _line(node)
+            )
         sizes[key] = 1  # a cycle counts once (the loader makes none, but be safe)
         if isinstance(node, dict):
             n = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.items())
@@ -89,8 +96,12 @@ def _bounded(doc: Any, path: str) -> None:
             n = 1
         sizes[key] = n
         if n > MAX_NODES:
-            raise BadInput(path, f"expands to over {MAX_NODES:,} YAML nodes through its aliases (an alias "
-                           "bomb?); refusing to read it", _line(node))
+            raise BadInput(
+                path,
+                f"expands to over {MAX_NODES:,} YAML nodes through its aliases (an alias "
+                "bomb?); refusing to read it",
+                _line(node),
+            )
         return n
 
     size(doc)

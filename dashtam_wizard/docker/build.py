@@ -275,8 +275,15 @@ def step_location(path: Path, rel: str, failed: StepFailed) -> str | None:
     steps = instrs[first_from:]
     if failed.stage:  # BuildKit counts only some instructions: the text within the stage
         froms = [i for i, (_, t) in enumerate(steps) if t.upper().startswith("FROM")]
-        start = next((i for i in froms if " as " in _norm(steps[i][1])
-                      and _norm(steps[i][1]).split()[-1] == failed.stage.lower()), None)
+        start = next(
+            (
+                i
+                for i in froms
+                if " as " in _norm(steps[i][1])
+                and _norm(steps[i][1]).split()[-1] == failed.stage.lower()
+            ),
+            None,
+        )
         if start is not None:
             end = next((i for i in froms if i > start), len(steps))
             for line, t in steps[start:end]:

@@ -43,7 +43,9 @@ from .build import (
 from .client import LABELS, compose_env
 
 # `[app development 2/3] RUN uv sync`, `[app 1/3] FROM …`, `[development 2/3] …` (no service)
-_STEP = re.compile(r"^\[(?:(?P<a>[^\s\]]+) )?(?:(?P<b>[^\s\]]+) )?(?P<n>\d+)/(?P<m>\d+)\] (?P<text>.*)$", re.S)
+_STEP = re.compile(
+    r"^\[(?:(?P<a>[^\s\]]+) )?(?:(?P<b>[^\s\]]+) )?(?P<n>\d+)/(?P<m>\d+)\] (?P<text>.*)$", re.S
+)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _RPC = re.compile(r"rpc error: code = \w+ desc = ")  # gRPC's wrapping, no help to a user
 _PARSE_LINE = re.compile(r"dockerfile parse error line (\d+)")
@@ -63,7 +65,9 @@ class ComposeBuild:
 def describe(cmd: tuple[str, ...]) -> str:
     """The builder's name for headers, JSON and the report."""
     try:
-        out = subprocess.run([*cmd, "version", "--short"], capture_output=True, text=True, timeout=20)
+        out = subprocess.run(
+            [*cmd, "version", "--short"], capture_output=True, text=True, timeout=20
+        )
         version = out.stdout.strip() or "?"
     except (OSError, subprocess.TimeoutExpired):
         version = "?"
@@ -85,8 +89,13 @@ def builder_name() -> str:
 def resolve(cmd: tuple[str, ...], repo: Path, args: tuple[str, ...]) -> dict | None:
     """`config --format json` of a command, run in the repo (None: Compose refused it)."""
     try:
-        out = subprocess.run([*cmd, *args, "config", "--format", "json"], cwd=repo, capture_output=True,
-                             text=True, timeout=120)
+        out = subprocess.run(
+            [*cmd, *args, "config", "--format", "json"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if out.returncode != 0 or not out.stdout.lstrip().startswith("{"):
@@ -97,8 +106,13 @@ def resolve(cmd: tuple[str, ...], repo: Path, args: tuple[str, ...]) -> dict | N
         return None
 
 
-def plan_builds(cmd: tuple[str, ...], repo: Path, calls: list[tuple[str, tuple[str, ...]]],
-                dockerfile: str, targets: list[str | None]) -> dict[str | None, ComposeBuild]:
+def plan_builds(
+    cmd: tuple[str, ...],
+    repo: Path,
+    calls: list[tuple[str, tuple[str, ...]]],
+    dockerfile: str,
+    targets: list[str | None],
+) -> dict[str | None, ComposeBuild]:
     """For each target, the first command of the repo (`calls`: where, args) with a service
     that builds it from `dockerfile`; targets no command builds are left out."""
     want = (repo / dockerfile).resolve()
@@ -129,13 +143,21 @@ def _override(service: str, tag: str) -> str:
     return json.dumps({"services": {service: {"image": tag, "build": {"labels": LABELS}}}})
 
 
-def own_file(repo: Path, dockerfile: str, target: str | None, tag: str, build_args: dict[str, str]) -> str:
-    build: dict[str, Any] = {"context": str(repo), "dockerfile": str(repo / dockerfile), "labels": LABELS}
+def own_file(
+    repo: Path, dockerfile: str, target: str | None, tag: str, build_args: dict[str, str]
+) -> str:
+    build: dict[str, Any] = {
+        "context": str(repo),
+        "dockerfile": str(repo / dockerfile),
+        "labels": LABELS,
+    }
     if target:
         build["target"] = target
     if build_args:
         build["args"] = build_args
-    return json.dumps({"name": "dashtam-wizard-verify", "services": {"verify": {"image": tag, "build": build}}})
+    return json.dumps(
+        {"name": "dashtam-wizard-verify", "services": {"verify": {"image": tag, "build": build}}}
+    )
 
 
 class _Vertex:
@@ -173,7 +195,7 @@ def parse_progress(lines: Iterator[str], service: str = "") -> Iterator[BuildEve
             vx = vertexes.get(digest)
             if vx is None:
                 if prefix and name.startswith(prefix):
-                    name = "[" + name[len(prefix):]
+                    name = "[" + name[len(prefix) :]
                 vx = vertexes[digest] = _Vertex(name)
             if vx.n and (v.get("started") or v.get("cached")) and not vx.started:
                 vx.started = True
@@ -227,9 +249,17 @@ def _stderr_error(lines: list[str]) -> str:
     return "docker compose build failed"
 
 
-def iter_compose_build(cmd: tuple[str, ...], repo: Path, build: ComposeBuild, tag: str, *,
-                       dockerfile: str, image_id: Callable[[str], str | None], nocache: bool = False,
-                       uid_gid: dict[str, str] | None = None) -> Iterator[BuildEvent]:
+def iter_compose_build(
+    cmd: tuple[str, ...],
+    repo: Path,
+    build: ComposeBuild,
+    tag: str,
+    *,
+    dockerfile: str,
+    image_id: Callable[[str], str | None],
+    nocache: bool = False,
+    uid_gid: dict[str, str] | None = None,
+) -> Iterator[BuildEvent]:
     """Yield the events of building `build` through Compose with BuildKit, tagged `tag`.
 
     Ends with exactly one BuildDone or StepFailed. Closing the generator (the TUI's cancel,
@@ -241,14 +271,24 @@ def iter_compose_build(cmd: tuple[str, ...], repo: Path, build: ComposeBuild, ta
         argv = [*cmd, *build.args, "-f", str(scratch / "override.json")]
         cwd = repo
     else:
-        (scratch / "compose.json").write_text(own_file(repo, dockerfile, build.target, tag, uid_gid or {}))
+        (scratch / "compose.json").write_text(
+            own_file(repo, dockerfile, build.target, tag, uid_gid or {})
+        )
         argv = [*cmd, "-f", str(scratch / "compose.json")]
         cwd = scratch
     argv += ["--progress", "json", "build"] + (["--no-cache"] if nocache else []) + [service]
     env = {**os.environ, **compose_env(), "DOCKER_BUILDKIT": "1", "COMPOSE_BAKE": "false"}
     try:
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                errors="replace", env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            env=env,
+            start_new_session=True,
+        )
     except OSError as exc:
         yield StepFailed(None, f"cannot run {cmd[0]}: {exc.strerror or exc}")
         with contextlib.suppress(OSError):
@@ -287,17 +327,33 @@ def iter_compose_build(cmd: tuple[str, ...], repo: Path, build: ComposeBuild, ta
             scratch.rmdir()
 
 
-def build_with_compose(cmd: tuple[str, ...], repo: Path, build: ComposeBuild, tag: str,
-                       on_event: Callable[[BuildEvent], None] | None = None, *, dockerfile: str,
-                       image_id: Callable[[str], str | None], nocache: bool = False,
-                       uid_gid: dict[str, str] | None = None) -> BuildResult:
+def build_with_compose(
+    cmd: tuple[str, ...],
+    repo: Path,
+    build: ComposeBuild,
+    tag: str,
+    on_event: Callable[[BuildEvent], None] | None = None,
+    *,
+    dockerfile: str,
+    image_id: Callable[[str], str | None],
+    nocache: bool = False,
+    uid_gid: dict[str, str] | None = None,
+) -> BuildResult:
     """`iter_compose_build`, every event passed on as it arrives, summarised as build_stage does."""
     result = BuildResult(target=build.target, tag=tag)
     start = time.monotonic()
     seen: set[tuple[str, int]] = set()
     try:
-        for ev in iter_compose_build(cmd, repo, build, tag, dockerfile=dockerfile, image_id=image_id,
-                                     nocache=nocache, uid_gid=uid_gid):
+        for ev in iter_compose_build(
+            cmd,
+            repo,
+            build,
+            tag,
+            dockerfile=dockerfile,
+            image_id=image_id,
+            nocache=nocache,
+            uid_gid=uid_gid,
+        ):
             result.events += 1
             if isinstance(ev, StepStarted):
                 seen.add((ev.stage, ev.n))

@@ -26,7 +26,9 @@ class ContextReport:
     largest: list[tuple[str, int]] = field(default_factory=list)  # the 5 biggest files sent
 
 
-def ignore_file(root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False) -> str | None:
+def ignore_file(
+    root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False
+) -> str | None:
     """The ignore file the builder reads, relative to root (None: none)."""
     own = f"{dockerfile}.dockerignore"
     if buildkit and (root / own).is_file():
@@ -34,7 +36,9 @@ def ignore_file(root: Path, dockerfile: str = "docker/Dockerfile", buildkit: boo
     return ".dockerignore" if (root / ".dockerignore").is_file() else None
 
 
-def read_dockerignore(root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False) -> list[str] | None:
+def read_dockerignore(
+    root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False
+) -> list[str] | None:
     """The patterns exactly as the builder reads them (None: no ignore file)."""
     rel = ignore_file(root, dockerfile, buildkit)
     if rel is None:
@@ -48,7 +52,9 @@ def is_secret_env_file(rel: str) -> bool:
     return name.startswith(".env") and not name.endswith(".example")
 
 
-def context_files(root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False) -> list[str]:
+def context_files(
+    root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False
+) -> list[str]:
     """Relative paths of the regular files and links the build context contains."""
     patterns = read_dockerignore(root, dockerfile, buildkit) or []
     out = []
@@ -59,7 +65,9 @@ def context_files(root: Path, dockerfile: str = "docker/Dockerfile", buildkit: b
     return sorted(out)
 
 
-def context_report(root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False) -> ContextReport:
+def context_report(
+    root: Path, dockerfile: str = "docker/Dockerfile", buildkit: bool = False
+) -> ContextReport:
     files = context_files(root, dockerfile, buildkit)
     sizes: list[tuple[str, int]] = []
     for rel in files:

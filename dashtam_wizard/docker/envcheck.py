@@ -61,8 +61,14 @@ def _service_line(root: Path, rel: str, service: str) -> int | None:
     return next((n for n, line in enumerate(lines, 1) if pat.match(line)), None)
 
 
-def plan_jobs(repo: Path, tree: Tree, baseline: Tree | None, calls: list[Call], dockerfile: str,
-              tags: dict[str | None, str]) -> tuple[list[EnvJob], bool]:
+def plan_jobs(
+    repo: Path,
+    tree: Tree,
+    baseline: Tree | None,
+    calls: list[Call],
+    dockerfile: str,
+    tags: dict[str | None, str],
+) -> tuple[list[EnvJob], bool]:
     """Every (command, service building `dockerfile` with a built target) once per compose
     file and service; and whether a baseline was there to compare with."""
     from .services import read_services
@@ -88,24 +94,44 @@ def plan_jobs(repo: Path, tree: Tree, baseline: Tree | None, calls: list[Call], 
             build = svc.get("build") if isinstance(svc, dict) else None
             if not isinstance(build, dict):
                 continue
-            path = posixpath.normpath(posixpath.join(str(build.get("context") or ""),
-                                                     build.get("dockerfile") or "Dockerfile"))
+            path = posixpath.normpath(
+                posixpath.join(
+                    str(build.get("context") or ""), build.get("dockerfile") or "Dockerfile"
+                )
+            )
             target = build.get("target")
             if path != want or target not in tags or (first, name) in seen:
                 continue
             seen.add((first, name))
             before_cfg = then.get(before_of.get(call.args, ()), None)
-            before = ((before_cfg.get("services") or {}).get(name) or {}).get("environment") \
-                if isinstance(before_cfg, dict) else None
+            before = (
+                ((before_cfg.get("services") or {}).get(name) or {}).get("environment")
+                if isinstance(before_cfg, dict)
+                else None
+            )
             env_files: list[str] = []
             hard: list[str] = []
             if first and (repo / first).is_file():
                 for s in read_services(repo / first, {}):
                     if s.name == name:
                         env_files = [os.path.relpath(ef.path, repo) for ef in s.env_files]
-                        hard = [] if s.env_files else [k for k, v in s.environment.items() if v is not None]
-            jobs.append(EnvJob(name, call, first, tags[target], dict(svc.get("environment") or {}),
-                               dict(before) if isinstance(before, dict) else None, tuple(env_files), tuple(hard)))
+                        hard = (
+                            []
+                            if s.env_files
+                            else [k for k, v in s.environment.items() if v is not None]
+                        )
+            jobs.append(
+                EnvJob(
+                    name,
+                    call,
+                    first,
+                    tags[target],
+                    dict(svc.get("environment") or {}),
+                    dict(before) if isinstance(before, dict) else None,
+                    tuple(env_files),
+                    tuple(hard),
+                )
+            )
     return jobs, baseline is not None
 
 
@@ -115,9 +141,11 @@ def _clean_env(home: str) -> dict[str, str]:
 
 def _override(service: str, tag: str) -> str:
     labels = "".join(f"      {k}: {v!r}\n" for k, v in LABELS.items())
-    return (f"services:\n  {service}:\n    image: {tag}\n    pull_policy: never\n"
-            f"    volumes: !reset []\n    ports: !reset []\n    networks: !reset {{}}\n"
-            f"    network_mode: none\n    labels:\n{labels}")
+    return (
+        f"services:\n  {service}:\n    image: {tag}\n    pull_policy: never\n"
+        f"    volumes: !reset []\n    ports: !reset []\n    networks: !reset {{}}\n"
+        f"    network_mode: none\n    labels:\n{labels}"
+    )
 
 
 def _set_at(repo: Path, job: EnvJob, key: str) -> str | None:
@@ -134,47 +162,99 @@ def _set_at(repo: Path, job: EnvJob, key: str) -> str | None:
     return found
 
 
-def check_env(cmd: tuple[str, ...], repo: Path, job: EnvJob, show_secrets: bool = False) -> CheckResult:
+def check_env(
+    cmd: tuple[str, ...], repo: Path, job: EnvJob, show_secrets: bool = False
+) -> CheckResult:
     name = NAME.format(service=job.service, file=posixpath.basename(job.first_file) or "compose")
     line = _service_line(repo, job.first_file, job.service) if job.first_file else None
     where = f"{job.first_file}:{line}" if line else job.first_file or None
     if job.hard_coded:
         keys = ", ".join(job.hard_coded[:6]) + (", …" if len(job.hard_coded) > 6 else "")
-        return CheckResult(name, False, f"no env_file: {len(job.hard_coded)} variable(s) hard-coded under "
-                           f"environment: ({keys})", where)
+        return CheckResult(
+            name,
+            False,
+            f"no env_file: {len(job.hard_coded)} variable(s) hard-coded under "
+            f"environment: ({keys})",
+            where,
+        )
     with tempfile.TemporaryDirectory(prefix="dashtam-wizard-env-") as scratch:
         override = Path(scratch, "override.yml")
         override.write_text(_override(job.service, job.tag))
         project = f"dashtam-wizard-env-{os.getpid()}"
-        argv = [*cmd, *job.call.args, "-f", str(override), "-p", project, "run", "--rm", "--no-deps", "-T",
-                "--entrypoint", "env", job.service, "-0"]
+        argv = [
+            *cmd,
+            *job.call.args,
+            "-f",
+            str(override),
+            "-p",
+            project,
+            "run",
+            "--rm",
+            "--no-deps",
+            "-T",
+            "--entrypoint",
+            "env",
+            job.service,
+            "-0",
+        ]
         try:
-            ran = subprocess.run(argv, cwd=repo, capture_output=True, env=_clean_env(scratch), timeout=180)
+            ran = subprocess.run(
+                argv, cwd=repo, capture_output=True, env=_clean_env(scratch), timeout=180
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return CheckResult(name, False, f"could not run the check: {exc}", where)
     if ran.returncode != 0:
-        said = [s for s in ran.stderr.decode("utf-8", "replace").splitlines() if s.strip() and "warn" not in s[:20].lower()]
-        return CheckResult(name, False, f"`docker compose … run` as {job.call.where} runs it failed: "
-                           f"{said[-1][:200] if said else 'exit code ' + str(ran.returncode)}", where)
+        said = [
+            s
+            for s in ran.stderr.decode("utf-8", "replace").splitlines()
+            if s.strip() and "warn" not in s[:20].lower()
+        ]
+        return CheckResult(
+            name,
+            False,
+            f"`docker compose … run` as {job.call.where} runs it failed: "
+            f"{said[-1][:200] if said else 'exit code ' + str(ran.returncode)}",
+            where,
+        )
     seen: dict[str, str] = {}
     for item in ran.stdout.split(b"\0"):
         k, sep, v = item.decode("utf-8", errors="replace").partition("=")
         if sep:
             seen[k] = v
     expected = job.before if job.before is not None else job.current
-    against = f"before migration ({job.call.where})" if job.before is not None else "as Compose resolves it"
+    against = (
+        f"before migration ({job.call.where})"
+        if job.before is not None
+        else "as Compose resolves it"
+    )
     judged = {k: v for k, v in expected.items() if v is not None}  # None: the shell's value
     missing = [k for k in judged if k not in seen]
     differ = [k for k in judged if k in seen and seen[k] != judged[k]]
     if missing or differ:
-        parts = [f"{k} is missing in the container, {mask_value(k, judged[k], show_secrets)!r} {against}"
-                 for k in missing]
-        parts += [f"{k} is {mask_value(k, seen[k], show_secrets)!r} in the container, "
-                  f"{mask_value(k, judged[k], show_secrets)!r} {against}" for k in differ]
+        parts = [
+            f"{k} is missing in the container, {mask_value(k, judged[k], show_secrets)!r} {against}"
+            for k in missing
+        ]
+        parts += [
+            f"{k} is {mask_value(k, seen[k], show_secrets)!r} in the container, "
+            f"{mask_value(k, judged[k], show_secrets)!r} {against}"
+            for k in differ
+        ]
         first_key = (missing + differ)[0]
-        return CheckResult(name, False, "; ".join(parts)[:400], _set_at(repo, job, first_key) or where)
+        return CheckResult(
+            name, False, "; ".join(parts)[:400], _set_at(repo, job, first_key) or where
+        )
     files = ", ".join(job.env_files) or "environment:"
     gained = len([k for k in job.current if k not in judged and job.current[k] is not None])
-    more = f" (+ {gained} the service gains from its env_file)" if job.before is not None and gained else ""
-    return CheckResult(name, True, f"all {len(judged)} variables {against} reach the container created by "
-                       f"Compose ({files}){more}", where)
+    more = (
+        f" (+ {gained} the service gains from its env_file)"
+        if job.before is not None and gained
+        else ""
+    )
+    return CheckResult(
+        name,
+        True,
+        f"all {len(judged)} variables {against} reach the container created by "
+        f"Compose ({files}){more}",
+        where,
+    )

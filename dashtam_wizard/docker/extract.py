@@ -88,7 +88,9 @@ def find_app_container(
             if c.labels.get(PROJECT_LABEL) in projects
             else len(projects)
         )
-        si = next((i for i, s in enumerate(services) if s == svc or s in (c.name or "")), len(services))
+        si = next(
+            (i for i, s in enumerate(services) if s == svc or s in (c.name or "")), len(services)
+        )
         return si, pi
 
     if by_label:
@@ -160,7 +162,9 @@ def _diff(name: str, old: bytes | None, new: bytes) -> list[str]:
     )
 
 
-def run_extract(repo: Path, console: Console, write: bool = False, err: Console | None = None) -> int:
+def run_extract(
+    repo: Path, console: Console, write: bool = False, err: Console | None = None
+) -> int:
     """`dashtam-wizard extract`: copy pyproject.toml and uv.lock out of the running app
     container, show them as a diff against the repo, and write them only when `write`
     (an existing, different file is kept as NAME.backup first, as the plan's Phase 1 does),
@@ -191,11 +195,16 @@ def run_extract(repo: Path, console: Console, write: bool = False, err: Console 
             return fail(str(exc), 1)
         except (DockerException, RequestException) as exc:
             reason = str(exc).strip().splitlines()
-            return fail(unreachable_message(configured_host(), reason[0][:120] if reason else ""), 2)
+            return fail(
+                unreachable_message(configured_host(), reason[0][:120] if reason else ""), 2
+            )
     finally:
         client.close()
 
-    console.print(f"Copied from container [bold]{escape(container.name or container.id or '?')}[/]:", highlight=False)
+    console.print(
+        f"Copied from container [bold]{escape(container.name or container.id or '?')}[/]:",
+        highlight=False,
+    )
     changed: dict[str, bytes] = {}
     for name, data in files.items():
         path = repo / name
@@ -227,20 +236,48 @@ def run_extract(repo: Path, console: Console, write: bool = False, err: Console 
             old = path.read_bytes()
             backup = name + ".backup"
             if not (repo / backup).exists():
-                changes.append(Change(f"extract:create:{backup}", 1, Kind.CREATE, backup, after=old,
-                                      mode=stat.S_IMODE(path.stat().st_mode),
-                                      summary=f"keep the previous {name} as {backup}"))
-            changes.append(Change(f"extract:edit:{name}", 1, Kind.EDIT, name, before=old, after=data,
-                                  summary=f"{name} from container {container.name}"))
+                changes.append(
+                    Change(
+                        f"extract:create:{backup}",
+                        1,
+                        Kind.CREATE,
+                        backup,
+                        after=old,
+                        mode=stat.S_IMODE(path.stat().st_mode),
+                        summary=f"keep the previous {name} as {backup}",
+                    )
+                )
+            changes.append(
+                Change(
+                    f"extract:edit:{name}",
+                    1,
+                    Kind.EDIT,
+                    name,
+                    before=old,
+                    after=data,
+                    summary=f"{name} from container {container.name}",
+                )
+            )
         else:
-            changes.append(Change(f"extract:create:{name}", 1, Kind.CREATE, name, after=data,
-                                  summary=f"{name} from container {container.name}"))
+            changes.append(
+                Change(
+                    f"extract:create:{name}",
+                    1,
+                    Kind.CREATE,
+                    name,
+                    after=data,
+                    summary=f"{name} from container {container.name}",
+                )
+            )
     try:  # the same transaction as `apply`: journal, lock, atomic writes, one rollback
         record = apply_changes(repo, changes, phases=[1])
     except ApplyError as exc:
         return fail(str(exc), 2)
     for c in changes:
         console.print(f"  {escape(c.summary)}", highlight=False)
-    console.print(f"Undo with `dashtam-wizard rollback {escape(str(repo))} --to {record.id} --yes`.",
-                  highlight=False, soft_wrap=True)
+    console.print(
+        f"Undo with `dashtam-wizard rollback {escape(str(repo))} --to {record.id} --yes`.",
+        highlight=False,
+        soft_wrap=True,
+    )
     return 0

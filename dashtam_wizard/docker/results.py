@@ -36,11 +36,15 @@ def summary(report: VerifyReport) -> dict:
         if not mine:
             continue
         failed = [c for c in mine if not c.passed]
-        checks.append({
-            "id": cid,
-            "passed": not failed,
-            "evidence": (failed[0].evidence if failed else f"{len(mine)} check(s) passed")[:200],
-        })
+        checks.append(
+            {
+                "id": cid,
+                "passed": not failed,
+                "evidence": (failed[0].evidence if failed else f"{len(mine)} check(s) passed")[
+                    :200
+                ],
+            }
+        )
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "ok": report.ok,

@@ -284,7 +284,9 @@ def _verify_repo(
         list(stages) if stages else default_targets(repo, dockerfile, df_stages)
     )
     host, how = endpoint()
-    report = VerifyReport(repo=repo, host=host, dockerfile=dockerfile, targets=targets, endpoint=how)
+    report = VerifyReport(
+        repo=repo, host=host, dockerfile=dockerfile, targets=targets, endpoint=how
+    )
     compose = None if classic else compose_cli()
     plans: dict[str | None, ComposeBuild] = {}
     if compose is not None:
@@ -309,10 +311,16 @@ def _verify_repo(
     add(ck.check_context_secrets(report.context))
     own_ignore = f"{dockerfile}.dockerignore"
     if compose is None and (repo / own_ignore).is_file():
-        add(ck.CheckResult("ignore file the builder reads", True,
-                           f"built with the classic builder, which reads .dockerignore, not {own_ignore} "
-                           "(BuildKit's first choice): `docker compose build` sends another context",
-                           own_ignore, warning=True))
+        add(
+            ck.CheckResult(
+                "ignore file the builder reads",
+                True,
+                f"built with the classic builder, which reads .dockerignore, not {own_ignore} "
+                "(BuildKit's first choice): `docker compose build` sends another context",
+                own_ignore,
+                warning=True,
+            )
+        )
 
     services = repo_services(repo)
     app_services = [s for s in services if s.builds(repo, dockerfile)]
@@ -323,17 +331,31 @@ def _verify_repo(
         plan = plans.get(target)
         say(BuildStarted(target, i, len(targets), plan.where if plan else ""))
         given = plan.build_args if plan else {}  # what the repo's command passes wins
-        t_uid = uid if uid is not None else _int(given.get("UID") or arg_default(df_stages, target, "UID"),
-                                                 DEFAULT_UID)
-        t_gid = gid if gid is not None else _int(given.get("GID") or arg_default(df_stages, target, "GID"),
-                                                 t_uid)
+        t_uid = (
+            uid
+            if uid is not None
+            else _int(given.get("UID") or arg_default(df_stages, target, "UID"), DEFAULT_UID)
+        )
+        t_gid = (
+            gid
+            if gid is not None
+            else _int(given.get("GID") or arg_default(df_stages, target, "GID"), t_uid)
+        )
         declared = {s for st in chain(df_stages, target) for s in st.args}
         buildargs = {k: str(v) for k, v in (("UID", t_uid), ("GID", t_gid)) if k in declared}
         if compose is not None:
             chosen = {k: v for k, v in buildargs.items() if (uid, gid)[k == "GID"] is not None}
             result = build_with_compose(
-                compose, repo, plan or ComposeBuild(target, "verify", (), ""), image_tag(repo, label), say,
-                dockerfile=dockerfile, image_id=image_id, nocache=nocache, uid_gid=chosen)
+                compose,
+                repo,
+                plan or ComposeBuild(target, "verify", (), ""),
+                image_tag(repo, label),
+                say,
+                dockerfile=dockerfile,
+                image_id=image_id,
+                nocache=nocache,
+                uid_gid=chosen,
+            )
         else:
             result = build_stage(
                 client.api,
@@ -402,9 +424,12 @@ def _verify_repo(
     if compose is not None:  # the container Compose makes, against the values before migration
         baseline = load_baseline(repo, tree)
         built = {t: image_tag(repo, t or "default") for t in images}
-        jobs, _ = plan_jobs(repo, tree, baseline.tree if baseline else None, calls, dockerfile, built)
+        jobs, _ = plan_jobs(
+            repo, tree, baseline.tree if baseline else None, calls, dockerfile, built
+        )
         env_jobs: list[tuple[Callable[..., ck.CheckResult], tuple]] = [
-            (check_env_via_compose, (compose, repo, job, show_secrets)) for job in jobs]
+            (check_env_via_compose, (compose, repo, job, show_secrets)) for job in jobs
+        ]
     else:
         env_jobs = [
             (ck.check_env, (client, images[s.target], s, repo, show_secrets))
@@ -670,6 +695,10 @@ def run_verify(
             highlight=False,
         )
     if report.unsaved:
-        (err or console).print(f"dashtam-wizard: results not saved for `status`: {report.unsaved}",
-                               markup=False, highlight=False, soft_wrap=True)
+        (err or console).print(
+            f"dashtam-wizard: results not saved for `status`: {report.unsaved}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     return 0 if report.ok else 1

@@ -172,10 +172,23 @@ def write(state: RepoState, manual: dict[str, bool], verify: Any = None) -> str:
     if old == data:
         return REPORT
     folder = REPORT.rsplit("/", 1)[0]
-    changes = [] if (state.root / folder).is_dir() else [
-        Change(f"report:mkdir:{folder}", 0, Kind.MKDIR, folder, summary=f"create {folder}/")]
+    changes = (
+        []
+        if (state.root / folder).is_dir()
+        else [Change(f"report:mkdir:{folder}", 0, Kind.MKDIR, folder, summary=f"create {folder}/")]
+    )
     kind = Kind.CREATE if old is None else Kind.EDIT
-    changes.append(Change(f"report:{kind.value}:{REPORT}", 0, kind, REPORT, before=old, after=data, mode=0o644,
-                          summary=f"write {REPORT}"))
+    changes.append(
+        Change(
+            f"report:{kind.value}:{REPORT}",
+            0,
+            kind,
+            REPORT,
+            before=old,
+            after=data,
+            mode=0o644,
+            summary=f"write {REPORT}",
+        )
+    )
     apply_changes(state.root, changes, phases=[0])
     return REPORT

@@ -127,7 +127,9 @@ def run(
         if isinstance(obj, BuildStarted):
             logs.open(obj.target)
         elif isinstance(obj, b.StepStarted):
-            logs.write(f"Step {obj.n}/{obj.total}{' ' + obj.stage if obj.stage else ''} : {obj.text}")
+            logs.write(
+                f"Step {obj.n}/{obj.total}{' ' + obj.stage if obj.stage else ''} : {obj.text}"
+            )
         elif isinstance(obj, b.Output | TestOutput):
             logs.write(obj.line)
         elif isinstance(obj, b.StepFailed):

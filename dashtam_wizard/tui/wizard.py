@@ -270,9 +270,14 @@ class WizardApp(App[int]):
             "Write report", "Write docs/migration-report.md (e)", self.action_report
         )
         yield SystemCommand("Refresh", "Read and plan the repo again (r, F5)", self.action_refresh)
-        yield SystemCommand("Help", "What the phases do, the keys, where state lives, how to undo (?)",
-                            self.action_help)
-        yield SystemCommand("Keys panel", "Every binding of this screen in a side panel", self.action_keys)
+        yield SystemCommand(
+            "Help",
+            "What the phases do, the keys, where state lives, how to undo (?)",
+            self.action_help,
+        )
+        yield SystemCommand(
+            "Keys panel", "Every binding of this screen in a side panel", self.action_keys
+        )
         yield SystemCommand(
             "Toggle dark/light",
             "Switch between the dark and light theme (t)",
@@ -338,7 +343,9 @@ class WizardApp(App[int]):
         """The gate apply runs, ahead of time: the Overview and the phase screens show what
         it blocks before the user asks to apply."""
         worker = get_current_worker()
-        blocked, unjudged = self._in_backend("gate", self.root, options, cancelled=lambda: worker.is_cancelled)
+        blocked, unjudged = self._in_backend(
+            "gate", self.root, options, cancelled=lambda: worker.is_cancelled
+        )
         if not worker.is_cancelled:
             self.post_message(msg.GateChecked(generation, blocked, unjudged))
 
@@ -493,14 +500,14 @@ class WizardApp(App[int]):
             undo = live[-1:]
         lines: list[str] = []
         for r in reversed(undo):
-            lines.append(
-                f"{r.id} — phase(s) {r.what(', ')}, {len(r.change_ids)} change(s):"
-            )
+            lines.append(f"{r.id} — phase(s) {r.what(', ')}, {len(r.change_ids)} change(s):")
             for cid in r.change_ids:
                 _phase, kind, path = split_change_id(cid)
                 lines.append(f"    undo {kind:<6} {path}")
-        title = (f"Roll back {len(undo)} {'apply' if len(undo) == 1 else 'applies'}? "
-                 "Every file is restored byte for byte.")
+        title = (
+            f"Roll back {len(undo)} {'apply' if len(undo) == 1 else 'applies'}? "
+            "Every file is restored byte for byte."
+        )
 
         def confirmed(ok: bool | None) -> None:
             if ok and self._idle_state():

@@ -15,10 +15,14 @@ from ..model import Change, ChecklistItem, Evidence, Kind, Note, PhasePlan
 from ..snapshot import Tree
 
 SECTION = "Pre-Migration"
-LEGACY_MARK = "# Legacy: kept for reference. Dependencies live in pyproject.toml (locked in uv.lock)."
+LEGACY_MARK = (
+    "# Legacy: kept for reference. Dependencies live in pyproject.toml (locked in uv.lock)."
+)
 
 
-def _requirements(tree: Tree, path: str, known: list[str]) -> tuple[list[tuple[int, Requirement]], list[str]]:
+def _requirements(
+    tree: Tree, path: str, known: list[str]
+) -> tuple[list[tuple[int, Requirement]], list[str]]:
     """The requirements of `path`, and `path:line (why)` for each line the wizard cannot carry
     into pyproject.toml as it is (editables, bare VCS URLs, pip options, other files)."""
     out = []
@@ -35,7 +39,9 @@ def _requirements(tree: Tree, path: str, known: list[str]) -> tuple[list[tuple[i
             continue
         if line.startswith("-"):
             what = line.split()[0].split("=", 1)[0]
-            held.append(f"{path}:{n} (`{what}`: pip option with no pyproject.toml equivalent the wizard writes)")
+            held.append(
+                f"{path}:{n} (`{what}`: pip option with no pyproject.toml equivalent the wizard writes)"
+            )
             continue
         try:
             req = Requirement(line)
@@ -73,16 +79,37 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     text = tree.text("pyproject.toml")
     has_lock = "uv.lock" in tree.files
     if text is None:
-        pp.notes.append(Note("warn", "pyproject.toml is missing: extract it (and uv.lock) from the running app "
-                             "container with `dashtam-wizard extract`, then plan again."))
+        pp.notes.append(
+            Note(
+                "warn",
+                "pyproject.toml is missing: extract it (and uv.lock) from the running app "
+                "container with `dashtam-wizard extract`, then plan again.",
+            )
+        )
     elif not has_lock:
-        pp.notes.append(Note("warn", "uv.lock is missing: extract it from the running app container with "
-                             "`dashtam-wizard extract`, or run `uv lock`; production builds need it."))
+        pp.notes.append(
+            Note(
+                "warn",
+                "uv.lock is missing: extract it from the running app container with "
+                "`dashtam-wizard extract`, or run `uv lock`; production builds need it.",
+            )
+        )
     pp.checklist += [
-        ChecklistItem(SECTION, "Extract pyproject.toml from container", text is not None,
-                      Evidence("pyproject.toml present" if text is not None else "pyproject.toml missing", "pyproject.toml")),
-        ChecklistItem(SECTION, "Extract uv.lock from container", has_lock,
-                      Evidence("uv.lock present" if has_lock else "uv.lock missing", "uv.lock")),
+        ChecklistItem(
+            SECTION,
+            "Extract pyproject.toml from container",
+            text is not None,
+            Evidence(
+                "pyproject.toml present" if text is not None else "pyproject.toml missing",
+                "pyproject.toml",
+            ),
+        ),
+        ChecklistItem(
+            SECTION,
+            "Extract uv.lock from container",
+            has_lock,
+            Evidence("uv.lock present" if has_lock else "uv.lock missing", "uv.lock"),
+        ),
     ]
     if text is None:
         return pp
@@ -100,29 +127,46 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
             # never overwrite an earlier backup: it may be the only good copy; but say when it
             # is not a copy of the file as it is now
             if tree.files[bak].data != tree.files[name].data:
-                pp.notes.append(Note("warn", f"{bak} already exists and differs from {name}: it is kept as it "
-                                     f"is (an earlier backup?), so it is not a backup of {name} as it is now"))
+                pp.notes.append(
+                    Note(
+                        "warn",
+                        f"{bak} already exists and differs from {name}: it is kept as it "
+                        f"is (an earlier backup?), so it is not a backup of {name} as it is now",
+                    )
+                )
             continue
         backups.append(ch.copy(1, tree, name, bak, summary=f"back up {name} → {bak}"))
-    done_backups = all(f"{n}.backup" in tree.files for n in ("pyproject.toml", "uv.lock") if n in tree.files)
+    done_backups = all(
+        f"{n}.backup" in tree.files for n in ("pyproject.toml", "uv.lock") if n in tree.files
+    )
     pp.changes += [c for c in backups if c]
 
     declared = _declared(data)
     missing_main: list[str] = []
     missing_dev: list[str] = []
-    parsed = {path: _requirements(tree, path, ctx.facts.requirements) for path in ctx.facts.requirements}
+    parsed = {
+        path: _requirements(tree, path, ctx.facts.requirements) for path in ctx.facts.requirements
+    }
     held = [h for _reqs, hs in parsed.values() for h in hs]
     project = data.get("project")
     if parsed and (not isinstance(project, dict) or "name" not in project):
         # a Poetry (or old pdm) pyproject: a [project] table holding only dependencies has no
         # name or version, and uv rejects it; converting is migrate-to-uv's job
-        held.append("pyproject.toml has no [project] table with a name (Poetry or another tool's format; "
-                    "convert it first, e.g. `uvx migrate-to-uv`)")
+        held.append(
+            "pyproject.toml has no [project] table with a name (Poetry or another tool's format; "
+            "convert it first, e.g. `uvx migrate-to-uv`)"
+        )
     if held:
         # carried over without these lines, pyproject.toml would claim to be complete and the
         # image would lack them: the dependencies stay where they are, and the plan says why
-        pp.notes.append(Note("warn", "Dependencies are not moved into pyproject.toml: " + "; ".join(held)
-                             + ". Add them by hand (uv add …, [tool.uv.sources], [[tool.uv.index]]), then plan again."))
+        pp.notes.append(
+            Note(
+                "warn",
+                "Dependencies are not moved into pyproject.toml: "
+                + "; ".join(held)
+                + ". Add them by hand (uv add …, [tool.uv.sources], [[tool.uv.index]]), then plan again.",
+            )
+        )
         parsed = {}
     for path, (reqs, _held) in parsed.items():
         for _n, req in reqs:
@@ -134,7 +178,9 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     if missing_main or missing_dev:
         doc = tomlkit.parse(text)
         if missing_main:
-            deps = doc.setdefault("project", tomlkit.table()).setdefault("dependencies", tomlkit.array())
+            deps = doc.setdefault("project", tomlkit.table()).setdefault(
+                "dependencies", tomlkit.array()
+            )
             for r in missing_main:
                 deps.append(r)
         if missing_dev:
@@ -144,32 +190,68 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
                 dev.append(r)
         new = tomlkit.dumps(doc)
         names = ", ".join(missing_main + [f"{d} (dev)" for d in missing_dev])
-        c = ch.write(1, tree, "pyproject.toml", new, summary=f"add dependencies only requirements*.txt listed: {names}",
-                     why="requirements*.txt stop being the source of truth; without this the image would lack them.")
+        c = ch.write(
+            1,
+            tree,
+            "pyproject.toml",
+            new,
+            summary=f"add dependencies only requirements*.txt listed: {names}",
+            why="requirements*.txt stop being the source of truth; without this the image would lack them.",
+        )
         if c:
             pp.changes.append(c)
         if has_lock:
-            pp.changes.append(Change(
-                ch.cid(1, Kind.EDIT, "uv.lock"), 1, Kind.EDIT, "uv.lock", before=tree.read("uv.lock"),
-                mode=tree.files["uv.lock"].mode, regenerate="uv-lock",
-                summary="re-lock with `uv lock` so `uv sync --frozen` installs the added dependencies",
-                why="`uv sync --frozen` installs exactly the lock: a dependency added only to pyproject.toml "
+            pp.changes.append(
+                Change(
+                    ch.cid(1, Kind.EDIT, "uv.lock"),
+                    1,
+                    Kind.EDIT,
+                    "uv.lock",
+                    before=tree.read("uv.lock"),
+                    mode=tree.files["uv.lock"].mode,
+                    regenerate="uv-lock",
+                    summary="re-lock with `uv lock` so `uv sync --frozen` installs the added dependencies",
+                    why="`uv sync --frozen` installs exactly the lock: a dependency added only to pyproject.toml "
                     "would silently be missing from every image.",
-            ))
+                )
+            )
     for path in ctx.facts.requirements if not held else []:
         req_text = tree.text(path) or ""
         if not req_text.startswith(LEGACY_MARK):
-            c = ch.write(1, tree, path, f"{LEGACY_MARK}\n{req_text}", summary=f"mark {path} as legacy",
-                         why="The plan keeps requirements files for reference; the header says they are no longer used.")
+            c = ch.write(
+                1,
+                tree,
+                path,
+                f"{LEGACY_MARK}\n{req_text}",
+                summary=f"mark {path} as legacy",
+                why="The plan keeps requirements files for reference; the header says they are no longer used.",
+            )
             if c:
                 pp.changes.append(c)
     pp.checklist += [
-        ChecklistItem(SECTION, "Create backups", done_backups,
-                      Evidence("pyproject.toml.backup and uv.lock.backup present" if done_backups else "no backups yet")),
-        ChecklistItem(SECTION, "Add missing dependencies", not (missing_main or missing_dev or held),
-                      Evidence("not carried over: " + ", ".join(h.split(" (")[0] for h in held) if held else
-                               "pyproject.toml declares every requirement" if not (missing_main or missing_dev)
-                               else "missing from pyproject.toml: " + ", ".join(missing_main + missing_dev), "pyproject.toml")),
+        ChecklistItem(
+            SECTION,
+            "Create backups",
+            done_backups,
+            Evidence(
+                "pyproject.toml.backup and uv.lock.backup present"
+                if done_backups
+                else "no backups yet"
+            ),
+        ),
+        ChecklistItem(
+            SECTION,
+            "Add missing dependencies",
+            not (missing_main or missing_dev or held),
+            Evidence(
+                "not carried over: " + ", ".join(h.split(" (")[0] for h in held)
+                if held
+                else "pyproject.toml declares every requirement"
+                if not (missing_main or missing_dev)
+                else "missing from pyproject.toml: " + ", ".join(missing_main + missing_dev),
+                "pyproject.toml",
+            ),
+        ),
         ChecklistItem(SECTION, "Review all current environment variables", None, manual=True),
         ChecklistItem(SECTION, "Document any custom configurations", None, manual=True),
     ]

@@ -41,7 +41,9 @@ def values(ctx: Ctx, stages: list[df.Stage]) -> dict:
     py = _python_version(stages)
     uv_image = next((s.image for s in stages if s.image.startswith("ghcr.io/astral-sh/uv:")), None)
     if uv_image is None:
-        copy_uv = next((i.args for s in stages for i in s.all("COPY") if "ghcr.io/astral-sh/uv:" in i.args), "")
+        copy_uv = next(
+            (i.args for s in stages for i in s.all("COPY") if "ghcr.io/astral-sh/uv:" in i.args), ""
+        )
         m = re.search(r"ghcr\.io/astral-sh/uv:([\w.]+)", copy_uv)
         uv_image = f"ghcr.io/astral-sh/uv:{m.group(1) if m else DEFAULT_UV}-python{py}-trixie-slim"
     runtime = next((s.image for s in stages if re.match(r"^python:", s.image)), f"python:{py}-slim")
@@ -61,7 +63,9 @@ def values(ctx: Ctx, stages: list[df.Stage]) -> dict:
     m = re.search(r"--port[ =](\d+)", dev_cmd or "")
     port = ports[0] if ports else int(m.group(1)) if m else 8000
     if dev_cmd is None:
-        dev_cmd = json.dumps(["uvicorn", app_module, "--host", "0.0.0.0", "--port", str(port), "--reload"])
+        dev_cmd = json.dumps(
+            ["uvicorn", app_module, "--host", "0.0.0.0", "--port", str(port), "--reload"]
+        )
     prod_cmd = df.cmd_json(prod) if prod else None
     if prod_cmd is None or prod_cmd == dev_cmd:
         prod_cmd = dev_cmd.replace(" --reload", "").replace(', "--reload"', "")
@@ -84,7 +88,8 @@ def values(ctx: Ctx, stages: list[df.Stage]) -> dict:
             "image": cb.image if cb and cb.image not in {s.name for s in stages} else runtime,
             "pip": df.pip_packages(cb) if cb else [],
             "port": cb_ports[0] if cb_ports else 8182,
-            "cmd": (df.cmd_json(cb) if cb else None) or json.dumps(["python", "-u", cb_file or "callback_server.py"]),
+            "cmd": (df.cmd_json(cb) if cb else None)
+            or json.dumps(["python", "-u", cb_file or "callback_server.py"]),
         }
     extra = [s.text.rstrip() + "\n" for s in stages if s.name not in KNOWN and not s.name.isdigit()]
     pyproject = ctx.original.text("pyproject.toml") or ""
@@ -114,8 +119,19 @@ def _app_module(stages: list[df.Stage]) -> str | None:
     return m.group(1) if m else None
 
 
-_RUNNERS = ("poetry", "pipenv", "pdm", "gunicorn", "flask", "manage.py", "celery", "hypercorn", "daphne",
-            "waitress", ".sh")
+_RUNNERS = (
+    "poetry",
+    "pipenv",
+    "pdm",
+    "gunicorn",
+    "flask",
+    "manage.py",
+    "celery",
+    "hypercorn",
+    "daphne",
+    "waitress",
+    ".sh",
+)
 
 
 def held_back(ctx: Ctx, tree: Tree, path: str, stages: list[df.Stage], new: str) -> list[str]:
@@ -123,33 +139,48 @@ def held_back(ctx: Ctx, tree: Tree, path: str, stages: list[df.Stage], new: str)
     would). Never write a Dockerfile that cannot build: the phase is then left out."""
     why: list[str] = []
     if ctx.facts.dockerfile is None:
-        why.append("there is no Dockerfile to replace (the images are built from something else), so a new "
-                   "docker/Dockerfile would build nothing anyone runs")
+        why.append(
+            "there is no Dockerfile to replace (the images are built from something else), so a new "
+            "docker/Dockerfile would build nothing anyone runs"
+        )
         return why
     missing = [f for f in ("pyproject.toml", "uv.lock") if f not in tree.files]
     if missing:
-        why.append(f"the template installs from pyproject.toml and uv.lock (`uv sync --frozen`), and the repo has "
-                   f"no {' or '.join(missing)} (convert it first, e.g. `uvx migrate-to-uv`, then plan again)")
+        why.append(
+            f"the template installs from pyproject.toml and uv.lock (`uv sync --frozen`), and the repo has "
+            f"no {' or '.join(missing)} (convert it first, e.g. `uvx migrate-to-uv`, then plan again)"
+        )
     for st in stages:
         wd = st.last("WORKDIR")
         if wd is not None and wd.args.strip().rstrip("/") not in ("/app", ""):
-            why.append(f"{path}:{wd.line}: the image works in {wd.args.strip()}, the template in /app (binds, "
-                       "CMD and paths that name the old folder would break)")
+            why.append(
+                f"{path}:{wd.line}: the image works in {wd.args.strip()}, the template in /app (binds, "
+                "CMD and paths that name the old folder would break)"
+            )
             break
     for st in stages:
         for i in st.all("ENTRYPOINT") + st.all("CMD"):
             runner = next((r for r in _RUNNERS if r in i.args), None)
             if i.op == "ENTRYPOINT" or runner:
-                why.append(f"{path}:{i.line}: {i.op} runs {runner or 'an entrypoint'}, which the template's "
-                           "image (uv + uvicorn) does not carry over")
+                why.append(
+                    f"{path}:{i.line}: {i.op} runs {runner or 'an entrypoint'}, which the template's "
+                    "image (uv + uvicorn) does not carry over"
+                )
                 break
         else:
             continue
         break
     if _app_module(stages) is None:
         why.append(f"{path}: no `uvicorn module:app` command, and the template would invent one")
-    lost = sorted({k for s in stages for i in s.all("ENV") for k in re.findall(r"(?:^|\s)([A-Za-z_]\w*)=", " " + i.args)
-                   if k not in new})
+    lost = sorted(
+        {
+            k
+            for s in stages
+            for i in s.all("ENV")
+            for k in re.findall(r"(?:^|\s)([A-Za-z_]\w*)=", " " + i.args)
+            if k not in new
+        }
+    )
     if lost:
         why.append(f"{path}: the template would drop ENV {', '.join(lost)}")
     return why
@@ -162,24 +193,56 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     stages = df.parse(old)
     new = render("Dockerfile.j2", **values(ctx, stages))
     target = "docker/Dockerfile"
-    if not ("USER appuser" in old and "uv init" not in old) and (why := held_back(ctx, tree, path, stages, new)):
-        pp.notes.append(Note("warn", "Phase 3 is held back (the Dockerfile stays as it is): " + "; ".join(why) + "."))
-        pp.checklist.append(ChecklistItem(SECTION, "Update Dockerfile with non-root user", False,
-                                          Evidence("held back: " + why[0][:160], path if old else None)))
+    if not ("USER appuser" in old and "uv init" not in old) and (
+        why := held_back(ctx, tree, path, stages, new)
+    ):
+        pp.notes.append(
+            Note(
+                "warn",
+                "Phase 3 is held back (the Dockerfile stays as it is): " + "; ".join(why) + ".",
+            )
+        )
+        pp.checklist.append(
+            ChecklistItem(
+                SECTION,
+                "Update Dockerfile with non-root user",
+                False,
+                Evidence("held back: " + why[0][:160], path if old else None),
+            )
+        )
         return pp
     if path != target and path in tree.files:
-        pp.changes.append(ch.move(3, tree, path, target, why="The plan keeps the Dockerfile under docker/."))
+        pp.changes.append(
+            ch.move(3, tree, path, target, why="The plan keeps the Dockerfile under docker/.")
+        )
         ctx.moved[path] = target  # compose builds and scripts that read it follow (phases 4, 5)
         tree = ch.apply_virtual(tree, pp.changes)
-    c = ch.write(3, tree, target, new, summary=f"rewrite {target}: non-root appuser, uv sync --frozen from uv.lock",
-                 why="Stages follow the plan; /app is chowned in production too (the plan's production stage "
-                     "leaves /app owned by root), and the `# syntax=` line is dropped (it is not a parser "
-                     "directive after a comment, and BuildKit would try to pull it).")
+    c = ch.write(
+        3,
+        tree,
+        target,
+        new,
+        summary=f"rewrite {target}: non-root appuser, uv sync --frozen from uv.lock",
+        why="Stages follow the plan; /app is chowned in production too (the plan's production stage "
+        "leaves /app owned by root), and the `# syntax=` line is dropped (it is not a parser "
+        "directive after a comment, and BuildKit would try to pull it).",
+    )
     if c:
         pp.changes.append(c)
-    pp.notes.append(Note("plan", "The plan's first-time `uv init` branch is not generated: pyproject.toml and uv.lock "
-                         "are committed, so every build syncs from the lock (phase 1 makes sure they exist)."))
+    pp.notes.append(
+        Note(
+            "plan",
+            "The plan's first-time `uv init` branch is not generated: pyproject.toml and uv.lock "
+            "are committed, so every build syncs from the lock (phase 1 makes sure they exist).",
+        )
+    )
     migrated = "USER appuser" in old and "uv init" not in old
-    pp.checklist.append(ChecklistItem(SECTION, "Update Dockerfile with non-root user", migrated and c is None,
-                                      Evidence("USER appuser in every stage" if migrated else "runs as root", path)))
+    pp.checklist.append(
+        ChecklistItem(
+            SECTION,
+            "Update Dockerfile with non-root user",
+            migrated and c is None,
+            Evidence("USER appuser in every stage" if migrated else "runs as root", path),
+        )
+    )
     return pp

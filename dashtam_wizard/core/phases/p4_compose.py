@@ -54,7 +54,9 @@ def _is_env_path(rel: str) -> bool:
 
 
 class Rewriter:
-    def __init__(self, ctx: Ctx, tree: Tree, old_dir: str, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, ctx: Ctx, tree: Tree, old_dir: str, env: Mapping[str, str] | None = None
+    ) -> None:
         self.ctx, self.tree, self.old_dir = ctx, tree, old_dir
         self.env = env or {}  # the project's variables, to see where a `${VAR}` path points
         self.notes: list[Note] = []
@@ -82,12 +84,19 @@ class Rewriter:
         if not p.startswith("$"):
             return p if bind else "../" + p
         value = resolve_str(p, self.env)
-        relative = value.startswith(".") if bind else bool(value) and not value.startswith(("/", "~"))
+        relative = (
+            value.startswith(".") if bind else bool(value) and not value.startswith(("/", "~"))
+        )
         if not relative or "://" in value:
             return p  # absolute, a named volume or a URL with today's values: stays as it is
-        self.notes.append(Note("warn", f"`{p}` is `{value}` with today's values, a path relative to the compose "
-                               f"file: written as `../{p}` so it still points there from compose/. An absolute "
-                               "value set later would need the `../` removed."))
+        self.notes.append(
+            Note(
+                "warn",
+                f"`{p}` is `{value}` with today's values, a path relative to the compose "
+                f"file: written as `../{p}` so it still points there from compose/. An absolute "
+                "value set later would need the `../` removed.",
+            )
+        )
         return "../" + p
 
     def volumes(self, svc: CommentedMap, notes: list[Note], name: str) -> None:
@@ -100,16 +109,30 @@ class Rewriter:
                 src, dst, mode = split_short_volume(vol)
                 if dst is not None and is_path(src) and not src.startswith(("/", "~")):
                     if _is_env_path(norm_rel(self.old_dir, resolve_str(src, self.env))):
-                        notes.append(Note("info", f"{name}: removed the `{vol}` mount — env_file now provides those values"))
+                        notes.append(
+                            Note(
+                                "info",
+                                f"{name}: removed the `{vol}` mount — env_file now provides those values",
+                            )
+                        )
                         drop.append(i)
                         continue
                     new = join_short_volume(self.path(src, bind=True), dst, mode)
                     if new != vol:  # keep the item's quoting style
                         vols[i] = type(vol)(new) if isinstance(vol, ScalarString) else new
-            elif hasattr(vol, "get") and vol.get("type") == "bind" and isinstance(vol.get("source"), str):
+            elif (
+                hasattr(vol, "get")
+                and vol.get("type") == "bind"
+                and isinstance(vol.get("source"), str)
+            ):
                 src = vol["source"]
                 if _is_env_path(norm_rel(self.old_dir, resolve_str(src, self.env))):
-                    notes.append(Note("info", f"{name}: removed the bind mount of {src} — env_file replaces it"))
+                    notes.append(
+                        Note(
+                            "info",
+                            f"{name}: removed the bind mount of {src} — env_file replaces it",
+                        )
+                    )
                     drop.append(i)
                     continue
                 vol["source"] = self.path(src)
@@ -125,8 +148,13 @@ class Rewriter:
                 svc["build"] = CommentedMap([("context", svc["build"]), ("dockerfile", moved)])
         elif hasattr(b, "get"):
             context = str(b.get("context", "."))
-            if "dockerfile_inline" not in b and (
-                    moved := self._moved_dockerfile(context, str(b.get("dockerfile", "Dockerfile")))) is not None:
+            if (
+                "dockerfile_inline" not in b
+                and (
+                    moved := self._moved_dockerfile(context, str(b.get("dockerfile", "Dockerfile")))
+                )
+                is not None
+            ):
                 b["dockerfile"] = moved
             if "context" in b:
                 b["context"] = self.path(str(b["context"]))
@@ -158,8 +186,12 @@ class Rewriter:
                 targets.append(dst)
             else:
                 continue
-            if dst and src.startswith(".") and dst.count("/") >= 2 and \
-                    posixpath.basename(src.rstrip("/")) == posixpath.basename(dst.rstrip("/")):
+            if (
+                dst
+                and src.startswith(".")
+                and dst.count("/") >= 2
+                and posixpath.basename(src.rstrip("/")) == posixpath.basename(dst.rstrip("/"))
+            ):
                 code.append(dst)
         # the app folder is where the service mounts its source, never a socket's folder
         # (/var/run/docker.sock) or a proxy's config
@@ -195,9 +227,13 @@ def _refuse_include(cf: ComposeFile, doc: Any) -> None:
             line = doc.lc.key("include")[0] + 1
         except (AttributeError, KeyError, TypeError, IndexError):
             line = None
-        raise BadInput(cf.path, "uses top-level `include:`, which the wizard does not migrate (the included "
-                       "files' paths, env files and services would be left behind); inline the included "
-                       "services or migrate this file by hand", line)
+        raise BadInput(
+            cf.path,
+            "uses top-level `include:`, which the wizard does not migrate (the included "
+            "files' paths, env files and services would be left behind); inline the included "
+            "services or migrate this file by hand",
+            line,
+        )
 
 
 def _used_variables(ctx: Ctx, doc: Any, p_before: Mapping[str, str]) -> set[str]:
@@ -214,12 +250,24 @@ def _differ_said(used: set[str], a: Mapping[str, str], b: Mapping[str, str]) -> 
     differ = sorted(k for k in used if a.get(k) != b.get(k))
     unset = [k for k in differ if k not in b]
     other = [k for k in differ if k in b]
-    return "; ".join(x for x in (f"does not set {', '.join(unset)}" if unset else "",
-                                 f"sets {', '.join(other)} differently" if other else "") if x)
+    return "; ".join(
+        x
+        for x in (
+            f"does not set {', '.join(unset)}" if unset else "",
+            f"sets {', '.join(other)} differently" if other else "",
+        )
+        if x
+    )
 
 
-def _check_implicit_env(ctx: Ctx, cf: ComposeFile, doc: Any, p_before: Mapping[str, str],
-                        env_now: Mapping[str, str], env_target: str) -> None:
+def _check_implicit_env(
+    ctx: Ctx,
+    cf: ComposeFile,
+    doc: Any,
+    p_before: Mapping[str, str],
+    env_now: Mapping[str, str],
+    env_target: str,
+) -> None:
     """Every command of the file must interpolate alike, before and after.
 
     A command without --env-file interpolated from the project folder's .env; migrated, it
@@ -231,32 +279,53 @@ def _check_implicit_env(ctx: Ctx, cf: ComposeFile, doc: Any, p_before: Mapping[s
     folder = posixpath.dirname(cf.path)
     project_env = posixpath.join(folder, ".env")
     for inv in cf.invocations:
-        if inv.partial or (inv.files and posixpath.normpath(inv.files[0].removeprefix("./")) != cf.path):
+        if inv.partial or (
+            inv.files and posixpath.normpath(inv.files[0].removeprefix("./")) != cf.path
+        ):
             continue  # another file first: its folder decides, judged with that file
-        read = (posixpath.normpath(inv.env_file.removeprefix("./")) if inv.env_file else
-                project_env if project_env in ctx.original.files else None)
+        read = (
+            posixpath.normpath(inv.env_file.removeprefix("./"))
+            if inv.env_file
+            else project_env
+            if project_env in ctx.original.files
+            else None
+        )
         if read == cf.env_file_before:
             continue
         text = ctx.original.text(read) if read else ""
         env_i = parse_env(text, read) if text and read else {}
         used = _used_variables(ctx, doc, p_before) if used is None else used
         if said := _differ_said(used, p_before, env_i):
-            other = next((i for i in cf.invocations if i.env_file and posixpath.normpath(
-                i.env_file.removeprefix("./")) == cf.env_file_before), None)
+            other = next(
+                (
+                    i
+                    for i in cf.invocations
+                    if i.env_file
+                    and posixpath.normpath(i.env_file.removeprefix("./")) == cf.env_file_before
+                ),
+                None,
+            )
             where = f"{other.path}:{other.line}" if other is not None else "another command"
-            raise BadInput(inv.path, f"runs Compose on {cf.path} interpolating from {read or 'no env file'}, "
-                           f"while {where} interpolates from {cf.env_file_before}; {read or 'the first'} {said}. "
-                           "The migrated file can keep only one: give both commands the same --env-file, "
-                           "then run again", inv.line)
+            raise BadInput(
+                inv.path,
+                f"runs Compose on {cf.path} interpolating from {read or 'no env file'}, "
+                f"while {where} interpolates from {cf.env_file_before}; {read or 'the first'} {said}. "
+                "The migrated file can keep only one: give both commands the same --env-file, "
+                "then run again",
+                inv.line,
+            )
     implicit = [i for i in cf.invocations if not i.env_file]
     if cf.env_file_before != ".env" or not implicit:
         return
     used = _used_variables(ctx, doc, p_before) if used is None else used
     if said := _differ_said(used, p_before, env_now):
-        raise BadInput(implicit[0].path, f"runs Compose on {cf.path} without --env-file, so it interpolates from "
-                       f".env; migrated it would read {env_target}, which {said}. "
-                       "Name the env file you mean with --env-file (or make the two agree), then run again",
-                       implicit[0].line)
+        raise BadInput(
+            implicit[0].path,
+            f"runs Compose on {cf.path} without --env-file, so it interpolates from "
+            f".env; migrated it would read {env_target}, which {said}. "
+            "Name the env file you mean with --env-file (or make the two agree), then run again",
+            implicit[0].line,
+        )
 
 
 def _moved_why(moving: int, new: int, env_target: str) -> str:
@@ -264,11 +333,15 @@ def _moved_why(moving: int, new: int, env_target: str) -> str:
     if new == moving:
         return f"{moving} hard-coded value(s) move to {env_target}"
     held = moving - new
-    return (f"{moving} hard-coded value(s) leave environment: for {env_target}: {new} added to it, "
-            f"{held} it already holds with the same value")
+    return (
+        f"{moving} hard-coded value(s) leave environment: for {env_target}: {new} added to it, "
+        f"{held} it already holds with the same value"
+    )
 
 
-def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings: Siblings | None = None) -> Tree:
+def migrate_file(
+    ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings: Siblings | None = None
+) -> Tree:
     path = cf.target
     text = tree.text(path) or ""
     old_dir = "" if cf.path != cf.target else "compose"
@@ -282,7 +355,11 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
     example = path.endswith(".example")
     env_target = f"env/.env.{cf.env}"
     env_text = tree.text(env_target)
-    p_before = _project_env(ctx, cf) if old_dir == "" else (parse_env(env_text, env_target) if env_text else {})
+    p_before = (
+        _project_env(ctx, cf)
+        if old_dir == ""
+        else (parse_env(env_text, env_target) if env_text else {})
+    )
     env_now = parse_env(env_text, env_target) if env_text is not None else {}
     services = before.get("services") or {}
     if not hasattr(services, "items"):
@@ -290,12 +367,16 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
     if old_dir == "" and env_text is not None:
         # against the env file as phase 4 found it: values other files move in are theirs to check
         start = siblings.tree.text(env_target) if siblings is not None else env_text
-        _check_implicit_env(ctx, cf, before, p_before, parse_env(start, env_target) if start else {}, env_target)
+        _check_implicit_env(
+            ctx, cf, before, p_before, parse_env(start, env_target) if start else {}, env_target
+        )
 
     # 1. decide which hard-coded values can move into the env file
     values: dict[str, dict[str, str | None]] = {}
     frozen: set[str] = set()
-    run_time: set[str] = set()  # keys whose value only the shell can give (no env file sets its ${VAR})
+    run_time: set[str] = (
+        set()
+    )  # keys whose value only the shell can give (no env file sets its ${VAR})
     for name, svc in services.items():
         if svc is None:  # `name:` alone, as an override may write it: nothing to migrate
             continue
@@ -308,57 +389,77 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
             if raw is not None and references(str(raw)) - set(p_before):
                 run_time.add(k)
             try:
-                values.setdefault(k, {})[str(name)] = None if raw is None else resolve(raw, p_before).value
+                values.setdefault(k, {})[str(name)] = (
+                    None if raw is None else resolve(raw, p_before).value
+                )
             except InterpolationError as exc:
                 raise BadInput(path, f"service `{name}`, {k}: {exc}") from None
     moving: dict[str, str] = {}
     reasons: list[str] = []
     local_only = _local_only(cf, tree)
     if local_only and values and env_text is not None:
-        reasons.append(f"values stay in environment: {env_target} is not committed (a fresh clone has no "
-                       "such file) and no command of this file read an env file before; it is read only if "
-                       "present (`required: false`)")
+        reasons.append(
+            f"values stay in environment: {env_target} is not committed (a fresh clone has no "
+            "such file) and no command of this file read an env file before; it is read only if "
+            "present (`required: false`)"
+        )
     for k, per in values.items():
         vals = set(per.values())
         if example or env_text is None or local_only:
             continue
         if any(n in frozen for n in per):
-            reasons.append(f"{k}: set through a YAML anchor/merge shared by services; left in place")
+            reasons.append(
+                f"{k}: set through a YAML anchor/merge shared by services; left in place"
+            )
         elif k in run_time:
             # `K: ${K}` or `${K:-default}` with no env file setting K: the value comes from the
             # shell when Compose runs (CI secrets arrive so); written out as today's value
             # (empty, or the default), the shell could no longer set it
-            reasons.append(f"{k}: takes a variable no env file sets, so its value comes from the shell when "
-                           "Compose runs; written to an env file it would be frozen, so it stays in environment:")
+            reasons.append(
+                f"{k}: takes a variable no env file sets, so its value comes from the shell when "
+                "Compose runs; written to an env file it would be frozen, so it stays in environment:"
+            )
         elif None in vals:
             reasons.append(f"{k}: passed through from the shell (no value); stays in environment:")
         elif by := sorted({held.by[n] for n in per if held.keys.get(n, set()) & {k, ALL}}):
-            reasons.append(f"{k}: {', '.join(by)} is merged with this file by `-f` and sets it too (or reads an "
-                           "env_file for the same service); moved, the merged value could change, so it stays "
-                           "in environment:")
+            reasons.append(
+                f"{k}: {', '.join(by)} is merged with this file by `-f` and sets it too (or reads an "
+                "env_file for the same service); moved, the merged value could change, so it stays "
+                "in environment:"
+            )
         elif len(vals) > 1:
             shown = ", ".join(f"{n}" for n in sorted(per))
-            reasons.append(f"{k}: services {shown} set different values; one env file cannot hold both, "
-                           "so it stays in each service's environment:")
+            reasons.append(
+                f"{k}: services {shown} set different values; one env file cannot hold both, "
+                "so it stays in each service's environment:"
+            )
         else:
             v = next(iter(vals))
             assert v is not None
             if k in env_now and env_now[k] != v:
-                reasons.append(f"{k}: {env_target} already sets a different value; the service's value "
-                               "stays in environment: (it overrides env_file)")
+                reasons.append(
+                    f"{k}: {env_target} already sets a different value; the service's value "
+                    "stays in environment: (it overrides env_file)"
+                )
             elif render_value(v) is None:
-                reasons.append(f"{k}: its value cannot be written to an env file losslessly; left in place")
+                reasons.append(
+                    f"{k}: its value cannot be written to an env file losslessly; left in place"
+                )
             else:
                 moving[k] = v
     # other files of this env read the same env file for interpolation: their `${K}` (and
     # those of the env files their services read) would change too
     for k in [k for k in moving if k in held.references and k not in env_now]:
-        reasons.append(f"{k}: another compose file reading {env_target} uses ${{{k}}}; adding it there "
-                       "would change that, so it stays in environment:")
+        reasons.append(
+            f"{k}: another compose file reading {env_target} uses ${{{k}}}; adding it there "
+            "would change that, so it stays in environment:"
+        )
         del moving[k]
     for k in [k for k in moving if k in held.shadowed and k not in env_now]:
-        reasons.append(f"{k}: a service merged by `-f` reads an env file that sets it before {env_target}; "
-                       "added there, it would win over that value, so it stays in environment:")
+        reasons.append(
+            f"{k}: a service merged by `-f` reads an env file that sets it before {env_target}; "
+            "added there, it would win over that value, so it stays in environment:"
+        )
         del moving[k]
     # a remaining ${K} elsewhere in the file must resolve as before once K is in the env file
     while True:
@@ -367,12 +468,16 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
             if hasattr(svc, "get"):
                 remove_env_keys(svc, set(moving))
         refs = all_references(probe)
-        clash = {k for k, v in moving.items() if k in refs and k not in env_now and p_before.get(k) != v}
+        clash = {
+            k for k, v in moving.items() if k in refs and k not in env_now and p_before.get(k) != v
+        }
         if not clash:
             break
         for k in clash:
-            reasons.append(f"{k}: also used as ${{{k}}} elsewhere in the file; adding it to {env_target} "
-                           "would change that, so it stays in environment:")
+            reasons.append(
+                f"{k}: also used as ${{{k}}} elsewhere in the file; adding it to {env_target} "
+                "would change that, so it stays in environment:"
+            )
             del moving[k]
 
     # 2. rewrite, then check what every container would see; a moved value the env file
@@ -387,7 +492,9 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
         views_before = _views(before, old_dir, p_before, ctx.original.text)
         reuse = before
     while True:
-        doc, notes, added_ro = _rewrite(ctx, tree, cf, text, old_dir, p_before, set(moving), reuse, held)
+        doc, notes, added_ro = _rewrite(
+            ctx, tree, cf, text, old_dir, p_before, set(moving), reuse, held
+        )
         reuse = None
         new_text = yamlio.dump(doc, text)
         lines = [f"{k}={render_value(v)}" for k, v in moving.items() if k not in env_now]
@@ -399,49 +506,85 @@ def migrate_file(ctx: Ctx, tree: Tree, cf: ComposeFile, pp: PhasePlan, siblings:
         # a service's `<<:` merged values are copies, stale once the anchor was rewritten:
         # what Compose will read is the text, so judge that
         judged = yamlio.load(new_text, path) if "<<" in new_text else doc
-        changed, moved_binds, gained = _compare(ctx, before, old_dir, p_before, judged, new_tree, env_target,
-                                                views_before)
+        changed, moved_binds, gained = _compare(
+            ctx, before, old_dir, p_before, judged, new_tree, env_target, views_before
+        )
         back = {k for _, k in changed if k in moving}
-        why = (f"{env_target} would hand it back differently through env_file (which interpolates against "
-               "the project's variables, then the service's own); stays in environment:")
+        why = (
+            f"{env_target} would hand it back differently through env_file (which interpolates against "
+            "the project's variables, then the service's own); stays in environment:"
+        )
         if changed and not back:
             # an env file a service reads (this one, or one of its own) interpolates `${K}`
             # against the project's variables first: with a moved K there, its values change
-            read = {p for v in (_views(judged, "compose", {}, new_tree.text) or {}).values() for p in v.env_files}
+            read = {
+                p
+                for v in (_views(judged, "compose", {}, new_tree.text) or {}).values()
+                for p in v.env_files
+            }
             texts = [env_text or ""] + [new_tree.text(p) or "" for p in read - {env_target}]
             back = set(moving) & {k for t in texts for k in references(t)}
-            why = (f"an env file a service reads interpolates ${{{{K}}}} in its values (against the project's "
-                   f"variables first); adding it to {env_target} would change them, so it stays in environment:")
+            why = (
+                f"an env file a service reads interpolates ${{{{K}}}} in its values (against the project's "
+                f"variables first); adding it to {env_target} would change them, so it stays in environment:"
+            )
         if not back:
             break
         for k in sorted(back):
             reasons.append(f"{k}: " + why.replace("{K}", k))
             del moving[k]
 
-    c = ch.write(4, tree, path, new_text, secret=True,
-                 summary=f"{path}: env_file ../{env_target}, paths relative to compose/",
-                 why=_moved_why(len(moving), len([k for k in moving if k not in env_now]), env_target)
-                 if moving else "")
+    c = ch.write(
+        4,
+        tree,
+        path,
+        new_text,
+        secret=True,
+        summary=f"{path}: env_file ../{env_target}, paths relative to compose/",
+        why=_moved_why(len(moving), len([k for k in moving if k not in env_now]), env_target)
+        if moving
+        else "",
+    )
     if c:
         pp.changes.append(c)
     if new_env is not None and new_env != env_text:
-        ec = ch.write(4, tree, env_target, new_env, secret=True,
-                      summary=f"{env_target}: add {len(lines)} value(s) moved out of {path}")
+        ec = ch.write(
+            4,
+            tree,
+            env_target,
+            new_env,
+            secret=True,
+            summary=f"{env_target}: add {len(lines)} value(s) moved out of {path}",
+        )
         if ec:
             pp.changes.append(ec)
     for r in dict.fromkeys(reasons):
         notes.append(Note("info", f"{path}: {r}"))
     if added_ro:
-        notes.append(Note("info", f"{path}: mounted {', '.join(sorted(added_ro))} read-only into the app container"))
+        notes.append(
+            Note(
+                "info",
+                f"{path}: mounted {', '.join(sorted(added_ro))} read-only into the app container",
+            )
+        )
     new_tree = ch.apply_virtual(tree, [x for x in pp.changes if x.path in (path, env_target)])
     for name, k in changed:
-        notes.append(Note("warn", f"{cf.target}: service {name} would see a different {k} after migration"))
+        notes.append(
+            Note("warn", f"{cf.target}: service {name} would see a different {k} after migration")
+        )
     for name, dst in moved_binds:
-        notes.append(Note("warn", f"{cf.target}: service {name}'s mount of {dst} would change source"))
+        notes.append(
+            Note("warn", f"{cf.target}: service {name}'s mount of {dst} would change source")
+        )
     if gained and not example:
-        notes.append(Note("info", f"{cf.target}: {', '.join(gained)} also receive keys of {env_target} they did "
-                          "not set before — env_file hands each service the whole file, as the plan intends; "
-                          "no value a service had changes"))
+        notes.append(
+            Note(
+                "info",
+                f"{cf.target}: {', '.join(gained)} also receive keys of {env_target} they did "
+                "not set before — env_file hands each service the whole file, as the plan intends; "
+                "no value a service had changes",
+            )
+        )
     pp.notes += notes
     return new_tree
 
@@ -463,12 +606,25 @@ def _local_only(cf: ComposeFile, tree: Tree) -> bool:
     colleague) would not have it. It is then read only if present (`required: false`), and
     no value moves into it, where a clone would lose it."""
     read_one = cf.env_file_before is not None  # its --env-file, or the project folder's .env
-    return not (f"env/.env.{cf.env}" in tree.tracked or read_one or cf.path.endswith(".example")
-                or cf.target.endswith(".example"))
+    return not (
+        f"env/.env.{cf.env}" in tree.tracked
+        or read_one
+        or cf.path.endswith(".example")
+        or cf.target.endswith(".example")
+    )
 
 
-def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_before: dict[str, str],
-             moving: set[str], doc: Any = None, held: Held | None = None) -> tuple[Any, list[Note], set[str]]:
+def _rewrite(
+    ctx: Ctx,
+    tree: Tree,
+    cf: ComposeFile,
+    text: str,
+    old_dir: str,
+    p_before: dict[str, str],
+    moving: set[str],
+    doc: Any = None,
+    held: Held | None = None,
+) -> tuple[Any, list[Note], set[str]]:
     """The migrated document: env_file, `moving` keys out of environment:, paths from compose/.
 
     `doc` is edited in place when given (a parse of `text` nobody reads afterwards).
@@ -511,8 +667,13 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
                     elif hasattr(item, "get") and "path" in item:
                         item["path"] = rw.path(str(item["path"]))
         if str(name) in held.reads_target:
-            notes.append(Note("info", f"{path}: {name} gets no env_file ../{env_target} here: a file merged "
-                              "with this one by `-f` already reads it for that service, later in the merged list"))
+            notes.append(
+                Note(
+                    "info",
+                    f"{path}: {name} gets no env_file ../{env_target} here: a file merged "
+                    "with this one by `-f` already reads it for that service, later in the merged list",
+                )
+            )
         elif env_target not in tree.files and not path.endswith(".example"):  # a template may
             # name a file a deployment provides; naming a file nobody creates would make Compose fail ("env file not found")
             missing_env.add(str(name))
@@ -533,18 +694,34 @@ def _rewrite(ctx: Ctx, tree: Tree, cf: ComposeFile, text: str, old_dir: str, p_b
             if hasattr(item, "get") and isinstance(item.get("file"), str):
                 item["file"] = rw.path(item["file"])
     if missing_env:
-        notes.append(Note("warn", f"{path}: {', '.join(sorted(missing_env))} get no env_file: {env_target} does "
-                          "not exist and nothing creates it; create it (e.g. from env/.env.example) and add "
-                          f"`env_file: ../{env_target}` by hand"))
+        notes.append(
+            Note(
+                "warn",
+                f"{path}: {', '.join(sorted(missing_env))} get no env_file: {env_target} does "
+                "not exist and nothing creates it; create it (e.g. from env/.env.example) and add "
+                f"`env_file: ../{env_target}` by hand",
+            )
+        )
     notes += list(dict.fromkeys(rw.notes))
     named_by = next((i.project for i in cf.invocations if i.project), None)
-    if (old_dir == "" and not path.endswith(".example") and "name" not in doc and not named_by
-            and "COMPOSE_PROJECT_NAME" not in p_before and not held.named):
+    if (
+        old_dir == ""
+        and not path.endswith(".example")
+        and "name" not in doc
+        and not named_by
+        and "COMPOSE_PROJECT_NAME" not in p_before
+        and not held.named
+    ):
         project = compose_dir_name(ctx.root_name)
         doc.insert(0, "name", project)
-        notes.append(Note("plan", f"{path}: added `name: {project}`. Compose names a project after the compose "
-                          "file's folder; from compose/ it would become `compose`, and containers, networks and "
-                          f"volumes (your database!) would be new. `{project}` is what it was called before."))
+        notes.append(
+            Note(
+                "plan",
+                f"{path}: added `name: {project}`. Compose names a project after the compose "
+                "file's folder; from compose/ it would become `compose`, and containers, networks and "
+                f"volumes (your database!) would be new. `{project}` is what it was called before.",
+            )
+        )
     return doc, notes, added_ro
 
 
@@ -565,9 +742,16 @@ def _views(doc: Any, base_dir: str, project_env: dict[str, str], read: Any) -> A
         return None
 
 
-def _compare(ctx: Ctx, before: Any, old_dir: str, p_before: dict[str, str], after: Any, new_tree: Tree,
-             env_target: str, views_before: Any = _UNSET
-             ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+def _compare(
+    ctx: Ctx,
+    before: Any,
+    old_dir: str,
+    p_before: dict[str, str],
+    after: Any,
+    new_tree: Tree,
+    env_target: str,
+    views_before: Any = _UNSET,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
     """What each container sees before and after: the (service, key) values and (service, target)
     bind mounts that differ, and the services that receive keys they did not have."""
     if views_before is _UNSET:
@@ -610,7 +794,9 @@ def _plan_files(ctx: Ctx, tree: Tree, siblings: Siblings) -> tuple[PhasePlan, Tr
 
 
 def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
-    siblings = Siblings(ctx.facts.compose, tree, ctx.moved)  # files merged by one command or sharing an env file
+    siblings = Siblings(
+        ctx.facts.compose, tree, ctx.moved
+    )  # files merged by one command or sharing an env file
     pp, after = _plan_files(ctx, tree, siblings)
     if siblings.grouped:
         # such files hold each other's values back by the `${KEY}`s they use, but a value that
@@ -628,8 +814,16 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
             pp, after = _plan_files(ctx, tree, siblings)
     tree = after
     done = bool([cf for cf in ctx.facts.compose if cf.target in tree.files]) and not pp.changes
-    pp.checklist.append(ChecklistItem(SECTION, "Update all compose files (env_file, paths)", done,
-                                      Evidence("every compose file uses env_file" if done else
-                                               f"{len(pp.changes)} compose/env change(s) pending")))
+    pp.checklist.append(
+        ChecklistItem(
+            SECTION,
+            "Update all compose files (env_file, paths)",
+            done,
+            Evidence(
+                "every compose file uses env_file"
+                if done
+                else f"{len(pp.changes)} compose/env change(s) pending"
+            ),
+        )
+    )
     return pp
-

@@ -55,7 +55,7 @@ def rewrite(text: str, moved: dict[str, str], root: str = "") -> str:
             return root + "/" + run_sub(_RUN.match(run, len(root) + 1) or m)  # /abs/repo/x
         while True:
             best: tuple[int, int] | None = None  # (rank, chars of "./" consumed)
-            for skip in ((2, 0) if run.startswith("./") else (0,)):
+            for skip in (2, 0) if run.startswith("./") else (0,):
                 body = run[skip:]
                 for cand in [body] + [body[:j] for j, c in enumerate(body) if c == "/"]:
                     r = rank.get(cand)
@@ -65,12 +65,14 @@ def rewrite(text: str, moved: dict[str, str], root: str = "") -> str:
                 return run
             last, skip = best
             old, new = order[last]
-            run = new + run[skip + len(old):]
+            run = new + run[skip + len(old) :]
 
     return _RUN.sub(run_sub, text)
 
 
-def add_env_files(text: str, path: str, env_for: Callable[[list[str]], str | None], is_make: bool) -> str:
+def add_env_files(
+    text: str, path: str, env_for: Callable[[list[str]], str | None], is_make: bool
+) -> str:
     """After `-f compose/X.yml`, add `--env-file …` where the command had none: the env
     file `env_for` says the command read for interpolation before (None: it read none).
 
@@ -80,16 +82,20 @@ def add_env_files(text: str, path: str, env_for: Callable[[list[str]], str | Non
     lines = text.split("\n")
     exported = {n: e for n, _line, e in command_lines(path, text, is_make)}
     for i, line in enumerate(lines):
-        inv = _parse_invocation(path, i + 1, line, exported.get(i + 1) if line.startswith("\t") or not is_make
-                                else None)
+        inv = _parse_invocation(
+            path, i + 1, line, exported.get(i + 1) if line.startswith("\t") or not is_make else None
+        )
         if inv is None or inv.env_file or not inv.files:
             continue
         env = env_for([f.removeprefix("./") for f in inv.files])
         if env is None:
             continue
         first = inv.files[0]
-        m = (_COMPOSE_CMD.search(line) if inv.files_from_env  # COMPOSE_FILE: after the command
-             else re.search(rf"(?:-f[ =]?|--file[ =]){re.escape(first)}(?![\w.-])", line))
+        m = (
+            _COMPOSE_CMD.search(line)
+            if inv.files_from_env  # COMPOSE_FILE: after the command
+            else re.search(rf"(?:-f[ =]?|--file[ =]){re.escape(first)}(?![\w.-])", line)
+        )
         if m:
             lines[i] = line[: m.end()] + f" --env-file {env}" + line[m.end() :]
     return "\n".join(lines)
@@ -109,7 +115,7 @@ def add_default_files(text: str, path: str, files: list[str], is_make: bool) -> 
     for i, line in enumerate(lines):
         inv = _parse_invocation(path, i + 1, *expanded.get(i + 1, (line, None)))
         m = _COMPOSE_CMD.search(line)
-        rest = line[m.end():].split() if m else []
+        rest = line[m.end() :].split() if m else []
         if inv is None or inv.files or m is None or (rest and rest[0].startswith("$")):
             continue  # names its files, or a variable may (a script's $FILES): left as it is
         lines[i] = line[: m.end()] + "".join(f" -f {f}" for f in files) + line[m.end() :]
@@ -129,9 +135,12 @@ def add_dockerfile(text: str, path: str, moved: str | None) -> str:
     def build(m: re.Match[str]) -> str:
         rest = m["rest"]
         command = re.split(r"&&|\|\||;|\||#", rest)[0]
-        if (re.search(r"(?:^|\s)(?:-f|--file)(?:[\s=]|$)", command) or "$" in command
-                or not re.search(r"\s\.?/?(?:\.)?(?=\s|$)", command)
-                or command.split()[-1:] not in (["."], ["./"])):
+        if (
+            re.search(r"(?:^|\s)(?:-f|--file)(?:[\s=]|$)", command)
+            or "$" in command
+            or not re.search(r"\s\.?/?(?:\.)?(?=\s|$)", command)
+            or command.split()[-1:] not in (["."], ["./"])
+        ):
             return m.group(0)  # names its Dockerfile, or builds another folder: not ours to change
         return f"{m['cmd']} -f {moved}{rest}"
 
@@ -146,18 +155,30 @@ def add_dockerfile(text: str, path: str, moved: str | None) -> str:
             if m:
                 step = len(m["ind"]) + len(m["dash"] or "")  # the indentation of the step's keys
                 j, with_at, has_file = i + 1, None, False
-                while j < len(lines) and (not lines[j].strip() or len(lines[j]) - len(lines[j].lstrip()) >= step):
+                while j < len(lines) and (
+                    not lines[j].strip() or len(lines[j]) - len(lines[j].lstrip()) >= step
+                ):
                     if re.match(r"\s*with:\s*$", lines[j]):
                         with_at = j
                     elif with_at is not None and re.match(r"\s*file:", lines[j]):
                         has_file = True
-                    elif with_at is not None and (c := re.match(r"\s*context:\s*['\"]?([^'\"#\s]*)", lines[j])):
-                        has_file = has_file or c.group(1) not in (".", "./", "")  # another folder's build
+                    elif with_at is not None and (
+                        c := re.match(r"\s*context:\s*['\"]?([^'\"#\s]*)", lines[j])
+                    ):
+                        has_file = has_file or c.group(1) not in (
+                            ".",
+                            "./",
+                            "",
+                        )  # another folder's build
                     j += 1
                 if with_at is not None and not has_file:
                     inner = next((ln for ln in lines[with_at + 1 : j] if ln.strip()), "")
                     ind = inner[: len(inner) - len(inner.lstrip())] or " " * (step + 4)
-                    out += lines[i + 1 : with_at + 1] + [f"{ind}file: {moved}"] + lines[with_at + 1 : j]
+                    out += (
+                        lines[i + 1 : with_at + 1]
+                        + [f"{ind}file: {moved}"]
+                        + lines[with_at + 1 : j]
+                    )
                     i = j
                     continue
             i += 1
@@ -223,11 +244,19 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         text = tree.text(path)
         if text is None:
             continue
-        new = add_default_files(rewrite(text, moved, ctx.root), path, defaults, path in ctx.facts.makefiles)
+        new = add_default_files(
+            rewrite(text, moved, ctx.root), path, defaults, path in ctx.facts.makefiles
+        )
         new = add_dockerfile(new, path, root_dockerfile)
         new = add_env_files(new, path, env_for, path in ctx.facts.makefiles)
-        c = ch.write(5, tree, path, new, summary=f"{path}: new compose/ and env/ paths",
-                     why="Recipes keep their tabs; commands get --env-file so interpolation reads env/.")
+        c = ch.write(
+            5,
+            tree,
+            path,
+            new,
+            summary=f"{path}: new compose/ and env/ paths",
+            why="Recipes keep their tabs; commands get --env-file so interpolation reads env/.",
+        )
         if c:
             pp.changes.append(c)
             stale.append(path)
@@ -235,9 +264,15 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         text = tree.text(path)
         if text is None:
             continue
-        c = ch.write(5, tree, path, devcontainer(text, path, moved), summary=f"{path}: moved compose files and "
-                     "Dockerfile, spelled from the dev container's folder",
-                     why="VS Code and the devcontainer CLI read these paths relative to the file's own folder.")
+        c = ch.write(
+            5,
+            tree,
+            path,
+            devcontainer(text, path, moved),
+            summary=f"{path}: moved compose files and "
+            "Dockerfile, spelled from the dev container's folder",
+            why="VS Code and the devcontainer CLI read these paths relative to the file's own folder.",
+        )
         if c:
             pp.changes.append(c)
     docs = []
@@ -246,26 +281,53 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         if text is None:
             continue
         new = rewrite(text, moved)
-        c = ch.write(5, tree, path, new, default=False, summary=f"{path}: mentions moved files",
-                     why="Docs are listed for review and only rewritten if you switch this change on.")
+        c = ch.write(
+            5,
+            tree,
+            path,
+            new,
+            default=False,
+            summary=f"{path}: mentions moved files",
+            why="Docs are listed for review and only rewritten if you switch this change on.",
+        )
         if c:
             pp.changes.append(c)
             docs.append(path)
     if docs:
-        pp.notes.append(Note("info", f"{len(docs)} Markdown file(s) mention old paths: {', '.join(docs)} — "
-                             "off by default; switch them on to rewrite."))
+        pp.notes.append(
+            Note(
+                "info",
+                f"{len(docs)} Markdown file(s) mention old paths: {', '.join(docs)} — "
+                "off by default; switch them on to rewrite.",
+            )
+        )
     # check the invocations that will remain: each compose file reachable with its env file
     after = ch.apply_virtual(tree, [c for c in pp.changes if c.default])
     missing = []
     for path in ctx.facts.makefiles:
         for n, line, exported in command_lines(path, after.text(path) or "", True):
             inv = _parse_invocation(path, n, line, exported)
-            if inv and inv.files and not all(f.removeprefix("./") in after.files for f in inv.files):
+            if (
+                inv
+                and inv.files
+                and not all(f.removeprefix("./") in after.files for f in inv.files)
+            ):
                 missing.append(f"{path}:{n}")
-    pp.checklist.append(ChecklistItem(SECTION, "Update Makefile (new paths)", not stale and bool(ctx.facts.makefiles),
-                                      Evidence("Makefile uses compose/ and env/" if not stale else
-                                               "old paths in " + ", ".join(stale),
-                                               ctx.facts.makefiles[0] if ctx.facts.makefiles else None)))
+    pp.checklist.append(
+        ChecklistItem(
+            SECTION,
+            "Update Makefile (new paths)",
+            not stale and bool(ctx.facts.makefiles),
+            Evidence(
+                "Makefile uses compose/ and env/"
+                if not stale
+                else "old paths in " + ", ".join(stale),
+                ctx.facts.makefiles[0] if ctx.facts.makefiles else None,
+            ),
+        )
+    )
     if missing:
-        pp.notes.append(Note("warn", "compose files named here do not exist: " + ", ".join(missing)))
+        pp.notes.append(
+            Note("warn", "compose files named here do not exist: " + ", ".join(missing))
+        )
     return pp

@@ -87,10 +87,18 @@ def timed_build(client: docker.DockerClient, side: Side, what: str) -> Timed:
     if cmd is not None:  # BuildKit, as `docker compose build` builds: what users wait for
         tag = f"dashtam-wizard/compare-{side.name}:{side.target or 'default'}"
         res = build_with_compose(
-            cmd, side.context, ComposeBuild(side.target, "verify", (), ""), tag, on,
-            dockerfile=side.dockerfile, image_id=lambda tag: str(client.api.inspect_image(tag)["Id"]),
-            uid_gid=side.buildargs)
-        with contextlib.suppress(docker.errors.DockerException):  # the layers stay in BuildKit's cache
+            cmd,
+            side.context,
+            ComposeBuild(side.target, "verify", (), ""),
+            tag,
+            on,
+            dockerfile=side.dockerfile,
+            image_id=lambda tag: str(client.api.inspect_image(tag)["Id"]),
+            uid_gid=side.buildargs,
+        )
+        with contextlib.suppress(
+            docker.errors.DockerException
+        ):  # the layers stay in BuildKit's cache
             client.api.remove_image(tag, noprune=True)
     else:
         res = build_stage(

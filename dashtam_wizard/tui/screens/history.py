@@ -21,10 +21,18 @@ def when(iso: str, now: datetime | None = None) -> str:
         return iso
     now = (now or datetime.now(t.tzinfo)).astimezone()
     secs = int((now - t).total_seconds())
-    ago = ("just now" if secs < 60 else f"{secs // 60} min ago" if secs < 3600
-           else f"{secs // 3600} h ago" if secs < 86400 else f"{secs // 86400} d ago")
+    ago = (
+        "just now"
+        if secs < 60
+        else f"{secs // 60} min ago"
+        if secs < 3600
+        else f"{secs // 3600} h ago"
+        if secs < 86400
+        else f"{secs // 86400} d ago"
+    )
     stamp = t.strftime("%H:%M") if t.date() == now.date() else t.strftime("%Y-%m-%d %H:%M")
     return f"{stamp} ({ago})" if secs >= 0 else stamp
+
 
 if TYPE_CHECKING:
     from ..state import RepoState

@@ -91,7 +91,9 @@ class OverviewScreen(WizardScreen):
         if state is None:
             if error:  # nothing is being read or planned any more: say so, not "planning…"
                 for tree_id in ("#tree-current", "#tree-target"):
-                    self.query_one(tree_id, Static).update("not planned: fix what the panel above names, then r")
+                    self.query_one(tree_id, Static).update(
+                        "not planned: fix what the panel above names, then r"
+                    )
                 self.query_one("#pane-current").border_title = "Current State"
                 self.query_one("#tree-target").parent.border_title = "Target State"  # type: ignore[union-attr]
             return
@@ -107,7 +109,9 @@ class OverviewScreen(WizardScreen):
         self.query_one("#pane-current").border_title = f"Current State {'❌' if bad else '✅'}"
         problems = self.query_one("#problem-list", Static)
         gate = self.wizard.gate
-        problems.update(gate_text(gate, bool(changes) and self.wizard.gate_check) + problems_text(state))
+        problems.update(
+            gate_text(gate, bool(changes) and self.wizard.gate_check) + problems_text(state)
+        )
         blocked = "\n".join(gate[0]) if gate and gate[0] else ""
         problems.tooltip = "\n".join(x for x in (blocked, problems_detail(state)) if x) or None
         phases = ", ".join(map(str, state.pending_phases())) or "—"

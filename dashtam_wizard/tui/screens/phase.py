@@ -40,7 +40,11 @@ class PhaseScreen(WizardScreen):
             yield Notes(id="notes")
             with Horizontal(id="phase-main"):
                 with Vertical(id="phase-left"):
-                    yield Label("Changes  [dim](space: include/skip)[/]", classes="pane-title", id="changes-title")
+                    yield Label(
+                        "Changes  [dim](space: include/skip)[/]",
+                        classes="pane-title",
+                        id="changes-title",
+                    )
                     yield Static("", id="no-changes")
                     yield ChangeList(id="changes")
                     yield Label("Checklist", classes="pane-title")
@@ -67,15 +71,22 @@ class PhaseScreen(WizardScreen):
             Content.from_markup(f"[b]{Content(phase.heading).markup}[/b]  {status}{extra}")
         )
         gate = self.wizard.gate
-        blocked = [Note("warn", f"Apply is blocked by the equivalence gate: {line}") for line in (gate[0] if gate else [])]
+        blocked = [
+            Note("warn", f"Apply is blocked by the equivalence gate: {line}")
+            for line in (gate[0] if gate else [])
+        ]
         self.query_one(Notes).show_notes(blocked[:3] + phase.notes)
         review = not phase.changes and bool(phase.applied)  # what an earlier apply did, read-only
         empty = self.query_one("#no-changes", Static)
         empty.display = not phase.changes and not review
         empty.update("Nothing to change: the repo already matches this phase.")
-        self.query_one("#changes-title", Label).update(Content.from_markup(
-            f"Applied  [dim]({len(phase.applied)}, read-only)[/]" if review
-            else "Changes  [dim](space: include/skip)[/]"))
+        self.query_one("#changes-title", Label).update(
+            Content.from_markup(
+                f"Applied  [dim]({len(phase.applied)}, read-only)[/]"
+                if review
+                else "Changes  [dim](space: include/skip)[/]"
+            )
+        )
         changes = self.query_one(ChangeList)
         changes.display = bool(phase.changes) or review
         changes.show_changes(phase.changes or phase.applied, options, applied=review)
@@ -97,7 +108,9 @@ class PhaseScreen(WizardScreen):
         """The change list when there is something to review, else the checklist: space
         then includes/skips a change on every phase screen opened, not a checklist tick."""
         changes = self.query_one(ChangeList)
-        target = changes if changes.display and changes.option_count else self.query_one(ChecklistList)
+        target = (
+            changes if changes.display and changes.option_count else self.query_one(ChecklistList)
+        )
         if self.focused is not target:
             target.focus()
 

@@ -32,7 +32,11 @@ def prompt(change: Change, selected: bool) -> Content:
     kind = f"[{KIND_STYLE[change.kind]}]{change.kind.value:<6}[/]"
     summary = Content(change.summary).markup
     if not change.default:  # one word on it, not "(review) (off by default — review) skipped"
-        flag = "  [dim i]included (off by default)[/]" if selected else "  [dim i]off by default: review, space includes it[/]"
+        flag = (
+            "  [dim i]included (off by default)[/]"
+            if selected
+            else "  [dim i]off by default: review, space includes it[/]"
+        )
     else:
         flag = "" if selected else "  [dim]skipped[/]"
     return Content.from_markup(f"{box} {kind} {summary}{flag}")
@@ -55,8 +59,12 @@ class ChangeList(OptionList):
         current = self.highlighted_option.id if self.highlighted_option else None
         self.changes = list(changes)
         self.applied = applied
-        self.set_options([Option(applied_prompt(c) if applied else prompt(c, options.selected(c)), id=c.id)
-                          for c in changes])
+        self.set_options(
+            [
+                Option(applied_prompt(c) if applied else prompt(c, options.selected(c)), id=c.id)
+                for c in changes
+            ]
+        )
         ids = [c.id for c in changes]
         if changes:
             self.highlighted = ids.index(current) if current in ids else 0

@@ -137,9 +137,16 @@ class DiffPreview(VerticalScroll):
             head += f"\n[i]why:[/i] {Content(change.why).markup}"
         widgets: list = [Static(Content.from_markup(head), classes="preview-head")]
         if change.secret:  # the 🔒 says it where 24 rows leave no room for this line
-            widgets.append(Static(Content.from_markup(
-                "[b $text-error]secret values shown — s hides them[/]" if self.show_secrets
-                else "[dim]secret values masked — s reveals them[/]"), classes="preview-secret"))
+            widgets.append(
+                Static(
+                    Content.from_markup(
+                        "[b $text-error]secret values shown — s hides them[/]"
+                        if self.show_secrets
+                        else "[dim]secret values masked — s reveals them[/]"
+                    ),
+                    classes="preview-secret",
+                )
+            )
         text = describe(change)
         if text:
             widgets.append(Static(Content.from_markup(text), classes="preview-note"))
@@ -156,15 +163,29 @@ class DiffPreview(VerticalScroll):
                 room = max(20, (self.size.width or 80) - 12)  # the line numbers and gutter
                 split = self.split and not whole and room // 2 >= SPLIT_MIN
                 if self.split and not whole and not split:
-                    widgets.append(Static(f"unified: split needs {2 * SPLIT_MIN + 12} columns, the pane has "
-                                          f"{self.size.width}", classes="preview-note"))
+                    widgets.append(
+                        Static(
+                            f"unified: split needs {2 * SPLIT_MIN + 12} columns, the pane has "
+                            f"{self.size.width}",
+                            classes="preview-note",
+                        )
+                    )
                 width = room // 2 if split else room
-                long = sum(1 for line in new.splitlines() + (old.splitlines() if split else [])
-                           if len(line.expandtabs()) > width)
+                long = sum(
+                    1
+                    for line in new.splitlines() + (old.splitlines() if split else [])
+                    if len(line.expandtabs()) > width
+                )
                 if long and not self.wrap:
-                    widgets.append(Static(Content.from_markup(
-                        f"[b]⇢ {long} line(s) run past the pane's edge[/b]: [b]w[/b] wraps them "
-                        "(or scroll sideways)"), classes="preview-note"))
+                    widgets.append(
+                        Static(
+                            Content.from_markup(
+                                f"[b]⇢ {long} line(s) run past the pane's edge[/b]: [b]w[/b] wraps them "
+                                "(or scroll sideways)"
+                            ),
+                            classes="preview-note",
+                        )
+                    )
                 widgets.append(
                     _diff_view_class()(
                         src, change.path, old, new, split=split, annotations=True, wrap=self.wrap
