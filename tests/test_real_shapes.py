@@ -654,3 +654,24 @@ def test_env_readme_names_only_files_that_exist(tmp_path: Path) -> None:
     assert named, text
     missing = [p for p in named if not (repo / p).exists() and not p.endswith((".prod", "/"))]
     assert not missing, (missing, text)
+
+
+def test_an_env_file_chosen_at_run_time_is_not_taken_for_a_disagreement(tmp_path: Path) -> None:
+    """`make ci` reads .env.ci; a script picks its env file when it runs (`--env-file
+    "$ENV_FILE"`): nothing to compare statically, so no refusal for it."""
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": DOCKERFILE,
+            "docker-compose.ci.yml": (
+                "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-none}\n"
+            ),
+            ".env.ci": "MODE=ci\n",
+            "Makefile": "ci:\n\tdocker compose -f docker-compose.ci.yml --env-file .env.ci up\n",
+            "scripts/up.sh": '#!/bin/sh\ndocker compose -f docker-compose.ci.yml --env-file "$ENV_FILE" up\n',
+        },
+    )
+    res = run_cli("plan", str(repo))
+    assert res.returncode == 0, res.stderr
+    assert "interpolating from" not in res.stderr

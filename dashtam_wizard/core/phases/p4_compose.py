@@ -283,6 +283,8 @@ def _check_implicit_env(
             inv.files and posixpath.normpath(inv.files[0].removeprefix("./")) != cf.path
         ):
             continue  # another file first: its folder decides, judged with that file
+        if "$" in (inv.env_file or "") or any("$" in f for f in inv.files):
+            continue  # chosen when it runs (`--env-file "$ENV_FILE"`): not judged, not guessed
         read = (
             posixpath.normpath(inv.env_file.removeprefix("./"))
             if inv.env_file
