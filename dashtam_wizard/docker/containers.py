@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shlex
 import socket
 import time
@@ -42,6 +44,9 @@ def _owner_gone(owner: str) -> bool:
     return False
 
 
+_ENV_PROJECT = re.compile(r"dashtam-wizard-env-(\d+)-[0-9a-f]+")  # envcheck's Compose projects
+
+
 def sweep_orphans(client: docker.DockerClient) -> list[str]:
     """Remove the check containers of a verify that is gone, so a retry starts clean.
 
@@ -55,6 +60,15 @@ def sweep_orphans(client: docker.DockerClient) -> list[str]:
         if _owner_gone(c.labels.get(OWNER, "")):
             remove(c)
             removed.append(c.name or c.id or "?")
+    # networks Compose made for an environment check whose verify died before its `down`
+    for n in client.networks.list(filters={"label": "com.docker.compose.project"}):
+        m = _ENV_PROJECT.fullmatch(
+            (n.attrs.get("Labels") or {}).get("com.docker.compose.project", "")
+        )
+        if m and _owner_gone(f"{socket.gethostname()}:{m[1]}"):
+            with contextlib.suppress(DockerException):
+                n.remove()
+                removed.append(n.name or "?")
     return removed
 
 

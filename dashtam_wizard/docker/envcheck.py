@@ -16,11 +16,13 @@ DOCKER_* variables that pick the daemon): a value only the shell sets is not jud
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import re
 import subprocess
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from .checks import CheckResult
 from .client import LABELS, compose_env
 
 NAME = "env_file variables reach the container [{service} @ {file}]"
+ENV_PROJECT = "dashtam-wizard-env-"  # + pid + "-" + a nonce: the Compose project of one check
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ def _override(service: str, tag: str) -> str:
     return (
         f"services:\n  {service}:\n    image: {tag}\n    pull_policy: never\n"
         f"    volumes: !reset []\n    ports: !reset []\n    networks: !reset {{}}\n"
+        f"    links: !reset []\n    external_links: !reset []\n    volumes_from: !reset []\n"
         f"    network_mode: none\n    labels:\n{labels}"
     )
 
@@ -180,7 +184,9 @@ def check_env(
     with tempfile.TemporaryDirectory(prefix="dashtam-wizard-env-") as scratch:
         override = Path(scratch, "override.yml")
         override.write_text(_override(job.service, job.tag))
-        project = f"dashtam-wizard-env-{os.getpid()}"
+        # a project of its own per check (they run in parallel), named for the sweep: the
+        # networks Compose creates for it are removed below, or by the next verify's sweep
+        project = f"{ENV_PROJECT}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         argv = [
             *cmd,
             *job.call.args,
@@ -203,6 +209,16 @@ def check_env(
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return CheckResult(name, False, f"could not run the check: {exc}", where)
+        finally:  # `run --rm` removes the container, not the networks Compose made for it
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                down = [*cmd, *job.call.args, "-f", str(override), "-p", project, "down"]
+                subprocess.run(
+                    [*down, "--remove-orphans", "--volumes"],
+                    cwd=repo,
+                    capture_output=True,
+                    env=_clean_env(scratch),
+                    timeout=120,
+                )
     if ran.returncode != 0:
         said = [
             s
