@@ -205,26 +205,47 @@ def build_stage(
     nocache: bool = False,
 ) -> BuildResult:
     """Build `target`, passing every event to `on_event` as it arrives; summarise the build."""
-    result = BuildResult(target=target, tag=tag)
+    events = iter_build(
+        api,
+        context,
+        target,
+        dockerfile=dockerfile,
+        buildargs=buildargs,
+        tag=tag,
+        nocache=nocache,
+    )
+    return summarise(events, BuildResult(target=target, tag=tag), context, dockerfile, on_event)
+
+
+_PARSE_LINE = re.compile(r"dockerfile parse error line (\d+)")
+
+
+def summarise(
+    events: Iterator[BuildEvent],
+    result: BuildResult,
+    context: Path,
+    dockerfile: str,
+    on_event: Callable[[BuildEvent], None] | None = None,
+) -> BuildResult:
+    """Consume a build's events (passing each on as it arrives) into `result`: steps, cached
+    steps, the image, or the failure and the `Dockerfile:line` to fix. The classic builder
+    numbers steps over the whole build (its total is the count); BuildKit per stage, so there
+    the steps seen are counted."""
     start = time.monotonic()
+    seen: set[tuple[str, int]] = set()
     try:
-        for ev in iter_build(
-            api,
-            context,
-            target,
-            dockerfile=dockerfile,
-            buildargs=buildargs,
-            tag=tag,
-            nocache=nocache,
-        ):
+        for ev in events:
             result.events += 1
             if isinstance(ev, StepStarted):
-                result.steps = ev.total
+                seen.add((ev.stage, ev.n))
+                result.steps = len(seen) if ev.stage else max(ev.total, len(seen))
             elif isinstance(ev, CacheHit):
                 result.cache_hits += 1
             elif isinstance(ev, StepFailed):
                 result.failed = ev
                 result.where = step_location(context / dockerfile, dockerfile, ev)
+                if result.where is None and (m := _PARSE_LINE.search(ev.error)):
+                    result.where = f"{dockerfile}:{m[1]}"
             elif isinstance(ev, BuildDone):
                 result.image_id = ev.image_id
             if on_event is not None:

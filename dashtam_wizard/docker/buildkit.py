@@ -24,7 +24,6 @@ import re
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,7 @@ from .build import (
     Output,
     StepFailed,
     StepStarted,
-    step_location,
+    summarise,
 )
 from .client import LABELS, compose_env
 
@@ -48,7 +47,6 @@ _STEP = re.compile(
 )
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _RPC = re.compile(r"rpc error: code = \w+ desc = ")  # gRPC's wrapping, no help to a user
-_PARSE_LINE = re.compile(r"dockerfile parse error line (\d+)")
 
 
 @dataclass(frozen=True)
@@ -340,35 +338,14 @@ def build_with_compose(
     uid_gid: dict[str, str] | None = None,
 ) -> BuildResult:
     """`iter_compose_build`, every event passed on as it arrives, summarised as build_stage does."""
-    result = BuildResult(target=build.target, tag=tag)
-    start = time.monotonic()
-    seen: set[tuple[str, int]] = set()
-    try:
-        for ev in iter_compose_build(
-            cmd,
-            repo,
-            build,
-            tag,
-            dockerfile=dockerfile,
-            image_id=image_id,
-            nocache=nocache,
-            uid_gid=uid_gid,
-        ):
-            result.events += 1
-            if isinstance(ev, StepStarted):
-                seen.add((ev.stage, ev.n))
-                result.steps = len(seen)
-            elif isinstance(ev, CacheHit):
-                result.cache_hits += 1
-            elif isinstance(ev, StepFailed):
-                result.failed = ev
-                result.where = step_location(repo / dockerfile, dockerfile, ev)
-                if result.where is None and (m := _PARSE_LINE.search(ev.error)):
-                    result.where = f"{dockerfile}:{m[1]}"
-            elif isinstance(ev, BuildDone):
-                result.image_id = ev.image_id
-            if on_event is not None:
-                on_event(ev)
-    finally:
-        result.seconds = time.monotonic() - start
-    return result
+    events = iter_compose_build(
+        cmd,
+        repo,
+        build,
+        tag,
+        dockerfile=dockerfile,
+        image_id=image_id,
+        nocache=nocache,
+        uid_gid=uid_gid,
+    )
+    return summarise(events, BuildResult(target=build.target, tag=tag), repo, dockerfile, on_event)
