@@ -35,10 +35,18 @@ class LazyConsole:
         return getattr(self._console, name)
 
 
-def _version() -> str:
-    from .core.meta import tool_version
+class _Version(argparse.Action):
+    """`--version`: the installed version, looked up only when asked (importing
+    importlib.metadata costs ~0.1 s, which every other command would pay)."""
 
-    return tool_version()
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
+        from .core.meta import tool_version
+
+        print(f"dashtam-wizard {tool_version()}")
+        parser.exit()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "`dashtam-wizard [PATH]` opens the wizard on a repo (default: .); `dashtam-wizard --demo` on a "
         "copy of the bundled sample.",
     )
-    p.add_argument("-V", "--version", action="version", version=f"dashtam-wizard {_version()}")
+    p.add_argument("-V", "--version", action=_Version)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def path_arg(sp: argparse.ArgumentParser) -> None:
