@@ -26,6 +26,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,10 @@ class ComposeBuild:
     build_args: dict[str, str] = field(default_factory=dict)  # as Compose resolves them
 
 
+@cache
 def describe(cmd: tuple[str, ...]) -> str:
-    """The builder's name for headers, JSON and the report."""
+    """The builder's name for headers, JSON and the report (asked of the CLI once: the
+    header, the report and the Verify screen all name it)."""
     try:
         out = subprocess.run(
             [*cmd, "version", "--short"], capture_output=True, text=True, timeout=20
