@@ -76,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--with-compose",
         action="store_true",
-        help="also resolve every Compose call before and after with the real Compose (the gate apply runs)",
+        help="judge every Compose call before and after with the real Compose (what apply does), "
+        "not the wizard's own model",
     )
 
     sp = sub.add_parser("apply", help="apply the plan (or some phases) as one transaction")
@@ -235,25 +236,23 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
         for c in p.changes
         if c.default
     )
-    verdict = None
-    if args.with_compose:
-        from .compose_judge import check_plan
-        from .core.context import Options
-        from .core.snapshot import read_tree
+    from .compose_judge import check_plan
+    from .core.context import Options
+    from .core.snapshot import read_tree
 
-        verdict = check_plan(root, read_tree(root), plan, Options())
+    # the own model unless asked for the real Compose (which apply always asks when present)
+    verdict = check_plan(root, read_tree(root), plan, Options(), own=not args.with_compose)
     if args.json:
         import json
 
         doc = plan_json(plan, phases, args.show_secrets)
-        if verdict is not None:
-            doc["gate"] = {
-                "judge": verdict.judge,
-                "compared": verdict.compared,
-                "resolutions": verdict.calls,
-                "unjudged": verdict.unjudged,
-                "blocked": [vars(d) for d in verdict.differences],
-            }
+        doc["gate"] = {
+            "judge": verdict.judge,
+            "compared": verdict.compared,
+            "resolutions": verdict.calls,
+            "unjudged": verdict.unjudged,
+            "blocked": [vars(d) for d in verdict.differences],
+        }
         print(json.dumps(doc, indent=2))
     elif args.check:
         if pending:
@@ -263,22 +262,16 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
                 print(f"  {cid}")
         else:
             print("Nothing left to do: the repo is migrated.")
+        from .render import Out, print_gate
+
+        out = Out(sys.stdout, None)
+        print_gate(out, verdict)
+        out.flush()
     else:
-        print_plan(sys.stdout, plan, phases, args.show_secrets, diffs=not args.no_diff)
-    if verdict is not None and not args.json:
-        print(
-            f"\nEquivalence gate ({verdict.judge or 'no Compose CLI'}, {verdict.compared} call(s) compared, "
-            f"{verdict.calls} resolution(s) run):"
+        print_plan(
+            sys.stdout, plan, phases, args.show_secrets, diffs=not args.no_diff, gate=verdict
         )
-        for d in verdict.differences:
-            print(f"  blocked: {d.line()}")
-        for note in verdict.unjudged:
-            print(f"  not judged: {note}")
-        if not verdict.differences:
-            print(
-                "  every Compose call resolves the same before and after (up to the allowed list)"
-            )
-    blocked = verdict is not None and bool(verdict.differences)
+    blocked = bool(verdict.differences)
     return EXIT_PENDING if args.check and (pending or blocked) else EXIT_OK
 
 

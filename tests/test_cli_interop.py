@@ -54,7 +54,11 @@ def test_plan_check_lists_the_pending_ids_and_passes_a_repo_without_docker_files
         for c in p["changes"]
         if c["default"]
     ]
-    assert res.returncode == 1 and [ln.strip() for ln in res.stdout.splitlines()[1:]] == ids
+    lines = res.stdout.splitlines()
+    assert res.returncode == 1 and [ln.strip() for ln in lines[1:-1]] == ids
+    assert (
+        lines[-1] == "  gate: 19 command(s) resolve the same before and after (own Compose model)"
+    )
     empty = tmp_path / "library"
     (empty / "src").mkdir(parents=True)
     (empty / "src" / "lib.py").write_text("x = 1\n")

@@ -106,14 +106,15 @@ def test_plan_into_a_reader_that_stops_early_says_nothing(sample: Path) -> None:
 
 def test_a_backup_copy_is_one_line_and_the_plan_ends_with_what_to_run(sample: Path) -> None:
     """uv.lock's backup is `identical copy, N lines`, not N "+" lines; the plan ends with the
-    changes per phase, what is pending and the next command, each on one line."""
+    changes per phase, what is pending, the gate's answer and the next command, each on one
+    line."""
     res = run_cli("plan", str(sample))
     assert res.returncode == 0, res.stderr
     lock_lines = len((sample / "uv.lock").read_text().splitlines())
     out = res.stdout
     assert f"copy from uv.lock\ncopy to uv.lock.backup\nidentical copy, {lock_lines} lines\n" in out
     assert out.count("\n+") < lock_lines  # the lock's lines are not printed as additions
-    tail = out.rstrip("\n").splitlines()[-4:]
+    tail = out.rstrip("\n").splitlines()[-5:]
     doc = json.loads(run_cli("plan", str(sample), "--json").stdout)
     per_phase = {p["number"]: sum(1 for c in p["changes"] if c["default"]) for p in doc["phases"]}
     assert tail[0].startswith("── Summary"), tail
@@ -121,7 +122,8 @@ def test_a_backup_copy_is_one_line_and_the_plan_ends_with_what_to_run(sample: Pa
         f"{n}: {k}" for n, k in per_phase.items() if k
     ), tail
     assert tail[2].startswith(f"  {sum(per_phase.values())} change(s) pending"), tail
-    assert tail[3] == f"  next: dashtam-wizard apply {sample.resolve()} --yes", tail
+    assert tail[3] == "  gate: 19 command(s) resolve the same before and after (own Compose model)"
+    assert tail[4] == f"  next: dashtam-wizard apply {sample.resolve()} --yes", tail
     assert run_cli("apply", str(sample), "--yes").returncode == 0
     done = run_cli("plan", str(sample)).stdout.rstrip("\n").splitlines()
     assert done[-1] == f"  next: dashtam-wizard verify {sample.resolve()}", done[-4:]

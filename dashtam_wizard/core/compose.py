@@ -136,10 +136,12 @@ def service_views(
         lookup = ChainMap(dict(project_env), own)
         for p, _required in _env_file_paths(svc.get("env_file")):
             rel = norm_rel(base_dir, resolve_str(p, project_env))
+            if rel in view.env_files:
+                continue  # Compose reads a file named twice once
             view.env_files.append(rel)
             text = read(rel)
             if text is not None:
-                view.env.update(parse_env(text, rel, lookup))
+                view.env.update(parse_env(text, rel, lookup, view.env))
         view.env.update(own)
         for vol in svc.get("volumes") or []:
             if isinstance(vol, str):

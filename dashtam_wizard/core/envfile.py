@@ -59,12 +59,18 @@ def _unescape(match: re.Match[str]) -> str:
     return s  # not an escape Go's UnquoteChar accepts: kept as written (after the `\0` rewrite)
 
 
-def parse_env(text: str, path: str, lookup: Mapping[str, str] | None = None) -> dict[str, str]:
+def parse_env(
+    text: str,
+    path: str,
+    lookup: Mapping[str, str] | None = None,
+    earlier: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """`earlier`: what a service's previous env files set, consulted after this file's own
+    keys (Compose reads a service's env files in order, each seeing the ones before)."""
     out: dict[str, str] = {}
     look: Mapping[str, str] = lookup or {}
-    scope: ChainMap[str, str] = ChainMap(
-        dict(look), out
-    )  # interpolation: lookup first, then the keys read so far
+    # interpolation: lookup first, then the keys read so far, then earlier files'
+    scope: ChainMap[str, str] = ChainMap(dict(look), out, dict(earlier or {}))
     text = text.removeprefix("\ufeff")
     n = len(text)
     pos = 0

@@ -16,14 +16,16 @@ the apply. The allowed list, documented in the README ("What it guarantees"):
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .detect import Invocation, detect
 from .envfile import parse_env
 from .errors import BadInput
+from .model import Change
 from .secrets import mask_value
 from .snapshot import Tree
 
@@ -52,10 +54,47 @@ class Difference:
     key: str
     before: str
     after: str
+    changes: tuple[str, ...] = ()  # ids of the changes that write what the command reads
 
     def line(self) -> str:
         svc = f"service {self.service}: " if self.service else ""
         return f"{self.where}: {svc}{self.key} would change ({self.before} → {self.after})"
+
+
+@dataclass
+class Verdict:
+    differences: list[Difference] = field(default_factory=list)
+    unjudged: list[str] = field(default_factory=list)  # calls not compared, and why
+    judge: str = ""  # the Compose CLI used, or the own model
+    calls: int = 0  # resolutions run by a Compose CLI (not answered from the cache)
+    compared: int = 0  # calls compared before and after
+
+
+def attribute(
+    verdict: Verdict, before: Tree, after: Tree, root_name: str, root: str, changes: list[Change]
+) -> None:
+    """Name the changes behind each difference: those that write a file the command reads on
+    either side (its own line, its compose and env files, the Dockerfiles it builds; in a
+    fresh clone also .gitignore), as the own model finds them. Skipping them is the way out
+    (`--skip`), never around the gate."""
+    from .resolve import Unmodelled, resolve_call
+
+    if not verdict.differences:
+        return
+    calls = {b.where: (b, a) for b, a in pairs(before, after, root_name, root)}
+    out = []
+    for d in verdict.differences:
+        reads = {d.where.rpartition(":")[0]}
+        b, a = calls.get(d.where, (None, None))
+        for tree, call in ((before, b), (after, a)):
+            if call is not None:
+                with contextlib.suppress(Unmodelled):
+                    resolve_call(tree, root_name, call.args, reads)
+        if d.key.startswith("in a fresh clone"):
+            reads.add(".gitignore")
+        ids = tuple(c.id for c in changes if c.path in reads or c.source in reads)
+        out.append(replace(d, changes=ids))
+    verdict.differences = out
 
 
 def _args(inv: Invocation, root: str = "") -> tuple[str, ...]:

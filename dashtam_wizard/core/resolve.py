@@ -1,0 +1,395 @@
+"""The wizard's own Compose model: what one command resolves to, without running Compose.
+
+`resolve_call(tree, root_name, args)` answers like `docker compose <args> config --format
+json` run at the repo root with a clean environment, for the parts the equivalence gate
+compares: the project name, each service's environment (env_file values, then
+`environment:`), its mounts, its build, every other key interpolated, and the top-level
+volumes and networks with the names Compose gives them. It is what `plan` judges with
+(milliseconds, no subprocess), and what `apply` judges with when there is no Compose CLI.
+
+The rules follow Compose v2 (checked against it by tests/test_own_model.py, which runs
+both on every call of the test corpus, before and after migration):
+- the files are the `-f` ones, else the default file (and its override) at the root;
+  relative paths in every file resolve against the first file's folder (the project
+  folder), `--env-file` against the folder Compose runs in;
+- interpolation reads `--env-file`, else the project folder's `.env`;
+- the project is `-p`, else COMPOSE_PROJECT_NAME from that env, else `name:`, else the
+  project folder's name, lowercased and stripped to [a-z0-9_-];
+- a service in a profile is left out unless COMPOSE_PROFILES names it.
+What it does not model (`extends`, `include`, a value in `~`) it says, and the command is
+not judged by it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import ChainMap
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from .compose import env_items, scalar, split_short_volume
+from .detect import _normalize_project, default_files
+from .envfile import parse_env
+from .errors import BadInput
+from .interpolate import InterpolationError, references, resolve
+from .snapshot import Tree
+from .yamlio import load_plain
+
+REPO = "<repo>"  # the repo's folder, as the gate writes resolved paths
+_PROJECT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# keys merged entry by entry when a later file overrides a service (compose-spec merge rules)
+_APPEND_UNIQUE = ("ports", "expose", "dns", "dns_search", "cap_add", "cap_drop")
+
+
+class Unmodelled(Exception):
+    """A feature the own model does not resolve: the command is left to the real Compose."""
+
+
+def _parse_args(args: tuple[str, ...]) -> tuple[list[str], str | None, str | None]:
+    files: list[str] = []
+    env_file = project = None
+    it = iter(args)
+    for word in it:
+        if word == "-f":
+            files.append(next(it, ""))
+        elif word == "--env-file":
+            env_file = next(it, None)
+        elif word == "-p":
+            project = next(it, None)
+    return files, env_file, project
+
+
+def _abs(folder: str, path: str) -> str:
+    """`path` as the gate writes resolved paths: `<repo>/…` for a relative one."""
+    if path.startswith("/"):
+        return path
+    if path.startswith("~"):
+        raise Unmodelled(f"a path in the home folder (`{path}`)")
+    joined = posixpath.normpath(posixpath.join(folder or ".", path))
+    return REPO if joined == "." else f"{REPO}/{joined}"
+
+
+def _plain(node: Any) -> Any:
+    """A loaded YAML node as plain dicts and lists (merge keys `<<:` already applied)."""
+    if hasattr(node, "items"):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _interpolate(node: Any, env: Mapping[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {k: _interpolate(v, env) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(v, env) for v in node]
+    if isinstance(node, str):
+        return resolve(node, env).value
+    return node
+
+
+def _env_dict(value: Any) -> dict[str, str | None]:
+    return dict(env_items(value))
+
+
+def _volume(spec: Any, folder: str) -> dict[str, Any]:
+    if isinstance(spec, str):
+        src, dst, mode = split_short_volume(spec)
+        if dst is None:
+            return {"type": "volume", "target": src}
+        modes = (mode or "").split(",")
+        out: dict[str, Any] = {"target": dst}
+        if src.startswith((".", "/", "~")):
+            out |= {"type": "bind", "source": _abs(folder, src)}
+        else:
+            out |= {"type": "volume", "source": src}
+        if "ro" in modes:
+            out["read_only"] = True
+        return out
+    if not isinstance(spec, dict):
+        raise Unmodelled(f"a volume written as {type(spec).__name__}")
+    out = dict(spec)
+    if out.get("type", "volume") == "bind" and isinstance(out.get("source"), str):
+        out["source"] = _abs(folder, out["source"])
+    if not out.get("read_only"):
+        out.pop("read_only", None)
+    return out
+
+
+def _service(svc: Any, folder: str) -> dict[str, Any]:
+    """One file's definition of a service, in the shapes merging and comparing need."""
+    if not isinstance(svc, dict):
+        return {}
+    if "extends" in svc:
+        raise Unmodelled("`extends`")
+    out = dict(svc)
+    if "environment" in out:
+        out["environment"] = _env_dict(out["environment"])
+    if "env_file" in out:
+        value = out["env_file"]
+        entries = [value] if isinstance(value, str) else list(value or [])
+        paths: dict[str, bool] = {}  # a file named twice is read once (the first naming)
+        for e in entries:
+            path, required = (
+                (str(e.get("path")), bool(e.get("required", True)))
+                if isinstance(e, dict)
+                else (str(e), True)
+            )
+            paths.setdefault(_abs(folder, path), required)
+        out["env_file"] = list(paths.items())
+    if "volumes" in out:
+        out["volumes"] = {
+            (v := _volume(spec, folder))["target"]: v for spec in out["volumes"] or []
+        }
+    if "build" in out:
+        build = out["build"]
+        build = {"context": build} if isinstance(build, str) else dict(build or {})
+        context = str(build.get("context", "."))
+        if "://" not in context and not context.startswith("git@"):
+            build["context"] = _abs(folder, context)
+        if "args" in build:
+            build["args"] = _env_dict(build["args"])
+        out["build"] = build
+    if isinstance(out.get("networks"), list):
+        out["networks"] = {str(n): None for n in out["networks"]}
+    if isinstance(out.get("depends_on"), list):
+        out["depends_on"] = {
+            str(n): {"condition": "service_started", "required": True} for n in out["depends_on"]
+        }
+    return out
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        have = out.get(key)
+        if key == "env_file" and isinstance(have, list) and isinstance(value, list):
+            seen = {p for p, _ in have}
+            out[key] = have + [(p, r) for p, r in value if p not in seen]
+        elif key in _APPEND_UNIQUE and isinstance(have, list) and isinstance(value, list):
+            out[key] = have + [v for v in value if v not in have]
+        elif key == "volumes" and isinstance(have, dict) and isinstance(value, dict):
+            out[key] = have | value  # a mount of the same target is replaced whole
+        elif key in ("command", "entrypoint") or not isinstance(have, dict):
+            out[key] = value
+        elif isinstance(value, dict):
+            out[key] = _merge(have, value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_env(
+    tree: Tree, rel: str, lookup: Mapping[str, str], earlier: Mapping[str, str] | None = None
+) -> dict[str, str] | None:
+    text = tree.text(rel)
+    if text is None:
+        return None
+    try:
+        # the answer depends on the text and the values of the names it refers to only
+        seen = tuple((n, lookup.get(n), (earlier or {}).get(n)) for n in sorted(_names(text)))
+        return dict(_parse_cached(text, rel, seen))
+    except BadInput as exc:
+        raise _Fails(f"failed to read {rel}: {exc.message}") from None
+
+
+_KEY = re.compile(r"(?m)^[ \t]*(?:export[ \t]+)?([^\s=:#'\"]+)")
+
+
+@lru_cache(maxsize=4096)
+def _names(text: str) -> frozenset[str]:
+    """The names whose values an env file's reading can consult: those it interpolates, and
+    its keys (a key without `=` takes the looked-up value)."""
+    keys = frozenset(_KEY.findall(text))
+    return keys | references(text) if "$" in text else keys
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(
+    text: str, rel: str, seen: tuple[tuple[str, str | None, str | None], ...]
+) -> dict[str, str]:
+    lookup = {n: v for n, v, _ in seen if v is not None}
+    earlier = {n: e for n, _, e in seen if e is not None}
+    return parse_env(text, rel, lookup, earlier)
+
+
+class _Fails(Exception):
+    """What Compose would answer instead of a configuration (it refuses the command)."""
+
+
+def _rel(path: str) -> str | None:
+    if path == REPO:
+        return ""
+    return path[len(REPO) + 1 :] if path.startswith(REPO + "/") else None
+
+
+def resolve_call(
+    tree: Tree, root_name: str, args: tuple[str, ...], reads: set[str] | None = None
+) -> dict[str, Any] | str:
+    """The resolved configuration of one command, or the one line Compose would fail with.
+    Raises Unmodelled for what only the real Compose can answer. `reads` gathers the
+    repo files the answer depends on (which changes can alter it)."""
+    try:
+        return _resolve(tree, root_name, args, set() if reads is None else reads)
+    except _Fails as exc:
+        return str(exc)
+
+
+def _resolve(tree: Tree, root_name: str, args: tuple[str, ...], reads: set[str]) -> dict[str, Any]:
+    files, env_file, project = _parse_args(args)
+    if any(f.startswith("/") or f == "-" for f in files):
+        raise Unmodelled("a compose file outside the repo or from stdin")
+    files = [posixpath.normpath(f) for f in files] or default_files(tree, "")
+    reads.update(files)
+    if not files:
+        raise _Fails("no configuration file provided: not found")
+    for f in files:
+        if f not in tree.files:
+            raise _Fails(f"open {REPO}/{f}: no such file or directory")
+    folder = posixpath.dirname(files[0])
+    env: dict[str, str] = {}
+    if env_file is not None:
+        if "$" in env_file or env_file.startswith(("/", "~")):
+            raise Unmodelled(f"the env file `{env_file}`")
+        rel = posixpath.normpath(env_file)
+        reads.add(rel)
+        got = _read_env(tree, rel, {})
+        if got is None:
+            raise _Fails(f"couldn't find env file: {REPO}/{rel}")
+        env = got
+    else:
+        reads.add(posixpath.join(folder, ".env"))
+        env = _read_env(tree, posixpath.join(folder, ".env"), {}) or {}
+    model: dict[str, Any] = {}
+    for f in files:
+        try:
+            doc = _plain(load_plain(tree.text(f) or "", f))
+        except BadInput as exc:
+            raise _Fails(f"{f}: {exc.message}") from None
+        if "include" in doc:
+            raise Unmodelled("`include`")
+        try:
+            doc = _interpolate(doc, env)
+        except InterpolationError as exc:
+            raise _Fails(f"{f}: {exc}") from None
+        services = {
+            str(n): _service(s, folder) for n, s in (doc.pop("services", None) or {}).items()
+        }
+        model = _merge(model, doc)
+        merged = model.setdefault("services", {})
+        for n, s in services.items():
+            merged[n] = _merge(merged.get(n, {}), s)
+    name = _project(project, env, model, folder, root_name)
+    profiles = {p for p in env.get("COMPOSE_PROFILES", "").split(",") if p}
+    out_services: dict[str, Any] = {}
+    for n, s in sorted((model.get("services") or {}).items()):
+        wanted = s.get("profiles")
+        if wanted and "*" not in profiles and not profiles & set(map(str, wanted)):
+            continue
+        out_services[n] = _finish(tree, s, env, reads)
+    out: dict[str, Any] = {"name": name, "services": out_services}
+    networks = {k: v for k, v in (model.get("networks") or {}).items()}
+    if any("networks" not in s and "network_mode" not in s for s in out_services.values()):
+        networks.setdefault("default", None)
+        for s in out_services.values():
+            if "networks" not in s and "network_mode" not in s:
+                s["networks"] = {"default": None}
+    used = _used(out_services)  # Compose prints only what a service of the command uses
+    tables = {"networks": networks} | {
+        k: model.get(k) or {} for k in ("volumes", "secrets", "configs")
+    }
+    for section, table in tables.items():
+        table = {k: v for k, v in table.items() if k in used[section]}
+        if not table:
+            continue
+        if section in ("networks", "volumes"):
+            out[section] = {k: _named(name, k, v) for k, v in table.items()}
+        else:
+            out[section] = {
+                k: (
+                    {**_named(name, k, v), "file": _abs(folder, str(v["file"]))}
+                    if isinstance(v, dict) and "file" in v
+                    else _named(name, k, v)
+                )
+                for k, v in table.items()
+            }
+    return _escaped(out)
+
+
+def _escaped(node: Any) -> Any:
+    """Every `$` doubled, as Compose prints a configuration (so it reads back the same)."""
+    if isinstance(node, dict):
+        return {k: _escaped(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_escaped(v) for v in node]
+    return node.replace("$", "$$") if isinstance(node, str) else node
+
+
+def _used(services: dict[str, Any]) -> dict[str, set[str]]:
+    used: dict[str, set[str]] = {k: set() for k in ("networks", "volumes", "secrets", "configs")}
+    for s in services.values():
+        used["networks"].update(map(str, s.get("networks") or {}))
+        for v in s.get("volumes") or []:
+            if v.get("type") == "volume" and v.get("source"):
+                used["volumes"].add(str(v["source"]))
+        for section in ("secrets", "configs"):
+            for e in s.get(section) or []:
+                used[section].add(str(e.get("source") if isinstance(e, dict) else e))
+    return used
+
+
+def _named(project: str, key: str, value: Any) -> dict[str, Any]:
+    spec = dict(value) if isinstance(value, dict) else {}
+    if "name" not in spec:
+        spec["name"] = key if spec.get("external") else f"{project}_{key}"
+    return spec
+
+
+def _project(
+    given: str | None, env: Mapping[str, str], model: dict[str, Any], folder: str, root: str
+) -> str:
+    for candidate in (given, env.get("COMPOSE_PROJECT_NAME")):
+        if candidate:
+            if "$" in candidate:
+                raise Unmodelled(f"the project name `{candidate}`")
+            if not _PROJECT.match(candidate):
+                raise _Fails(f'invalid project name "{candidate}"')
+            return candidate
+    if isinstance(model.get("name"), str) and model["name"]:
+        return _normalize_project(model["name"])
+    return _normalize_project(posixpath.basename(folder) if folder else root)
+
+
+def _finish(
+    tree: Tree, svc: dict[str, Any], env: Mapping[str, str], reads: set[str]
+) -> dict[str, Any]:
+    """Environment from env_file then `environment:`, mounts as a list, as Compose prints."""
+    out = dict(svc)
+    own = {k: (env.get(k) if v is None else v) for k, v in (svc.get("environment") or {}).items()}
+    from_files: dict[str, str] = {}
+    lookup = ChainMap(dict(env), {k: v for k, v in own.items() if v is not None})
+    for path, required in svc.get("env_file") or []:
+        rel = _rel(path)
+        if rel is None:
+            raise Unmodelled(f"the env file `{path}` outside the repo")
+        reads.add(rel)
+        got = _read_env(tree, rel, lookup, from_files)
+        if got is None:
+            if required:
+                raise _Fails(f"env file {path} not found")
+            continue
+        from_files.update(got)
+    values: dict[str, str | None] = {**from_files, **own}
+    out.pop("env_file", None)
+    if values or "environment" in svc:
+        out["environment"] = {k: scalar(v) for k, v in sorted(values.items())}
+    if "volumes" in svc:
+        out["volumes"] = list(svc["volumes"].values())
+    if "build" in svc:
+        out["build"] = build = {"dockerfile": "Dockerfile", **svc["build"]}
+        context = _rel(str(build["context"]))
+        if context is not None:
+            reads.add(posixpath.normpath(posixpath.join(context or ".", str(build["dockerfile"]))))
+    return out
