@@ -120,6 +120,7 @@ def _resolve(cmd: tuple[str, ...], root: Path, home: Path, args: tuple[str, ...]
     if out.returncode == 0 and body.startswith("{"):
         try:
             text = body.replace(json.dumps(str(root))[1:-1], REPO)  # the repo's own paths
+            text = text.replace(json.dumps(str(home))[1:-1], "<home>")  # `~`
             return json.loads(text.replace(json.dumps(str(root.parent))[1:-1], REPO + "/.."))
         except ValueError:
             pass
@@ -280,7 +281,7 @@ def _compare(
 def _digest(tree: Tree, root_name: str, cmd: tuple[str, ...]) -> str:
     """Every byte a resolution can depend on: the files written, the folder's name, the CLI."""
     h = hashlib.sha256(
-        b"dashtam-wizard gate v1\0" + root_name.encode() + b"\0" + repr(cmd).encode()
+        b"dashtam-wizard gate v3\0" + root_name.encode() + b"\0" + repr(cmd).encode()
     )
     for d in sorted(tree.dirs):
         h.update(b"d\0" + d.encode() + b"\0")
@@ -499,7 +500,7 @@ def resolve_tree(
         _write(tree, root)
         with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 2) * 2)) as pool:
             for args, answer in zip(
-                todo, pool.map(lambda a: _resolve(cmd, root, base, a), todo), strict=True
+                todo, pool.map(lambda a: _resolve(cmd, root, base / "home", a), todo), strict=True
             ):
                 cache_put(digest, args, answer)
                 out[args] = answer

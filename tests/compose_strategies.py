@@ -451,10 +451,13 @@ def svc(
     env_file: str | None = None,
     image_tag: str | None = None,
 ) -> Service:
-    """A hand-written service for regression examples: `environment:` as a mapping, double-quoted."""
+    """A hand-written service for regression examples: `environment:` as a mapping, double-quoted;
+    built from the repo (the app, whose values move into the env file) unless an image tag
+    makes it someone else's image (which keeps its environment and gets no env_file)."""
     entries = [EnvEntry(k, "str", v, "double") for k, v in (env or {}).items()]
+    build = None if image_tag is not None else "map"
     return Service(
-        name, None, "map" if entries else "none", entries, list(volumes), image_tag, env_file
+        name, build, "map" if entries else "none", entries, list(volumes), image_tag, env_file
     )
 
 

@@ -106,6 +106,30 @@ def test_own_model_agrees_with_compose_on_the_corpus(tmp_path: Path, name: str) 
     check_repo(write_repo(tmp_path / name, CORPUS[name]), name)
 
 
+# shapes the real repos tried showed the own model getting wrong, each kept as a test
+SHAPES = {
+    "trailing slashes and home paths": {
+        "Dockerfile": DOCKERFILE,
+        "src/main.py": "print(1)\n",
+        "docker-compose.yml": (
+            "services:\n  web:\n    build: .\n    volumes:\n      - ./logs/:/var/log/nginx/\n"
+            "      - ~/.ssh:/root/.ssh:ro\n      - ~/.gitconfig:/root/.gitconfig:ro\n"
+            "      - /etc/localtime/:/etc/localtime:ro\n      - type: bind\n"
+            "        source: ./src/\n        target: /app/src/\n  db:\n    image: postgres:16\n"
+            "    volumes:\n      - data:/var/lib/postgresql/data/\nvolumes:\n  data:\n"
+        ),
+        "Makefile": "up:\n\tdocker compose up -d\n",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_own_model_agrees_with_compose_on_shapes_seen_in_real_repos(
+    tmp_path: Path, name: str
+) -> None:
+    check_repo(write_repo(tmp_path / "svc", SHAPES[name]), name)
+
+
 def test_own_model_agrees_with_compose_on_the_sample(sample: Path) -> None:
     check_repo(sample, "the sample")
 

@@ -16,8 +16,8 @@ both on every call of the test corpus, before and after migration):
 - the project is `-p`, else COMPOSE_PROJECT_NAME from that env, else `name:`, else the
   project folder's name, lowercased and stripped to [a-z0-9_-];
 - a service in a profile is left out unless COMPOSE_PROFILES names it.
-What it does not model (`extends`, `include`, a value in `~`) it says, and the command is
-not judged by it.
+What it does not model (`extends`, `include`) it says, and the command is not judged by
+it; a path under `~` is `<home>/…` (the gate gives Compose a HOME of its own).
 """
 
 from __future__ import annotations
@@ -64,11 +64,18 @@ def _parse_args(args: tuple[str, ...]) -> tuple[list[str], str | None, str | Non
 def _abs(folder: str, path: str) -> str:
     """`path` as the gate writes resolved paths: `<repo>/…` for a relative one."""
     if path.startswith("/"):
-        return path
-    if path.startswith("~"):
-        raise Unmodelled(f"a path in the home folder (`{path}`)")
+        return path  # as written: Compose cleans only the paths it joins
+    if path.startswith("~"):  # the gate runs Compose with its own HOME: `<home>` both sides
+        return "<home>" + _clean(path[1:] or "/").rstrip("/") if path[:2] in ("~", "~/") else path
     joined = posixpath.normpath(posixpath.join(folder or ".", path))
     return REPO if joined == "." else f"{REPO}/{joined}"
+
+
+def _clean(path: str) -> str:
+    """As Go's path.Clean (Compose cleans mount targets): no trailing `/`, no `.` or `..`
+    segments."""
+    out = posixpath.normpath(path)
+    return "/" + out.lstrip("/") if out.startswith("//") else out
 
 
 def _plain(node: Any) -> Any:
@@ -98,9 +105,9 @@ def _volume(spec: Any, folder: str) -> dict[str, Any]:
     if isinstance(spec, str):
         src, dst, mode = split_short_volume(spec)
         if dst is None:
-            return {"type": "volume", "target": src}
+            return {"type": "volume", "target": _clean(src)}
         modes = (mode or "").split(",")
-        out: dict[str, Any] = {"target": dst}
+        out: dict[str, Any] = {"target": _clean(dst)}
         if src.startswith((".", "/", "~")):
             out |= {"type": "bind", "source": _abs(folder, src)}
         else:
@@ -111,6 +118,8 @@ def _volume(spec: Any, folder: str) -> dict[str, Any]:
     if not isinstance(spec, dict):
         raise Unmodelled(f"a volume written as {type(spec).__name__}")
     out = dict(spec)
+    if isinstance(out.get("target"), str):
+        out["target"] = _clean(out["target"])
     if out.get("type", "volume") == "bind" and isinstance(out.get("source"), str):
         out["source"] = _abs(folder, out["source"])
     if not out.get("read_only"):

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 
 from ..core import dockerfile, yamlio
+from ..core.compose import env_items
 from ..core.detect import Facts
 from ..core.phases.p1_backup import LEGACY_MARK
+from ..core.phases.p4_compose import third_party
 from ..core.snapshot import Tree
 from .state import Problem
 
@@ -43,8 +45,12 @@ def _hard_coded(tree: Tree, path: str) -> list[str]:
     for name, svc in services.items():
         if not hasattr(svc, "get") or not svc.get("environment") or svc.get("env_file"):
             continue
-        line = svc.lc.key("environment")[0] + 1 if hasattr(svc, "lc") else None
         n = len(svc["environment"])
+        if third_party(svc):  # someone else's image: only literal values are hard-coded
+            n = sum(1 for _k, v in env_items(svc["environment"]) if v is not None and "$" not in v)
+            if not n:
+                continue
+        line = svc.lc.key("environment")[0] + 1 if hasattr(svc, "lc") else None
         out.append(f"{path}:{line} — {name}: {n} value(s) in environment:, no env_file")
     return out
 

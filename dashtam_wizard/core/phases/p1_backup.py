@@ -70,6 +70,23 @@ def _declared(data: dict) -> set[str]:
     return out
 
 
+def other_manager(tree: Tree) -> str | None:
+    """The package manager a project without uv.lock uses, as a user would name it (None:
+    nothing says; a bare pyproject.toml may just need `uv lock`)."""
+    text = tree.text("pyproject.toml") or ""
+    for name, files, table in (
+        ("Poetry", ("poetry.lock",), "[tool.poetry"),
+        ("PDM", ("pdm.lock",), "[tool.pdm"),
+        ("Pipenv", ("Pipfile", "Pipfile.lock"), None),
+        ("pip-tools", ("requirements.in",), None),
+    ):
+        if any(f in tree.files for f in files) or (table and table in text):
+            return f"{name} ({next((f for f in files if f in tree.files), 'pyproject.toml')})"
+    if "pyproject.toml" not in tree.files and "requirements.txt" in tree.files:
+        return "plain requirements files (requirements.txt)"
+    return None
+
+
 def is_dev_file(path: str) -> bool:
     return any(w in path.lower() for w in ("dev", "test", "lint"))
 
@@ -78,7 +95,18 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     pp = PhasePlan(1, "Backup & Preparation")
     text = tree.text("pyproject.toml")
     has_lock = "uv.lock" in tree.files
-    if text is None:
+    other = other_manager(tree) if not has_lock else None
+    if other is not None:
+        pp.notes.append(
+            Note(
+                "warn",
+                f"This project is managed with {other}; the plan assumes uv (pyproject.toml "
+                "and uv.lock). Convert it first — `uvx migrate-to-uv` rewrites pyproject.toml "
+                "and makes uv.lock — review that diff, commit it, then plan again. Until then "
+                "the Dockerfile stays as it is (phase 3 is held back).",
+            )
+        )
+    elif text is None:
         pp.notes.append(
             Note(
                 "warn",

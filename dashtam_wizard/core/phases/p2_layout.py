@@ -7,6 +7,7 @@ from ..context import Ctx
 from ..errors import BadInput
 from ..model import Change, ChecklistItem, Evidence, Note, PhasePlan
 from ..snapshot import Tree
+from . import p3_dockerfile
 
 SECTION = "Migration"
 SECRET_MODE = 0o600
@@ -33,7 +34,9 @@ def _place(pp: PhasePlan, tree: Tree, src: str, dst: str, make: str, **kw) -> bo
 
 def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     pp = PhasePlan(2, "Directory Reorganization")
-    for d in ("compose", "env", "docker"):
+    # docker/ holds the rewritten Dockerfile: none when phase 3 leaves the Dockerfile alone
+    no_docker = "docker" not in tree.dirs and p3_dockerfile.holds_back(ctx, tree)
+    for d in ("compose", "env") if no_docker else ("compose", "env", "docker"):
         c = ch.mkdir(2, tree, d)
         if c:
             pp.changes.append(c)
@@ -128,8 +131,11 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
             "Create directory structure (compose/, env/, docker/)",
             not _pending(pp, "mkdir"),
             Evidence(
-                ", ".join(d + "/" for d in ("compose", "env", "docker") if d in tree.dirs)
-                or "none yet"
+                (
+                    ", ".join(d + "/" for d in ("compose", "env", "docker") if d in tree.dirs)
+                    or "none yet"
+                )
+                + ("; no docker/: phase 3 is held back" if no_docker else "")
             ),
         ),
         ChecklistItem(

@@ -186,16 +186,26 @@ def held_back(ctx: Ctx, tree: Tree, path: str, stages: list[df.Stage], new: str)
     return why
 
 
-def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
-    pp = PhasePlan(3, "Dockerfile Refactoring")
+def _decide(ctx: Ctx, tree: Tree) -> tuple[str, str, list[df.Stage], str, list[str]]:
+    """(Dockerfile path, its text, stages, the template's text, why it is held back)."""
     path = ctx.facts.dockerfile or "docker/Dockerfile"
     old = tree.text(path) or ""
     stages = df.parse(old)
     new = render("Dockerfile.j2", **values(ctx, stages))
+    done = "USER appuser" in old and "uv init" not in old
+    return path, old, stages, new, [] if done else held_back(ctx, tree, path, stages, new)
+
+
+def holds_back(ctx: Ctx, tree: Tree) -> bool:
+    """Whether phase 3 will leave the Dockerfile alone (phase 2 then makes no docker/)."""
+    return bool(_decide(ctx, tree)[4])
+
+
+def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
+    pp = PhasePlan(3, "Dockerfile Refactoring")
+    path, old, stages, new, why = _decide(ctx, tree)
     target = "docker/Dockerfile"
-    if not ("USER appuser" in old and "uv init" not in old) and (
-        why := held_back(ctx, tree, path, stages, new)
-    ):
+    if why:
         pp.notes.append(
             Note(
                 "warn",

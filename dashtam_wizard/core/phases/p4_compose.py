@@ -384,6 +384,8 @@ def migrate_file(
             continue
         if not hasattr(svc, "get"):
             raise BadInput(path, f"service `{name}` is not a mapping")
+        if third_party(svc):
+            continue  # its environment: stays as written (it gets no env_file)
         env = svc.get("environment")
         if env is not None and _shared(env):
             frozen.add(str(name))
@@ -591,6 +593,12 @@ def migrate_file(
     return new_tree
 
 
+def third_party(svc: Any) -> bool:
+    """A service run from an image the repo does not build (a database, a cache, a proxy):
+    the app's env file is none of its business."""
+    return hasattr(svc, "get") and svc.get("build") is None and svc.get("image") is not None
+
+
 def _owner(node: Any, key: str) -> Any:
     """The mapping that writes `key` for `node`: itself, or the anchor it merges it from."""
     own = getattr(node, "_ok", None)
@@ -644,6 +652,8 @@ def _rewrite(
     notes: list[Note] = []
     added_ro: set[str] = set()
     missing_env: set[str] = set()
+    outside: list[str] = []  # services run from someone else's image
+    env_text = tree.text(env_target)
     done: set[tuple[str, int]] = set()
 
     def first(key: str, node: Any) -> bool:
@@ -668,7 +678,11 @@ def _rewrite(
                         ef[i] = rw.path(item)
                     elif hasattr(item, "get") and "path" in item:
                         item["path"] = rw.path(str(item["path"]))
-        if str(name) in held.reads_target:
+        if third_party(svc):
+            # no env_file, no key removed: what it sees is what it saw (paths still follow)
+            if env_text is not None and not path.endswith(".example"):
+                outside.append(str(name))
+        elif str(name) in held.reads_target:
             notes.append(
                 Note(
                     "info",
@@ -681,7 +695,8 @@ def _rewrite(
             missing_env.add(str(name))
         elif first("set_env_file", ef_owner):
             set_env_file(ef_owner, f"../{env_target}", required=not local_only)
-        remove_env_keys(svc, moving)
+        if not third_party(svc):
+            remove_env_keys(svc, moving)
         if first("build", b_owner := _owner(svc, "build")):
             rw.build(b_owner)
         if first("volumes", v_owner := _owner(svc, "volumes")):
@@ -702,6 +717,17 @@ def _rewrite(
                 f"{path}: {', '.join(sorted(missing_env))} get no env_file: {env_target} does "
                 "not exist and nothing creates it; create it (e.g. from env/.env.example) and add "
                 f"`env_file: ../{env_target}` by hand",
+            )
+        )
+    if outside:
+        notes.append(
+            Note(
+                "plan",
+                f"{path}: {', '.join(outside)} (images not built here) "
+                f"{'gets' if len(outside) == 1 else 'get'} no env_file ../{env_target}, which "
+                "would hand {} the app's secrets; environment: stays as written".format(
+                    "it" if len(outside) == 1 else "them"
+                ),
             )
         )
     notes += list(dict.fromkeys(rw.notes))
