@@ -96,3 +96,24 @@ def test_the_pre_commit_hook_runs_plan_check_on_the_files_it_names(
         assert files.search(rel), rel
     for rel in ("src/main.py", "tests/test_health.py", "README.md"):
         assert not files.search(rel), rel
+
+
+def test_the_wheel_carries_its_license_and_says_posix_only(tmp_path: Path) -> None:
+    """What `pip show` and a package index read: the MIT text the license field names, and
+    that the wizard runs on POSIX systems only (the apply lock uses fcntl)."""
+    import zipfile
+
+    res = subprocess.run(
+        ["uv", "build", "-q", "--wheel", "-o", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    [wheel] = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        meta = z.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+        license_text = z.read(next(n for n in names if n.endswith("licenses/LICENSE"))).decode()
+    assert "License-Expression: MIT" in meta and license_text.startswith("MIT License")
+    assert "Classifier: Operating System :: POSIX" in meta
+    assert not any(n.startswith("tests/") for n in names)

@@ -164,6 +164,44 @@ def git_tracked(root: Path) -> tuple[bool, set[str]]:
     return True, {p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
+def fingerprint(root: Path) -> str:
+    """What changes when anything `read_tree` reads changes, from `stat` alone (no file is
+    read): the files and folders it walks, git's index and the wizard's state folder. Cheap
+    enough to poll, so a TUI notices another editor or shell."""
+    import hashlib
+
+    h = hashlib.sha256()
+
+    def visit(folder: str, depth: int) -> None:
+        try:
+            entries = sorted(os.scandir(root / folder if folder else root), key=lambda d: d.name)
+        except OSError:
+            h.update(f"?{folder}\0".encode())
+            return
+        for e in entries:
+            rel = f"{folder}/{e.name}" if folder else e.name
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            h.update(f"{rel}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            if e.is_dir(follow_symlinks=False):
+                if not folder and e.name in (".git", STATE_DIR):
+                    continue
+                limit = _DEEP.get(e.name, -1) if not folder else depth - 1
+                if limit >= 0 and e.name not in {"__pycache__", "node_modules", ".venv"}:
+                    visit(rel, limit)
+
+    visit("", 0)
+    for extra in (".git/index", ".git/HEAD", STATE_DIR, f"{STATE_DIR}/lock"):
+        try:
+            st = os.stat(root / extra)
+            h.update(f"{extra}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        except OSError:
+            h.update(f"{extra}\0-\n".encode())
+    return h.hexdigest()
+
+
 def read_tree(root: Path) -> Tree:
     root = root.resolve()
     if not root.is_dir():

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .screens.verify import VerifyScreen
     from .state import RepoState
 
+WATCH_INTERVAL = 2.0  # s between looks at the repo for changes made outside the wizard
 BACKGROUND_DELAY = 0.5  # s after the first frame: the Docker probe (and a cached start's backend)
 JOBS = ("apply", "rollback", "report", "verify")  # one at a time; quitting waits for apply/rollback
 
@@ -110,6 +111,7 @@ class WizardApp(App[int]):
         demo: bool = False,
         docker_probe: bool = True,
         gate_check: bool = True,
+        watch_interval: float = WATCH_INTERVAL,
         backend: Backend | None = None,
         state: RepoState | None = None,
         recovered: str | None = None,
@@ -122,6 +124,7 @@ class WizardApp(App[int]):
         self.demo = demo
         self.docker_probe = docker_probe
         self.gate_check = gate_check  # off: screens say nothing of the gate until apply runs it
+        self.watch_interval = watch_interval  # s between looks for changes made outside (0: none)
         self._early_state = (state, recovered) if state is not None else None
         self._recovered_early = None if state is not None else recovered  # (see on_mount)
         self.backend = backend if backend or state else Backend.start(self.root)
@@ -136,6 +139,7 @@ class WizardApp(App[int]):
         self._followups_started = False  # after the first load: GC back on, Docker probe
         self._save_lock = Lock()  # saves in threads (backend gone) must not interleave
         self.busy: str | None = None
+        self._seen: str | None = None  # the repo's fingerprint at the last look (watch_repo)
         self.last_rollback: str | None = None
         self.last_verify: Any = None  # docker.verify.VerifyReport of this session
         self._quit_when_idle = False
@@ -190,6 +194,30 @@ class WizardApp(App[int]):
         self._get_backend()
         if self.docker_probe:
             self.probe_docker()
+        if self.watch_interval:
+            self.set_interval(self.watch_interval, self.watch_repo)
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def watch_repo(self) -> None:
+        """Another editor or shell changed the repo (or applied, or rolled back): plan again,
+        and say so, rather than show (and apply) a plan of files that are gone."""
+        from ..core.snapshot import fingerprint
+
+        if self.busy is not None or self.state is None:
+            self._seen = None  # the wizard's own writes are not "changed outside"
+            return
+        now = fingerprint(self.root)
+        seen, self._seen = self._seen, now
+        if seen is not None and now != seen:
+            self.call_from_thread(self._changed_outside)
+
+    def _changed_outside(self) -> None:
+        if self.busy is None:
+            self.notify(
+                "The repo changed outside the wizard (an editor, another shell): planned again.",
+                timeout=4,
+            )
+            self.reload(self.options)
 
     def _get_backend(self) -> Backend | None:
         """The backend; started now if the first state came from the cache (any thread)."""

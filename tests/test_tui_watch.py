@@ -1,0 +1,47 @@
+"""The TUI notices what happens to the repo outside it: another shell's apply, an editor.
+
+Without this, the wizard would keep showing (and offering to apply) a plan of files that
+have moved. Here the wizard is open on the sample while `dashtam-wizard apply --phase 1`
+runs from another shell, and then while an editor changes the Makefile: each time the
+screen says the repo changed and shows the plan of the repo as it now is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from dashtam_wizard.tui.app import WizardApp
+
+from .conftest import run_cli
+from .test_tui_support import screen_text, settle
+
+
+async def _wait_for(pilot, text: str, seconds: float = 30) -> str:  # noqa: ANN001
+    shown = ""
+    for _ in range(int(seconds * 10)):
+        await pilot.pause(0.1)
+        shown = screen_text(pilot.app)
+        if text in shown:
+            return shown
+    raise AssertionError(f"{text!r} never shown:\n{shown}")
+
+
+async def test_an_apply_from_another_shell_and_an_editor_are_noticed(sample: Path) -> None:
+    app = WizardApp(sample, docker_probe=False, gate_check=False, watch_interval=0.2)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        assert "Pending: 31 change(s)" in screen_text(app)
+        res = await asyncio.to_thread(run_cli, "apply", str(sample), "--phase", "1", "--yes")
+        assert res.returncode == 0, res.stdout + res.stderr
+        await _wait_for(pilot, "The repo changed outside the wizard")
+        await _wait_for(pilot, "Pending: 25 change(s)")
+        await settle(pilot)
+        app.clear_notifications()
+        makefile = sample / "Makefile"
+        makefile.write_text(makefile.read_text().replace("docker-compose.ci.yml", "ci.yml"))
+        shown = await _wait_for(pilot, "The repo changed outside the wizard")
+        assert "Pending: 25 change(s)" in shown or "Pending:" in shown
+        await settle(pilot)
+        assert app.state is not None
+        assert "ci.yml" in (app.state.tree.text("Makefile") or "")
