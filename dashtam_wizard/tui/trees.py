@@ -68,7 +68,9 @@ def _children(tree: Tree, folder: str) -> list[tuple[str, bool]]:
     return [(name, f"{prefix}{name}" not in tree.files) for name in tree.listdir(folder)]
 
 
-def render(tree: Tree, root_name: str, mark: dict[str, tuple[str, str]]) -> Text:
+def render(tree: Tree, root_name: str, mark: dict[str, tuple[str, str]], room: int = 0) -> Text:
+    """The tree with what the migration touches; the rest of the top level is one "+N more"
+    line unless the pane has `room` (rows) for all of it, then it is listed, dimmed."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{root_name}/\n", style="bold")
     shown: list[tuple[str, bool]] = []
@@ -83,15 +85,19 @@ def render(tree: Tree, root_name: str, mark: dict[str, tuple[str, str]]) -> Text
             shown.append((name, is_dir))
         else:
             hidden.append(name + ("/" if is_dir else ""))
+    opened = sum(len(_children(tree, n)) for n, d in shown if d and n in EXPAND)
+    quiet: set[str] = set()
+    if hidden and room and 1 + len(shown) + opened + len(hidden) <= room:
+        quiet = {h.rstrip("/") for h in hidden}
+        shown += [(h.rstrip("/"), h.endswith("/")) for h in hidden]
+        hidden = []
     shown.sort(key=lambda e: (not e[1], e[0].lower()))
 
     def line(prefix: str, branch: str, name: str, path: str, is_dir: bool) -> None:
         text.append(f"{prefix}{branch}")
         m = mark.get(path)
-        text.append(
-            name + ("/" if is_dir else ""),
-            style="bold blue" if is_dir else (STYLE[m[0]] if m else ""),
-        )
+        style = "bold blue" if is_dir else (STYLE[m[0]] if m else "")
+        text.append(name + ("/" if is_dir else ""), style="dim" if path in quiet else style)
         if m:
             text.append(f" {m[1]}", style=f"italic {STYLE[m[0]]}")
         elif path in inside:

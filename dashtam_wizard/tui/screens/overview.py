@@ -82,6 +82,22 @@ class OverviewScreen(WizardScreen):
                     yield Static("", id="stage")
                     yield DockerStatus(id="docker")
 
+    def _render_trees(self, state: RepoState) -> None:
+        changes = state.selected()
+        for tree_id, tree, target in (
+            ("#tree-current", state.tree, False),
+            ("#tree-target", state.target, True),
+        ):
+            widget = self.query_one(tree_id, Static)
+            room = widget.parent.content_size.height if widget.parent is not None else 0  # type: ignore[attr-defined]
+            widget.update(trees.render(tree, state.name, trees.marks(changes, target), room))
+
+    def on_resize(self) -> None:
+        """A taller pane lists the files the migration leaves alone, instead of "+N more"."""
+        state = self.wizard.state
+        if state is not None:
+            self.call_after_refresh(self._render_trees, state)
+
     def show_state(self, state: RepoState | None) -> None:
         error = self.wizard.load_error
         panel = self.query_one("#load-error", Static)
@@ -99,12 +115,7 @@ class OverviewScreen(WizardScreen):
             return
         self.query_one("#tree-target").parent.border_title = "Target State ✅"  # type: ignore[union-attr]
         changes = state.selected()
-        self.query_one("#tree-current", Static).update(
-            trees.render(state.tree, state.name, trees.marks(changes, target=False))
-        )
-        self.query_one("#tree-target", Static).update(
-            trees.render(state.target, state.name, trees.marks(changes, target=True))
-        )
+        self._render_trees(state)
         bad = any(p.present for p in state.problems)
         self.query_one("#pane-current").border_title = f"Current State {'❌' if bad else '✅'}"
         problems = self.query_one("#problem-list", Static)

@@ -15,5 +15,14 @@ class DockerStatus(Static):
         self.watch(self.app, "docker_status", self.show_status)
 
     def show_status(self, status: tuple[str, bool | None]) -> None:
+        """A long error is said in its first clause (the Status box has three rows); the
+        whole of it, with what to do, is the tooltip and the Verify screen's."""
         text, ok = status
-        self.update(Content.assemble(("Docker: ", "bold"), f"{STATUS_DOT[ok]} {text}"))
+        shown = text
+        if ok is False and len(text) > 70:
+            shown = text.split(",", 1)[0].split(" (", 1)[0].split(": ", 1)[0]
+            if len(shown) > 70:  # a long socket path: the host is in the details
+                shown = shown.split(" at ", 1)[0]
+            shown += " — v: details"
+        self.tooltip = text if shown != text else None
+        self.update(Content.assemble(("Docker: ", "bold"), f"{STATUS_DOT[ok]} {shown}"))

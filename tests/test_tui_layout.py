@@ -1,0 +1,48 @@
+"""The Overview uses the room it has: a tall terminal lists the files the migration leaves
+alone instead of "+7 more" over empty rows, and the Status box says the Docker error in
+one clause, with the whole of it one key away (v), instead of cutting it mid-sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dashtam_wizard.tui.app import WizardApp
+
+from .test_tui_support import press, screen_text, settle
+
+
+async def test_a_tall_overview_lists_every_top_level_file(sample: Path) -> None:
+    app = WizardApp(sample, docker_probe=False, gate_check=False)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "more:" not in text and "callback_server.py" in text and "README.md" in text
+    app = WizardApp(sample, docker_probe=False, gate_check=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tree = str(app.screen.query_one("#tree-current").render())
+        assert "+7 more: README.md" in tree  # no room: the quiet files are one line
+
+
+async def test_the_status_box_says_the_docker_error_whole_or_points_to_it(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-daemon.sock")
+    app = WizardApp(sample, docker_probe=True, gate_check=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        status = ""
+        for _ in range(100):
+            status = str(app.screen.query_one("#docker").render())
+            if "v: details" in status:
+                break
+            await pilot.pause(0.1)
+        # the pytest folder makes a long socket path: said in the details, not cut off here
+        assert status == "Docker: 🔴 cannot reach a Docker daemon — v: details", status
+        assert "details" in screen_text(app)  # its last word is on screen: nothing is cut
+        await press(pilot, "v")
+        text = screen_text(app)
+        assert "set DOCKER_HOST to a running daemon" in text and "no-daemon" in text
