@@ -247,6 +247,7 @@ async def test_verify_without_a_daemon_says_so(repo: Path, monkeypatch: pytest.M
         assert app.screen.name == "verify"
         text = screen_text(app)
         assert "Cannot verify" in text and "cannot reach a Docker daemon" in text
+        assert not app._notifications, "the error on screen is repeated in a toast"  # noqa: SLF001
         assert app.busy is None
 
 

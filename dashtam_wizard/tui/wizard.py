@@ -387,7 +387,7 @@ class WizardApp(App[int]):
         self.notify(
             summary,
             severity="warning",
-            timeout=10,
+            timeout=8,
             markup=False,
         )
 
@@ -557,7 +557,7 @@ class WizardApp(App[int]):
 
     def on_rolled_back(self, message: msg.RolledBack) -> None:
         self.last_rollback = message.summary
-        self.notify(message.summary, title="Rolled back", markup=False, timeout=10)
+        self.notify(message.summary, title="Rolled back", markup=False, timeout=6)
 
     # ---- verify, docker, report -------------------------------------------------------
 
@@ -606,7 +606,10 @@ class WizardApp(App[int]):
     def on_verify_unavailable(self, message: msg.VerifyUnavailable) -> None:
         self.verify_screen.unavailable(message.text)
         self.docker_status = (message.text, False)
-        self.notify(message.text, title="Cannot verify", severity="error", timeout=12, markup=False)
+        if self.current_key != "verify":  # the Verify screen says it already: no toast over it
+            self.notify(
+                message.text, title="Cannot verify", severity="error", timeout=8, markup=False
+            )
 
     def on_verify_done(self, message: msg.VerifyDone) -> None:
         self.last_verify = message.report
@@ -661,7 +664,7 @@ class WizardApp(App[int]):
             elif worker.group == "plan" and self.current_key == "overview":
                 pass  # the overview's error panel says it; a toast over it would repeat it
             else:
-                self.notify(text, title=title, severity="error", timeout=15, markup=False)
+                self.notify(text, title=title, severity="error", timeout=10, markup=False)
         if (
             event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
             and worker.group in JOBS
