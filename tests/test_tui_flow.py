@@ -421,7 +421,7 @@ async def test_help_explains_the_phases_the_keys_the_state_and_undo(repo: Path) 
         for expected in (
             "Keys on Phase 4",
             "Include/skip",
-            "Split/unified",
+            "Split",
             "Rollback",
             f".dashtam-wizard/ in the repo ({repo.name})",
             "`dashtam-wizard rollback --yes` in the repo",

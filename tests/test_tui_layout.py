@@ -46,3 +46,19 @@ async def test_the_status_box_says_the_docker_error_whole_or_points_to_it(
         await press(pilot, "v")
         text = screen_text(app)
         assert "set DOCKER_HOST to a running daemon" in text and "no-daemon" in text
+
+
+async def test_the_footer_names_each_screens_main_keys_first_even_at_80_columns(
+    sample: Path,
+) -> None:
+    """At 80×24 the footer cannot hold every key: a phase screen's own (include/skip, apply
+    this phase, secrets, split, help) come first; the Overview's `a` says it applies all."""
+    app = WizardApp(sample, docker_probe=False, gate_check=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert footer.lstrip().startswith("a Apply all"), footer
+        await press(pilot, "4")
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("space Include/skip", "a Apply phase", "s Secrets", "d Split", "? Help"):
+            assert key in footer, footer

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
@@ -60,6 +61,7 @@ def problems_detail(state: RepoState) -> str:
 
 
 class OverviewScreen(WizardScreen):
+    BINDINGS = [Binding("a", "app.apply", "Apply all")]  # every pending phase, from here
     key = "overview"
 
     def body(self) -> ComposeResult:

@@ -22,10 +22,14 @@ if TYPE_CHECKING:
 
 
 class PhaseScreen(WizardScreen):
+    # the footer lists this screen's own keys first: what review and apply need, then help
+    # (the app's navigation keys follow as far as the width allows; all are in `?`)
     BINDINGS = [
+        Binding("a", "app.apply", "Apply phase"),
         Binding("s", "secrets", "Secrets"),
-        Binding("d", "split", "Split/unified"),
-        Binding("w", "wrap", "Wrap"),
+        Binding("d", "split", "Split"),
+        Binding("w", "wrap", "Wrap", show=False),  # in help and the palette
+        Binding("question_mark,f1", "app.help", "Help", key_display="?"),
     ]
 
     def __init__(self, number: int) -> None:
