@@ -123,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     path_arg(sp)
     sp.add_argument("--stage", action="append", metavar="NAME")
     sp.add_argument("--json", action="store_true")
+    sp.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="github: also print each failure as a GitHub Actions annotation (file and line)",
+    )
     sp.add_argument("--show-secrets", action="store_true")
     sp.add_argument(
         "--run-tests",
@@ -421,6 +427,7 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
         show_secrets=args.show_secrets,
         run_tests=args.run_tests,
         err=err,
+        github=args.format == "github",
     )
 
 

@@ -186,3 +186,25 @@ def test_a_broken_migration_fails_its_check_naming_the_file(
     assert evidence in result["evidence"], result
     assert (result["where"] or "").startswith(where), result
     assert "zzLEAKEDzz" not in json.dumps(doc)
+
+
+def test_verify_format_github_puts_each_failure_on_its_line(repo: Path) -> None:
+    """In a GitHub Actions job, `verify --format github` prints each failing check as an
+    annotation on the file and line to fix (the pull request shows it there); the exit code
+    is verify's own."""
+    saved = (repo / "env/.env.dev").read_bytes()
+    try:
+        where = _env_value(repo)  # APP_ENV changed: the environment check fails there
+        res = run_cli("verify", str(repo), "--stage", "development", "--format", "github")
+    finally:
+        (repo / "env/.env.dev").write_bytes(saved)
+    assert res.returncode == 1, res.stdout + res.stderr
+    path, line = where.split(":")
+    errors = [ln for ln in res.stdout.splitlines() if ln.startswith("::error ")]
+    assert any(f"file={path},line={line}," in e and "APP_ENV" in e for e in errors), errors
+    assert all("::" in e.split(" ", 1)[1] for e in errors), errors
+    unreachable = run_cli(
+        "verify", str(repo), "--format", "github", env={"DOCKER_HOST": "unix:///nonexistent.sock"}
+    )
+    assert unreachable.returncode == 2
+    assert unreachable.stdout.startswith("::error title=dashtam-wizard verify::cannot reach")

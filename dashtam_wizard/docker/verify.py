@@ -605,6 +605,40 @@ def _print_results(console: Console, checks: list[ck.CheckResult]) -> None:
             console.print(f"   [dim]at {escape(r.where)}[/]", highlight=False)
 
 
+def _escape(text: str, prop: bool = False) -> str:
+    """GitHub's workflow-command escaping (properties also escape `:` and `,`)."""
+    out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
+
+
+def annotation(level: str, message: str, where: str | None = None, title: str = "") -> str:
+    """One `::error file=…,line=…::message` line: GitHub Actions shows it on the file's line
+    in the pull request (and in the run's summary)."""
+    props = []
+    if where:
+        path, _, line = where.partition(":")
+        props.append(f"file={_escape(path, True)}")
+        if line.split(":")[0].isdigit():
+            props.append(f"line={line.split(':')[0]}")
+    props.append(f"title={_escape(title or 'dashtam-wizard verify', True)}")
+    return f"::{level} {','.join(props)}::{_escape(message)}"
+
+
+def github_annotations(report: VerifyReport) -> list[str]:
+    """A failed build (at its Dockerfile line) and every failed or warning check (at the
+    file and line to fix, when it has one), as workflow annotations."""
+    out = []
+    for b in report.builds:
+        if not b.ok:
+            what = b.failed.error if b.failed else "failed"
+            out.append(annotation("error", f"stage {b.target or 'default'}: {what}", b.where))
+    for c in report.checks:
+        if c.status in ("fail", "warn"):
+            level = "error" if c.status == "fail" else "warning"
+            out.append(annotation(level, f"{c.name}: {c.evidence}", c.where, c.name[:60]))
+    return out
+
+
 def run_verify(
     repo: Path,
     stages: list[str] | None,
@@ -616,6 +650,7 @@ def run_verify(
     test_cmd: str = "pytest -q",
     nocache: bool = False,
     err: Console | None = None,
+    github: bool = False,
 ) -> int:
     """Build, check, print. 0: all passed (warnings allowed); 1: a check failed or the repo
     cannot be verified; 2: verify could not run: no Docker daemon reachable, the daemon
@@ -624,6 +659,8 @@ def run_verify(
     `{"ok": false, "error": ...}` on `console` with --json."""
 
     def fail_line(msg: str, code: int) -> int:
+        if github:
+            console.out(annotation("error", msg), highlight=False)
         if as_json:
             console.out(json.dumps({"ok": False, "error": msg}, indent=2), highlight=False)
         elif err is not None:
@@ -694,6 +731,9 @@ def run_verify(
             f"[{style}]{n['pass']} passed, {n['warn']} warning(s), {n['fail']} failed[/]",
             highlight=False,
         )
+    if github:
+        for line in github_annotations(report):
+            console.out(line, highlight=False)
     if report.unsaved:
         (err or console).print(
             f"dashtam-wizard: results not saved for `status`: {report.unsaved}",
