@@ -282,7 +282,6 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_apply(args: argparse.Namespace, console: Console) -> int:
-    from .apply import apply_changes
     from .core.context import Options
     from .plancache import cached_plan
 
@@ -293,39 +292,28 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
     _recover(root, console)
     options = Options(skip=frozenset(args.skip), include=frozenset(args.include))
     plan = cached_plan(root, options)  # from the journal's baseline when earlier applies exist
-    known = {c.id for c in plan.changes()}
-    unknown = [i for i in [*args.skip, *args.include] if i not in known]
-    if unknown:
-        console.print(f"unknown change id: {unknown[0]} (see `dashtam-wizard plan` for ids)")
-        return EXIT_BAD
+    from .service import apply_chosen, chosen, refusal
+
     phases = set(args.phase) if args.phase else {p.number for p in plan.phases}
-    earlier = [
-        p.number
-        for p in plan.phases
-        if p.number not in phases
-        and p.number < max(phases)
-        and any(options.selected(c) for c in p.changes)
-    ]
-    if earlier:
-        console.print(
-            f"phase {earlier[0]} has pending changes: apply it first (or add --phase {earlier[0]})"
-        )
+    why = refusal(plan, options, set(args.phase) if args.phase else None)
+    if why is not None:
+        console.print(why, markup=False, highlight=False)
         return EXIT_BAD
-    changes = [c for c in plan.changes(phases) if options.selected(c)]
+    changes = chosen(plan, options, phases)
     if not changes:
         console.print("Nothing to apply: those phases are done.")
         return EXIT_OK
-    from .compose_judge import require_equivalent
-
-    for note in require_equivalent(root, plan, options):  # BadInput: one line, exit 2
-        console.print(f"gate: {note}", markup=False, highlight=False, style="yellow")
     total = len(changes)
 
     def step(i: int, n: int, c) -> None:  # noqa: ANN001
         console.print(f"  [{i}/{n}] {c.kind.value:6} {c.path}")
 
-    # ApplyError is a BadInput: main() prints it as the one-line error on stderr, exit 2.
-    record = apply_changes(root, changes, phases=sorted(phases), on_step=step)
+    def judged(unjudged: list[str]) -> None:
+        for note in unjudged:
+            console.print(f"gate: {note}", markup=False, highlight=False, style="yellow")
+
+    # The gate's BadInput and ApplyError are one line on stderr (main()), exit 2.
+    record = apply_chosen(root, plan, options, phases, on_step=step, on_judged=judged)
     console.print(
         f"[green]Applied {total} change(s) as {record.id}.[/green] Undo with "
         f"`dashtam-wizard rollback {args.path} --yes`."

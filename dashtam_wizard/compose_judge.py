@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
-from .core.context import Options
+from .core.context import Options, chosen
 from .core.gate import REPO, Call, Difference, Verdict, attribute, compare, pairs
 from .core.model import Plan
 from .core.snapshot import Entry, Tree
@@ -380,13 +380,13 @@ def check_plan(root: Path, tree: Tree, plan: Plan, options: Options, own: bool =
     )
     if key is not None and isinstance(hit := _own_cache(key), Verdict):
         return hit  # the own model's answer for exactly these bytes (a repeat look)
-    chosen = [c for c in plan.changes() if options.selected(c)]
-    after = apply_virtual(tree, chosen)
+    picked = chosen(plan, options)
+    after = apply_virtual(tree, picked)
     for path, entry in extras:
         for t in (before, after):
             t.files.setdefault(path, entry)
     verdict = judge(before, after, root.name, clone_view(before, after), str(root), own)
-    attribute(verdict, before, after, root.name, str(root), chosen)
+    attribute(verdict, before, after, root.name, str(root), picked)
     if key is not None:
         _own_cache(key, verdict)
     return verdict

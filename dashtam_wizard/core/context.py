@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .model import Change
+from .model import Change, Plan
 
 if TYPE_CHECKING:  # Options alone is all a plan-cache hit needs: keep detection unloaded
     from .detect import Facts
@@ -52,3 +52,9 @@ class Baseline:
     tree: Tree
     done: frozenset[str]
     digest: str  # of the apply records it was rebuilt from (for the plan cache key)
+
+
+def chosen(plan: Plan, options: Options, phases: set[int] | None = None) -> list[Change]:
+    """What applying `phases` (None: all) writes, with `--skip`/`--include` (the TUI's space)
+    taken into account: the one rule `apply`, the TUI's dialog and the gate share."""
+    return [c for c in plan.changes(phases) if options.selected(c)]

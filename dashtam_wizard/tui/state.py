@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ..core.context import Options
+from ..core.context import Options, chosen
 from ..core.model import Change, ChecklistItem, Plan
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class RepoState:
         return self.root.name
 
     def selected(self, phases: set[int] | None = None) -> list[Change]:
-        return [c for c in self.plan.changes(phases) if self.options.selected(c)]
+        return chosen(self.plan, self.options, phases)  # the rule `apply` uses
 
     def pending_phases(self) -> list[int]:
         return [p.number for p in self.plan.phases if self.selected({p.number})]

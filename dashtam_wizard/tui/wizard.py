@@ -478,17 +478,18 @@ class WizardApp(App[int]):
 
     @work(thread=True, group="apply", exit_on_error=False)
     def run_apply(self, changes: list[Change], phases: list[int]) -> None:
-        from ..apply import apply_changes
-        from ..compose_judge import require_equivalent
+        from ..service import apply_chosen
 
         def step(i: int, n: int, change: Change) -> None:
             self.post_message(msg.Activity(f"{change.kind.value} {change.path}", i, n))
 
         state = self.state
-        if state is not None:  # the same gate as `apply`: a difference stops it, one line
-            self.post_message(msg.Activity("checking with Compose…", 0, len(changes)))
-            require_equivalent(self.root, state.plan, self.options)
-        record = apply_changes(self.root, changes, phases=phases, on_step=step)
+        if state is None:
+            return
+        # the same door as `apply`: the gate (a difference stops it, one line), then the
+        # transaction of what the dialog listed
+        self.post_message(msg.Activity("checking with Compose…", 0, len(changes)))
+        record = apply_chosen(self.root, state.plan, state.options, set(phases), on_step=step)
         self.post_message(msg.Applied(record, len(changes)))
 
     def on_activity(self, message: msg.Activity) -> None:

@@ -1,0 +1,62 @@
+"""The doors both front ends go through: one rule each, whichever of `apply` or the TUI asks.
+
+The CLI and the TUI used to each check the selection, run the equivalence gate and start
+the transaction in their own words; a rule changed in one was missed in the other. Here
+they are said once: which changes a choice of phases and ids applies, why a choice is
+refused (an unknown id, an earlier phase left pending), and apply itself (the gate, then
+the transaction). Front ends only ask and show the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from .apply import apply_changes
+from .apply.records import ApplyRecord
+from .compose_judge import require_equivalent
+from .core.context import Options, chosen
+from .core.model import Change, Plan
+
+__all__ = ["apply_chosen", "chosen", "refusal"]
+
+
+def refusal(plan: Plan, options: Options, phases: set[int] | None = None) -> str | None:
+    """Why this choice cannot be applied as asked, in one line, or None."""
+    known = {c.id for c in plan.changes()}
+    unknown = [i for i in [*options.skip, *options.include] if i not in known]
+    if unknown:
+        return f"unknown change id: {sorted(unknown)[0]} (see `dashtam-wizard plan` for ids)"
+    if phases:
+        earlier = [
+            p.number
+            for p in plan.phases
+            if p.number not in phases
+            and p.number < max(phases)
+            and any(options.selected(c) for c in p.changes)
+        ]
+        if earlier:
+            return (
+                f"phase {earlier[0]} has pending changes: apply it first "
+                f"(or add --phase {earlier[0]})"
+            )
+    return None
+
+
+def apply_chosen(
+    root: Path,
+    plan: Plan,
+    options: Options,
+    phases: set[int],
+    on_step: Callable[[int, int, Change], None] | None = None,
+    on_judged: Callable[[list[str]], None] | None = None,
+) -> ApplyRecord:
+    """The equivalence gate for the whole plan as chosen (BadInput, nothing written, when a
+    command would behave differently), then `phases` as one transaction. `on_judged` hears
+    the commands the gate could not judge, before anything is written."""
+    unjudged = require_equivalent(root, plan, options)
+    if on_judged is not None:
+        on_judged(unjudged)
+    return apply_changes(
+        root, chosen(plan, options, phases), phases=sorted(phases), on_step=on_step
+    )
