@@ -5,14 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from dashtam_wizard.core import changes as ch
+from dashtam_wizard.core.snapshot import read_tree
 from dashtam_wizard.demo import write_sample
+from dashtam_wizard.plancache import plan_for
 from tests.dockerd import dockerd_client  # noqa: F401  (the real daemon fixture)
 
 BIN = Path(sys.executable).parent
@@ -97,3 +103,24 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
         terminalreporter.section("dashtam-wizard figures")
         for name, value in sorted(FIGURES.items()):
             terminalreporter.write_line(f"{name}: {value}")
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """The sample, its tree, and the tree its whole default plan would leave (nothing written):
+    what the gate's mutation tests inject wrong rewrites into."""
+    root = write_sample(tmp_path_factory.mktemp("mut") / "ledgerly")
+    tree = read_tree(root)
+    plan = plan_for(tree, root, use_cache=False)
+    return root, tree, ch.apply_virtual(tree, [c for c in plan.changes() if c.default])
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[Path]:
+    """A scratch folder for generated repos; tmpfs when there is one (the apply journal
+    fsyncs every step)."""
+    shm = Path("/dev/shm")
+    usable = shm.is_dir() and os.access(shm, os.W_OK)
+    path = Path(tempfile.mkdtemp(prefix="dw-layout-", dir=shm if usable else None))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

@@ -29,6 +29,24 @@ def write_repo(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def clone_breaker(root: Path) -> Path:
+    """A repo whose migration would break only a fresh clone: bare `docker compose` reads
+    this developer's ignored root .env (CI runs without one); migrated, the command would
+    need env/.env.dev, which no clone has. The gate must refuse it."""
+    repo = write_repo(
+        root,
+        {
+            "src/main.py": "print(1)\n",
+            "Dockerfile": 'FROM python:3.13-slim\nWORKDIR /app\nCOPY src ./src\nCMD ["python", "src/main.py"]\n',
+            "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-ci}\n",
+            ".gitignore": ".env\n",
+            "Makefile": "up:\n\tdocker compose up -d\n",
+        },
+    )
+    (repo / ".env").write_text("MODE=dev\n")  # untracked: this developer's only
+    return repo
+
+
 def commit(root: Path, message: str) -> None:
     subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
     subprocess.run(

@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 
 from dashtam_wizard.compose_judge import compose_cli, judge
-from dashtam_wizard.core import changes as ch
-from dashtam_wizard.core.snapshot import Entry, read_tree
-from dashtam_wizard.plancache import plan_for
+from dashtam_wizard.core.snapshot import Entry
 
 from .conftest import run_cli
 from .legacy_repos import config, make_calls, write_repo
@@ -169,16 +167,6 @@ MUTATIONS = {
         "-f docker-compose.dev.yml --env-file env/.env.dev up",
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def planned(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    from dashtam_wizard.demo import write_sample
-
-    root = write_sample(tmp_path_factory.mktemp("mut") / "ledgerly")
-    tree = read_tree(root)
-    plan = plan_for(tree, root, use_cache=False)
-    return root, tree, ch.apply_virtual(tree, [c for c in plan.changes() if c.default])
 
 
 def test_the_unmutated_plan_passes(planned) -> None:  # noqa: ANN001

@@ -31,7 +31,7 @@ from dashtam_wizard.plancache import plan_for
 from .compose_strategies import Layout, layouts, write_layout
 from .conftest import manifest, run_cli
 from .figures import record
-from .legacy_repos import write_repo
+from .legacy_repos import clone_breaker, write_repo
 from .test_gate import DOCKERFILE, MUTATIONS
 from .test_legacy_corpus import CORPUS
 
@@ -134,17 +134,6 @@ def test_own_model_agrees_with_compose_on_the_sample(sample: Path) -> None:
     check_repo(sample, "the sample")
 
 
-@pytest.fixture(scope="module")
-def base() -> Iterator[Path]:
-    import tempfile
-
-    shm = Path("/dev/shm")
-    usable = shm.is_dir() and os.access(shm, os.W_OK)
-    path = Path(tempfile.mkdtemp(prefix="dw-own-", dir=shm if usable else None))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
 @settings(
     max_examples=int(os.environ.get("DASHTAM_WIZARD_HYPOTHESIS_EXAMPLES", 30)),
     deadline=None,
@@ -176,16 +165,6 @@ def _report() -> Iterator[None]:
 # -- the own model judges: wrong rewrites are caught without a Compose CLI --------------------
 
 
-@pytest.fixture(scope="module")
-def planned(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    from dashtam_wizard.demo import write_sample
-
-    root = write_sample(tmp_path_factory.mktemp("own") / "ledgerly")
-    tree = read_tree(root)
-    plan = plan_for(tree, root, use_cache=False)
-    return root, tree, ch.apply_virtual(tree, [c for c in plan.changes() if c.default])
-
-
 def test_the_own_model_passes_the_unmutated_plan(planned) -> None:  # noqa: ANN001
     root, before, after = planned
     verdict = judge(before, after, root.name, own=True)
@@ -209,26 +188,13 @@ def test_the_own_model_blocks_each_wrong_rewrite(planned, name: str) -> None:  #
 
 
 @pytest.fixture
-def clone_breaker(tmp_path: Path) -> Path:
-    """Bare `docker compose` reads the developer's ignored root .env; migrated, it would
-    need env/.env.dev, which a fresh clone does not have."""
-    repo = write_repo(
-        tmp_path / "svc",
-        {
-            "src/main.py": "print(1)\n",
-            "Dockerfile": DOCKERFILE,
-            "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-ci}\n",
-            ".gitignore": ".env\n",
-            "Makefile": "up:\n\tdocker compose up -d\n",
-        },
-    )
-    (repo / ".env").write_text("MODE=dev\n")
-    return repo
+def breaker(tmp_path: Path) -> Path:
+    return clone_breaker(tmp_path / "svc")
 
 
-def test_plan_shows_the_blocked_command_and_the_changes_behind_it(clone_breaker: Path) -> None:
-    before = manifest(clone_breaker)
-    res = run_cli("plan", str(clone_breaker), "--no-diff")
+def test_plan_shows_the_blocked_command_and_the_changes_behind_it(breaker: Path) -> None:
+    before = manifest(breaker)
+    res = run_cli("plan", str(breaker), "--no-diff")
     assert res.returncode == 0, res.stderr
     out = res.stdout
     assert "gate: 1 of 1 command(s) would behave differently (own Compose model)" in out
@@ -236,22 +202,22 @@ def test_plan_shows_the_blocked_command_and_the_changes_behind_it(clone_breaker:
     by = next(line for line in out.splitlines() if line.strip().startswith("by:"))
     assert "p5:edit:Makefile" in by and "p6:edit:.gitignore" in by
     assert "next: skip or fix what is blocked" in out and "--yes" not in out.split("gate:")[1]
-    check = run_cli("plan", str(clone_breaker), "--check")
+    check = run_cli("plan", str(breaker), "--check")
     assert check.returncode == 1 and "blocked: Makefile:2" in check.stdout
-    doc = json.loads(run_cli("plan", str(clone_breaker), "--json").stdout)
+    doc = json.loads(run_cli("plan", str(breaker), "--json").stdout)
     [blocked] = doc["gate"]["blocked"]
     assert blocked["where"] == "Makefile:2" and "p5:edit:Makefile" in blocked["changes"]
     assert doc["gate"]["judge"] == "own Compose model"
-    real = json.loads(run_cli("plan", str(clone_breaker), "--json", "--with-compose").stdout)
+    real = json.loads(run_cli("plan", str(breaker), "--json", "--with-compose").stdout)
     assert [(b["where"], b["key"]) for b in real["gate"]["blocked"]] == [
         (blocked["where"], blocked["key"])
     ]
-    assert manifest(clone_breaker) == before
+    assert manifest(breaker) == before
 
 
-def test_apply_without_a_compose_cli_is_judged_by_the_own_model(clone_breaker: Path) -> None:
-    before = manifest(clone_breaker)
-    res = run_cli("apply", str(clone_breaker), "--yes", env={"DASHTAM_WIZARD_COMPOSE": "none"})
+def test_apply_without_a_compose_cli_is_judged_by_the_own_model(breaker: Path) -> None:
+    before = manifest(breaker)
+    res = run_cli("apply", str(breaker), "--yes", env={"DASHTAM_WIZARD_COMPOSE": "none"})
     assert res.returncode == 2, res.stdout + res.stderr
     assert "Makefile:2: in a fresh clone, the command would change" in res.stderr
-    assert manifest(clone_breaker) == before
+    assert manifest(breaker) == before

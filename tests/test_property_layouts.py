@@ -32,7 +32,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -333,16 +332,6 @@ def _spelled_twice(layout: Layout) -> bool:
             if len({os.path.normpath(x) for x in spellings}) < len(spellings):
                 return True
     return False
-
-
-@pytest.fixture(scope="module")
-def base() -> Iterator[Path]:
-    # tmpfs when there is one: the apply journal fsyncs every step
-    shm = Path("/dev/shm")
-    usable = shm.is_dir() and os.access(shm, os.W_OK)
-    path = Path(tempfile.mkdtemp(prefix="dw-layout-", dir=shm if usable else None))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _doc(

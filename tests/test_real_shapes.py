@@ -16,7 +16,7 @@ import pytest
 from dashtam_wizard.compose_judge import compose_cli
 
 from .conftest import run_cli
-from .legacy_repos import config, fresh_clone, make_calls, write_repo
+from .legacy_repos import clone_breaker, config, fresh_clone, make_calls, write_repo
 from .test_gate import DOCKERFILE
 
 pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v2 CLI")
@@ -187,17 +187,7 @@ def test_a_fresh_clone_still_runs_what_ran_before(tmp_path: Path) -> None:
 def test_a_change_that_breaks_only_a_fresh_clone_is_refused(tmp_path: Path) -> None:
     """Bare `docker compose` read the developer's own (ignored) root .env when there was one,
     and ran without it in CI; migrated it would require env/.env.dev, which no clone has."""
-    repo = write_repo(
-        tmp_path / "svc",
-        {
-            "src/main.py": "print(1)\n",
-            "Dockerfile": DOCKERFILE,
-            "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-ci}\n",
-            ".gitignore": ".env\n",
-            "Makefile": "up:\n\tdocker compose up -d\n",
-        },
-    )
-    (repo / ".env").write_text("MODE=dev\n")  # untracked: this developer's only
+    repo = clone_breaker(tmp_path / "svc")
     res = run_cli("apply", str(repo), "--yes")
     assert res.returncode == 2, res.stdout + res.stderr
     assert "Makefile:2: in a fresh clone, the command would change" in res.stderr

@@ -17,7 +17,7 @@ from dashtam_wizard.compose_judge import compose_cli
 from dashtam_wizard.tui.app import WizardApp
 
 from .conftest import manifest
-from .legacy_repos import write_repo
+from .legacy_repos import clone_breaker, write_repo
 from .test_gate import DOCKERFILE
 from .test_tui_support import press, screen_text, settle
 
@@ -27,17 +27,7 @@ pytestmark = pytest.mark.skipif(compose_cli() is None, reason="needs a Compose v
 async def test_the_blocking_difference_is_shown_before_apply_and_apply_is_refused(
     tmp_path: Path,
 ) -> None:
-    repo = write_repo(
-        tmp_path / "svc",
-        {
-            "src/main.py": "print(1)\n",
-            "Dockerfile": DOCKERFILE,
-            "docker-compose.yml": "services:\n  app:\n    build: .\n    environment:\n      MODE: ${MODE:-ci}\n",
-            ".gitignore": ".env\n",
-            "Makefile": "up:\n\tdocker compose up -d\n",
-        },
-    )
-    (repo / ".env").write_text("MODE=dev\n")  # this developer's own, ignored: CI runs without one
+    repo = clone_breaker(tmp_path / "svc")
     before = manifest(repo)
     app = WizardApp(repo, docker_probe=False)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
