@@ -179,11 +179,7 @@ def judge(
     if cmd is None:
         _compare(verdict, todo, views, _own_answers(todo, views, root_name))
         return verdict
-    trees = {
-        (view, side): t
-        for view, b_tree, a_tree in views
-        for side, t in (("before", b_tree), ("after", a_tree))
-    }
+    trees = _by_side(views)
     base = Path(tempfile.mkdtemp(prefix="dashtam-wizard-gate-"))  # 0700: env files are secret
     try:
         roots = {key: base / f"{i}-{key[1]}" / root_name for i, key in enumerate(trees)}
@@ -227,11 +223,16 @@ OWN_MODEL = "own Compose model"
 _Views = list[tuple[str, Tree, Tree]]
 
 
+def _by_side(views: _Views) -> dict[tuple[str, str], Tree]:
+    """Each view's trees by (view, "before" | "after"), as jobs and answers are keyed."""
+    return {(v, "before"): b for v, b, _ in views} | {(v, "after"): a for v, _, a in views}
+
+
 def _own_answers(todo: list[tuple[str, Call, Call]], views: _Views, root_name: str) -> dict:
     """The own model's resolutions, keyed like the judge's (no scratch copy, no subprocess)."""
     from .core.resolve import Unmodelled, resolve_call
 
-    trees = {(v, "before"): b for v, b, _ in views} | {(v, "after"): a for v, _, a in views}
+    trees = _by_side(views)
     out: dict = {}
     for view, b, a in todo:
         for job in (((view, "before"), b.args), ((view, "after"), a.args)):
@@ -247,7 +248,7 @@ def _compare(
     verdict: Verdict, todo: list[tuple[str, Call, Call]], views: _Views, results: dict
 ) -> None:
     """The answers before and after of each call, compared by the gate's rules (core/gate.py)."""
-    trees = {(v, "before"): b for v, b, _ in views} | {(v, "after"): a for v, _, a in views}
+    trees = _by_side(views)
     seen: set[tuple[str, str, str]] = set()
     for view, b, a in todo:
         rb, ra = results[((view, "before"), b.args)], results[((view, "after"), a.args)]
