@@ -20,20 +20,19 @@ and the properties the wizard's own tests rely on are still there.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
 
+from .conftest import compose_config
+
 SAMPLE = Path(__file__).resolve().parent.parent / "assets" / "sample"
-COMPOSE = Path(sys.executable).parent / "docker-compose"
 
 EXPECTED_FILES = [
     ".dockerignore",
@@ -91,22 +90,6 @@ def _files(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
-def _compose(root: Path, compose_file: str, env_file: str | None) -> dict:
-    args = [str(COMPOSE), "-f", compose_file]
-    if env_file:
-        args += ["--env-file", env_file]
-    res = subprocess.run(
-        [*args, "config", "--format", "json"],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env={"PATH": os.environ["PATH"], "HOME": str(root)},
-        timeout=60,
-    )
-    assert res.returncode == 0, f"compose rejected {compose_file}: {res.stderr}"
-    return json.loads(res.stdout)
-
-
 def test_sample_has_exactly_the_expected_files() -> None:
     assert _files(SAMPLE) == set(EXPECTED_FILES)
     for junk in (".venv", "__pycache__", ".pytest_cache", ".ruff_cache"):
@@ -116,12 +99,12 @@ def test_sample_has_exactly_the_expected_files() -> None:
 
 @pytest.mark.parametrize(("compose_file", "env_file"), COMPOSE_RUNS)
 def test_compose_accepts_every_file(repo: Path, compose_file: str, env_file: str | None) -> None:
-    cfg = _compose(repo, compose_file, env_file)
+    cfg = compose_config(repo, compose_file, env_file)
     assert {"app", "postgres", "redis"} <= set(cfg["services"])
 
 
 def test_dev_compose_resolves_env_file_values_and_has_a_conflict(repo: Path) -> None:
-    svc = _compose(repo, "docker-compose.dev.yml", ".env.dev")["services"]
+    svc = compose_config(repo, "docker-compose.dev.yml", ".env.dev")["services"]
     app, callback = svc["app"]["environment"], svc["callback"]["environment"]
     assert (
         app["DATABASE_URL"] == "postgresql://ledgerly:dev-7Qx9-pg-secret@postgres:5432/ledgerly_dev"
@@ -131,9 +114,9 @@ def test_dev_compose_resolves_env_file_values_and_has_a_conflict(repo: Path) -> 
     assert app["APP_ENV"] == callback["APP_ENV"] == "development"
     binds = {v["target"] for v in svc["app"]["volumes"] if v["type"] == "bind"}
     assert {"/app/src", "/app/tests", "/app/alembic"} <= binds
-    test_app = _compose(repo, "docker-compose.test.yml", ".env.test")["services"]["app"]
+    test_app = compose_config(repo, "docker-compose.test.yml", ".env.test")["services"]["app"]
     assert test_app["environment"]["APP_ENV"] == "test"
-    ci = _compose(repo, "docker-compose.ci.yml", ".env.ci")["services"]
+    ci = compose_config(repo, "docker-compose.ci.yml", ".env.ci")["services"]
     assert ci["app"]["environment"]["APP_ENV"] == "ci"
     assert not any(s.get("ports") for s in ci.values())
 
