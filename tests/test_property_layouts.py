@@ -512,6 +512,29 @@ REGRESSIONS: list[Layout] = [
         {ENV_NAME: ["# local settings"], EXTRA_ENV: ["K1=y1"]},
         _both(DEV, OVER),
     ),
+    # `K1:` with no value takes K1 from the project's variables: none before (.env lacks it),
+    # env/.env.dev's after, as the added --env-file made it; now refused like a `${K1}` would be
+    Layout(
+        [
+            _doc(
+                BASE,
+                Service("s0", "map", "map", [EnvEntry("K1", "null", None, "plain")], [], None),
+                svc("s1", env_file="long"),
+            )
+        ],
+        {DEFAULT_ENV: ["# local settings"], ENV_NAME: ["K1=x"]},
+        _both(BASE, env_file=None),
+    ),
+    # an override adding env_file to the base's `image: busybox`: phase 4 judged the fragment
+    # alone (no image) as the app's and gave it env/.env.dev, which then won over .env.extra
+    Layout(
+        [
+            _doc(BASE, _with(svc("s0", {"K1": "0"}, image_tag="1"), env_files=[(EXTRA_ENV, None)])),
+            _doc(OVER, _with(_partial("s0", {"K1": "0"}), env_files=[(EXTRA_ENV, None)])),
+        ],
+        {ENV_NAME: ["A=x", "K1=xxx"], EXTRA_ENV: ["A=", "B=x"]},
+        _both(BASE, OVER),
+    ),
     # include: was migrated as if the included file did not exist; now refused (p4_compose.py)
     Layout(
         [_doc("compose.yaml", svc("s0", {"K1": "x"}), include=("- infra/db.yml",))],

@@ -125,10 +125,13 @@ def service_views(
             views[str(name)] = view
             continue
         own: dict[str, str] = {}  # `environment:`, resolved; it overrides every env_file
+        unset: set[str] = set()  # `K:` with no value and no such variable: the container has no K
         for k, v in env_items(svc.get("environment")):
             if v is None:
                 if k in project_env:
                     own[k] = project_env[k]
+                else:
+                    unset.add(k)
             else:
                 own[k] = resolve_str(v, project_env)
         # Compose interpolates an env_file against the project's variables first, then the
@@ -143,6 +146,8 @@ def service_views(
             if text is not None:
                 view.env.update(parse_env(text, rel, lookup, view.env))
         view.env.update(own)
+        for k in unset:
+            view.env.pop(k, None)
         for vol in svc.get("volumes") or []:
             if isinstance(vol, str):
                 src, dst, _ = split_short_volume(resolve_str(vol, project_env))
@@ -175,6 +180,22 @@ def all_references(doc: Any, skip: set[int] | None = None) -> set[str]:
                 walk(v)
 
     walk(doc)
+    return found
+
+
+def passed_through(doc: Any) -> set[str]:
+    """Keys given without a value (`K:` or `- K` under `environment:` or `build.args`): Compose
+    takes them from the project's variables, so they read the env file like a `${K}` does."""
+    found: set[str] = set()
+    for svc in (doc.get("services") or {}).values() if hasattr(doc, "get") else ():
+        if not hasattr(svc, "get"):
+            continue
+        build = svc.get("build")
+        args = build.get("args") if hasattr(build, "get") else None
+        for value in (svc.get("environment"), args):
+            if isinstance(value, (str, int, float)):
+                continue
+            found.update(k for k, v in env_items(value) if v is None)
     return found
 
 

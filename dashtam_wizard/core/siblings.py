@@ -54,6 +54,9 @@ class Held:
     # keys set by env files a merged service reads before the env file: one moved there would
     # come later in its env_file list and win over them
     shadowed: set[str] = field(default_factory=set)
+    # service -> whether, merged with the other files, it runs an image the repo does not
+    # build (an override that only adds `environment:` to the base's `image: postgres`)
+    third_party: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,6 +67,8 @@ class _FileFacts:
     named: bool
     # service -> the env files it reads: (path as written, repo path after the moves)
     env_entries: dict[str, list[tuple[str, str]]]
+    # service -> (it has `build:`, it has `image:`)
+    origin: dict[str, tuple[bool, bool]] = field(default_factory=dict)
 
     @property
     def env_files(self) -> dict[str, set[str]]:
@@ -142,6 +147,7 @@ class Siblings:
             {n for n, s in svcs.items() if s.get("env_file") is not None},
             "name" in doc,
             entries,
+            {n: (s.get("build") is not None, s.get("image") is not None) for n, s in svcs.items()},
         )
 
     def _env_files(self, base: str, value: Any) -> list[tuple[str, str]]:
@@ -231,6 +237,14 @@ class Siblings:
         if not merged and not sharing:
             return held
         own = self._read(cf)
+        origins: dict[str, list[tuple[bool, bool]]] = {}
+        for facts in [own, *(self._read(o) for o in merged)]:
+            for name, pair in (facts.origin if facts is not None else {}).items():
+                origins.setdefault(name, []).append(pair)
+        held.third_party = {
+            name: not any(b for b, _ in pairs) and any(i for _, i in pairs)
+            for name, pairs in origins.items()
+        }
         for other in merged:
             facts = self._read(other)
             if facts is None:

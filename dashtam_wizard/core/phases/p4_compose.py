@@ -28,6 +28,7 @@ from ..compose import (
     is_path,
     join_short_volume,
     norm_rel,
+    passed_through,
     remove_env_keys,
     resolve_str,
     service_views,
@@ -238,8 +239,8 @@ def _refuse_include(cf: ComposeFile, doc: Any) -> None:
 
 def _used_variables(ctx: Ctx, doc: Any, p_before: Mapping[str, str]) -> set[str]:
     """`${VAR}`s of the file and of the env files its services read (those interpolate
-    against the project's variables first)."""
-    used = set(all_references(doc))
+    against the project's variables first), and the keys a service takes from them."""
+    used = set(all_references(doc)) | passed_through(doc)
     views = _views(doc, "", dict(p_before), ctx.original.text) or {}
     for rel in {rel for view in views.values() for rel in view.env_files}:
         used |= references(ctx.original.text(rel) or "")
@@ -384,7 +385,7 @@ def migrate_file(
             continue
         if not hasattr(svc, "get"):
             raise BadInput(path, f"service `{name}` is not a mapping")
-        if third_party(svc):
+        if held.third_party.get(str(name), third_party(svc)):
             continue  # its environment: stays as written (it gets no env_file)
         env = svc.get("environment")
         if env is not None and _shared(env):
@@ -678,7 +679,8 @@ def _rewrite(
                         ef[i] = rw.path(item)
                     elif hasattr(item, "get") and "path" in item:
                         item["path"] = rw.path(str(item["path"]))
-        if third_party(svc):
+        foreign = held.third_party.get(str(name), third_party(svc))
+        if foreign:
             # no env_file, no key removed: what it sees is what it saw (paths still follow)
             if env_text is not None and not path.endswith(".example"):
                 outside.append(str(name))
@@ -695,7 +697,7 @@ def _rewrite(
             missing_env.add(str(name))
         elif first("set_env_file", ef_owner):
             set_env_file(ef_owner, f"../{env_target}", required=not local_only)
-        if not third_party(svc):
+        if not foreign:
             remove_env_keys(svc, moving)
         if first("build", b_owner := _owner(svc, "build")):
             rw.build(b_owner)
