@@ -16,6 +16,8 @@ from .core.errors import BadInput, NothingToMigrate
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .core.context import Options
+
 COMMANDS = ("plan", "apply", "rollback", "status", "verify", "demo", "extract")
 EXIT_OK, EXIT_PENDING, EXIT_BAD = 0, 1, 2
 
@@ -74,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", help="plan from scratch (ignore the plan cache)"
     )
     sp.add_argument(
+        "--convert",
+        action="store_true",
+        help="for a Poetry/Pipenv/pip-tools/requirements project: include what migrate-to-uv "
+        "makes of it (pyproject.toml for uv, uv.lock; needs the package index) as phase 1 changes",
+    )
+    sp.add_argument(
         "--with-compose",
         action="store_true",
         help="judge every Compose call before and after with the real Compose (what apply does), "
@@ -96,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ID",
         help="include an off-by-default change",
+    )
+    sp.add_argument(
+        "--convert",
+        action="store_true",
+        help="for a Poetry/Pipenv/pip-tools/requirements project: include what migrate-to-uv "
+        "makes of it (pyproject.toml for uv, uv.lock; needs the package index) as phase 1 changes",
     )
     sp.add_argument("--yes", action="store_true", help="required: confirm the apply")
 
@@ -164,6 +178,12 @@ def _tui_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dashtam-wizard", add_help=False)
     p.add_argument("path", nargs="?", default=".", type=Path)
     p.add_argument("--demo", action="store_true")
+    p.add_argument(
+        "--convert",
+        action="store_true",
+        help="propose migrate-to-uv's conversion of a Poetry/Pipenv/pip-tools/requirements "
+        "project in phase 1",
+    )
     return p
 
 
@@ -219,14 +239,34 @@ def _recover(root: Path, console: Console) -> None:
         console.print(f"[yellow]Recovered an interrupted operation: {result.summary()}[/yellow]")
 
 
+def _options(
+    root: Path,
+    args: argparse.Namespace,
+    skip: frozenset[str] = frozenset(),
+    include: frozenset[str] = frozenset(),
+) -> Options:
+    """The user's choices; with --convert, migrate-to-uv's result for phase 1 to propose."""
+    from .core.context import Options
+
+    if not args.convert:
+        return Options(skip=skip, include=include)
+    from .convert import convert
+    from .core.snapshot import read_tree
+
+    conversion = convert(read_tree(root), root.name)
+    return Options(skip=skip, include=include, conversion=conversion)
+
+
 def cmd_plan(args: argparse.Namespace, console: Console) -> int:
+    from .core.snapshot import read_tree
     from .plancache import cached_plan
     from .render import plan_json, print_plan
 
     root = _repo(args.path)
     _unfinished(root)
+    options = _options(root, args)
     try:
-        plan = cached_plan(root, use_cache=not args.no_cache)
+        plan = cached_plan(root, options, use_cache=not args.no_cache)
     except NothingToMigrate as exc:
         if not args.check:
             raise
@@ -243,11 +283,9 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
         if c.default
     )
     from .compose_judge import check_plan
-    from .core.context import Options
-    from .core.snapshot import read_tree
 
     # the own model unless asked for the real Compose (which apply always asks when present)
-    verdict = check_plan(root, read_tree(root), plan, Options(), own=not args.with_compose)
+    verdict = check_plan(root, read_tree(root), plan, options, own=not args.with_compose)
     if args.json:
         import json
 
@@ -282,7 +320,6 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_apply(args: argparse.Namespace, console: Console) -> int:
-    from .core.context import Options
     from .plancache import cached_plan
 
     root = _writable_repo(args.path)
@@ -290,7 +327,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
         console.print("apply changes files: review `dashtam-wizard plan` first, then add --yes.")
         return EXIT_BAD
     _recover(root, console)
-    options = Options(skip=frozenset(args.skip), include=frozenset(args.include))
+    options = _options(root, args, skip=frozenset(args.skip), include=frozenset(args.include))
     plan = cached_plan(root, options)  # from the journal's baseline when earlier applies exist
     from .service import apply_chosen, chosen, refusal
 
@@ -437,7 +474,7 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def run_tui(path: Path | None, demo: bool, console: Console) -> int:
+def run_tui(path: Path | None, demo: bool, console: Console, convert: bool = False) -> int:
     if demo:  # .demo loads the template engine (jinja2): not on the way to the first paint
         from .demo import temp_sample
 
@@ -454,6 +491,13 @@ def run_tui(path: Path | None, demo: bool, console: Console) -> int:
 
         print_plan(sys.stdout, build_plan(root), None, False)
         return EXIT_OK
+    if convert:  # before the first frame: one line and exit 2 if the converter fails
+        from .convert import convert as run_converter
+        from .core.context import Options
+        from .core.snapshot import read_tree
+
+        options = Options(conversion=run_converter(read_tree(root), root.name))
+        return tui_run(root, demo=demo, options=options)
     return tui_run(root, demo=demo)
 
 
@@ -497,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_OK
             return HANDLERS[args.command](args, console)
         targs = _tui_parser().parse_args(argv)
-        return run_tui(targs.path, targs.demo, console)
+        return run_tui(targs.path, targs.demo, console, targs.convert)
     except BadInput as exc:
         err.print(f"dashtam-wizard: {exc.one_line()}", markup=False, soft_wrap=True)
         return EXIT_BAD

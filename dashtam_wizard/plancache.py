@@ -71,6 +71,7 @@ def plan_key(tree: Tree, root: str, root_name: str, options: Options, history: s
                 options.gid,
                 sorted(options.skip),
                 sorted(options.include),
+                options.conversion.key if options.conversion is not None else None,
                 tree.is_git,
                 sorted(tree.dirs),
                 sorted(tree.tracked),

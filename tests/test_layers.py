@@ -1,6 +1,6 @@
 """The project's own layers, checked on its source: no import runs back up.
 
-core (pure planning) < apply (journal, writes) < plancache/compose_judge (the engine's
+core (pure planning) < apply (journal, writes) < plancache/compose_judge/convert (the engine's
 adapters) < docker (the daemon) < service (the doors both front ends go through) < tui,
 cli, render, demo (front ends). A module may import
 its own layer and the ones below, at module level or inside a function alike: a lazy
@@ -14,7 +14,15 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "dashtam_wizard"
-LAYERS = {"core": 0, "apply": 1, "plancache": 2, "compose_judge": 2, "docker": 3, "service": 4}
+LAYERS = {
+    "core": 0,
+    "apply": 1,
+    "plancache": 2,
+    "compose_judge": 2,
+    "convert": 2,
+    "docker": 3,
+    "service": 4,
+}
 FRONT = 5
 OUTSIDE = {0: ("textual", "docker", "rich"), 1: ("textual", "docker", "rich")}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -13,11 +15,41 @@ if TYPE_CHECKING:  # Options alone is all a plan-cache hit needs: keep detection
 
 
 @dataclass(frozen=True)
+class Conversion:
+    """What a converter (`migrate-to-uv`) made of a Poetry/Pipenv/pip-tools/requirements
+    project, run by convert.py in a scratch copy. The core cannot run it (no subprocess
+    here), so the result comes in as an option, and phase 1 proposes it as changes that are
+    reviewed, gated and applied like any other. Bound to the files it read: `inputs`."""
+
+    tool: str  # "migrate-to-uv 0.12.0", as the plan names it
+    inputs: str  # input_digest() of the files the converter read
+    files: tuple[tuple[str, bytes | None], ...]  # what it wrote: path -> content (None: deleted)
+
+    @property
+    def key(self) -> str:
+        h = hashlib.sha256(f"{self.tool}\0{self.inputs}".encode())
+        for path, data in self.files:
+            h.update(f"\0{path}\0{-1 if data is None else len(data)}\0".encode())
+            h.update(data or b"")
+        return h.hexdigest()
+
+
+def input_digest(files: Mapping[str, bytes]) -> str:
+    """Of the package-manager files a conversion reads (see p1_backup.conversion_inputs)."""
+    h = hashlib.sha256()
+    for path in sorted(files):
+        h.update(f"{path}\0{len(files[path])}\0".encode())
+        h.update(files[path])
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
 class Options:
     uid: int = 1000
     gid: int = 1000
     skip: frozenset[str] = frozenset()  # change ids the user switched off
     include: frozenset[str] = frozenset()  # off-by-default change ids the user switched on
+    conversion: Conversion | None = None  # `--convert`: migrate-to-uv's result, for phase 1
 
     def selected(self, change: Change) -> bool:
         return change.id in self.include or (change.default and change.id not in self.skip)

@@ -7,10 +7,11 @@ leave it, so `--phase 4` after applying 1-3 and a full dry run print the same ch
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from . import changes as ch
-from .context import Baseline, Ctx, Options
+from .context import Baseline, Conversion, Ctx, Options, input_digest
 from .detect import detect
 from .errors import BadInput, NothingToMigrate
 from .model import Change, Kind, Note, Plan
@@ -82,6 +83,8 @@ def _plan_from(
 ) -> Plan:
     if baseline is None:
         return _plan(tree, root, root_name, options)
+    if options.conversion is None:
+        options = _applied_conversion(baseline, tree, options)
     full = _plan(baseline.tree, root, root_name, options, baseline.done, tree)
     done = [c for c in full.changes() if c.id in baseline.done]
     if {c.id for c in done} != baseline.done or not _left_as_applied(baseline.tree, tree, done):
@@ -99,6 +102,17 @@ def _plan_from(
             # applied tree, the wizard's own backups would read as "an earlier backup?"
             pp.checklist = now.phases[i].checklist
     return full
+
+
+def _applied_conversion(baseline: Baseline, now: Tree, options: Options) -> Options:
+    """A conversion applied earlier (`apply --convert --phase 1`) is part of the plan made
+    from the baseline, so later phases need no `--convert`: its result is what that apply
+    wrote, which the tree still holds (or the plan is made from the tree as it is)."""
+    if "p1:create:uv.lock" not in baseline.done or "uv.lock" in baseline.tree.files:
+        return options
+    files = tuple((p, now.files[p].data) for p in ("pyproject.toml", "uv.lock") if p in now.files)
+    inputs = input_digest(p1_backup.conversion_inputs(baseline.tree))
+    return replace(options, conversion=Conversion("the conversion applied earlier", inputs, files))
 
 
 def _plan(

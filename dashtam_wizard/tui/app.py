@@ -18,11 +18,13 @@ if find_spec("textual") is None:  # the CLI falls back to printing the plan
     raise ImportError("the TUI needs Textual (pip install textual)")
 
 if TYPE_CHECKING:
+    from ..core.context import Options
     from .wizard import WizardApp
 
 
-def run(root: Path, demo: bool = False) -> int:
-    """Entry point used by `dashtam-wizard [PATH]` and `dashtam-wizard --demo`."""
+def run(root: Path, demo: bool = False, options: Options | None = None) -> int:
+    """Entry point used by `dashtam-wizard [PATH]` and `dashtam-wizard --demo`; `options`
+    other than the defaults (`--convert`) are planned by the app's first load."""
     from . import backend
 
     # Start-up allocates a lot and frees little (Textual's modules and widgets, the repo's
@@ -30,14 +32,18 @@ def run(root: Path, demo: bool = False) -> int:
     # the way to the first frame. The app turns it back on once the overview is painted.
     gc.disable()
     root = Path(root).resolve()
-    try:
-        state, recovered = backend.first_load_here(root)
-    except Exception:  # noqa: BLE001 - the backend meets it again and the app shows it
-        state, recovered = None, None
-    started = None if state is not None else backend.Backend.start(root)
+    state = recovered = None
+    if options is None:
+        try:
+            state, recovered = backend.first_load_here(root)
+        except Exception:  # noqa: BLE001 - the backend meets it again and the app shows it
+            state, recovered = None, None
+    started = None if state is not None else backend.Backend.start(root, first=options is None)
     from .wizard import WizardApp
 
     app = WizardApp(root, demo=demo, backend=started, state=state, recovered=recovered)
+    if options is not None:
+        app.options = options
     app.run()
     return app.return_code or 0
 

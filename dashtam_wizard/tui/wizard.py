@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from threading import Lock
@@ -400,7 +401,7 @@ class WizardApp(App[int]):
             (skip.discard if now else skip.add)(change.id)
         else:
             (include.add if now else include.discard)(change.id)
-        self.options = Options(o.uid, o.gid, frozenset(skip), frozenset(include))
+        self.options = replace(o, skip=frozenset(skip), include=frozenset(include))
         self.reload(self.options)
         return now
 

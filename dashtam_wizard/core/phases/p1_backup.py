@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
+from dataclasses import replace
 
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from .. import changes as ch
-from ..context import Ctx
+from ..context import Conversion, Ctx, input_digest
 from ..errors import BadInput
 from ..model import Change, ChecklistItem, Evidence, Kind, Note, PhasePlan
 from ..snapshot import Tree
@@ -87,23 +89,104 @@ def other_manager(tree: Tree) -> str | None:
     return None
 
 
+_INPUT = re.compile(
+    r"^(pyproject\.toml|poetry\.lock|pdm\.lock|Pipfile(\.lock)?|requirements.*\.(txt|in))$"
+)
+
+
+def conversion_inputs(tree: Tree) -> dict[str, bytes]:
+    """The files a converter reads (root-level package-manager files): a conversion made
+    from other bytes is stale."""
+    return {p: e.data for p, e in tree.files.items() if _INPUT.match(p)}
+
+
+def _conversion(tree: Tree, conv: Conversion, manager: str) -> list[Change]:
+    """The converter's result as changes: reviewable, gated and undone like the rest."""
+    why = (
+        f"The plan's Dockerfile installs from pyproject.toml and uv.lock; {conv.tool} made them "
+        f"from the {manager.split(' (')[0]} files (locked versions kept, the old tool's data kept, "
+        "so its commands still work)."
+    )
+    out: list[Change] = []
+    for path, data in conv.files:
+        if data is None:
+            if path in tree.files:
+                out.append(ch.delete(1, tree, path, summary=f"{conv.tool} removes {path}", why=why))
+            continue
+        c = ch.write(1, tree, path, data, summary=f"{conv.tool}: {_what(path, tree)}", why=why)
+        if c is not None:
+            out.append(c)
+    return out
+
+
+def _what(path: str, tree: Tree) -> str:
+    if path == "uv.lock":
+        return "create uv.lock (the versions the old lock pinned, where it had one)"
+    if path == "pyproject.toml" and path in tree.files:
+        return "add [project] and [dependency-groups] to pyproject.toml for uv"
+    return f"{'edit' if path in tree.files else 'create'} {path}"
+
+
+def _fold(converted: list[Change], later: list[Change], original: Tree) -> list[Change]:
+    """One change per path: a later phase-1 write of a converted file (dependencies only a
+    requirements file listed) is folded into the conversion's change of it."""
+    by_path = {c.path: c for c in later}
+    out = []
+    for c in converted:
+        extra = by_path.pop(c.path, None)
+        if extra is None:
+            out.append(c)
+        elif extra.regenerate:  # re-locked after the added dependencies: made at apply time
+            out.append(replace(c, regenerate=extra.regenerate, summary=extra.summary))
+        else:
+            merged = ch.write(1, original, c.path, extra.after or b"", why=c.why)
+            if merged is not None:
+                out.append(replace(merged, summary=f"{c.summary}; {extra.summary}"))
+    return out + [c for c in later if c.path in by_path]
+
+
 def is_dev_file(path: str) -> bool:
     return any(w in path.lower() for w in ("dev", "test", "lint"))
 
 
 def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     pp = PhasePlan(1, "Backup & Preparation")
+    original = tree
+    other = other_manager(tree) if "uv.lock" not in tree.files else None
+    conv = ctx.options.conversion
+    converted: list[Change] = []
+    if other is not None and conv is not None:
+        if conv.inputs != input_digest(conversion_inputs(tree)):
+            pp.notes.append(
+                Note(
+                    "warn",
+                    "The conversion given was made from other package files than these: "
+                    "run the conversion again (`--convert`).",
+                )
+            )
+        else:
+            converted = _conversion(tree, conv, other)
+            tree = ch.apply_virtual(tree, converted)  # the rest of phase 1 sees it converted
+            pp.notes.append(
+                Note(
+                    "info",
+                    f"This project is managed with {other}: {conv.tool} converts it for uv "
+                    "(pyproject.toml's [project], uv.lock), keeping the old tool's files and "
+                    "tables so its commands still work. Review the diff; skip those changes "
+                    "to keep the project as it is (phase 3 is then held back).",
+                )
+            )
+            other = None
     text = tree.text("pyproject.toml")
     has_lock = "uv.lock" in tree.files
-    other = other_manager(tree) if not has_lock else None
     if other is not None:
         pp.notes.append(
             Note(
                 "warn",
                 f"This project is managed with {other}; the plan assumes uv (pyproject.toml "
-                "and uv.lock). Convert it first — `uvx migrate-to-uv` rewrites pyproject.toml "
-                "and makes uv.lock — review that diff, commit it, then plan again. Until then "
-                "the Dockerfile stays as it is (phase 3 is held back).",
+                "and uv.lock). `--convert` shows what `migrate-to-uv` would make of it "
+                "(pyproject.toml for uv, and uv.lock) as phase 1 changes to review. Until "
+                "then the Dockerfile stays as it is (phase 3 is held back).",
             )
         )
     elif text is None:
@@ -126,20 +209,25 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         ChecklistItem(
             SECTION,
             "Extract pyproject.toml from container",
-            text is not None,
+            "pyproject.toml" in original.files,
             Evidence(
-                "pyproject.toml present" if text is not None else "pyproject.toml missing",
+                "pyproject.toml present"
+                if "pyproject.toml" in original.files
+                else "pyproject.toml missing",
                 "pyproject.toml",
             ),
         ),
         ChecklistItem(
             SECTION,
             "Extract uv.lock from container",
-            has_lock,
-            Evidence("uv.lock present" if has_lock else "uv.lock missing", "uv.lock"),
+            "uv.lock" in original.files,
+            Evidence(
+                "uv.lock present" if "uv.lock" in original.files else "uv.lock missing", "uv.lock"
+            ),
         ),
     ]
     if text is None:
+        pp.changes = converted
         return pp
     try:
         data = tomllib.loads(text)
@@ -148,13 +236,13 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
 
     backups: list[Change | None] = []
     for name in ("pyproject.toml", "uv.lock"):
-        if name not in tree.files:
-            continue
+        if name not in original.files:
+            continue  # a backup is of the file as it is, before a conversion
         bak = f"{name}.backup"
-        if bak in tree.files:
+        if bak in original.files:
             # never overwrite an earlier backup: it may be the only good copy; but say when it
             # is not a copy of the file as it is now
-            if tree.files[bak].data != tree.files[name].data:
+            if original.files[bak].data != original.files[name].data:
                 pp.notes.append(
                     Note(
                         "warn",
@@ -163,11 +251,14 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
                     )
                 )
             continue
-        backups.append(ch.copy(1, tree, name, bak, summary=f"back up {name} → {bak}"))
+        backups.append(ch.copy(1, original, name, bak, summary=f"back up {name} → {bak}"))
     done_backups = all(
-        f"{n}.backup" in tree.files for n in ("pyproject.toml", "uv.lock") if n in tree.files
+        f"{n}.backup" in original.files
+        for n in ("pyproject.toml", "uv.lock")
+        if n in original.files
     )
     pp.changes += [c for c in backups if c]
+    first = len(pp.changes)
 
     declared = _declared(data)
     missing_main: list[str] = []
@@ -244,6 +335,8 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
                 )
             )
     for path in ctx.facts.requirements if not held else []:
+        if path not in tree.files:
+            continue
         req_text = tree.text(path) or ""
         if not req_text.startswith(LEGACY_MARK):
             c = ch.write(
@@ -256,6 +349,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
             )
             if c:
                 pp.changes.append(c)
+    pp.changes[first:] = _fold(converted, pp.changes[first:], original)
     pp.checklist += [
         ChecklistItem(
             SECTION,
@@ -270,10 +364,12 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
         ChecklistItem(
             SECTION,
             "Add missing dependencies",
-            not (missing_main or missing_dev or held),
+            not (missing_main or missing_dev or held or converted),
             Evidence(
                 "not carried over: " + ", ".join(h.split(" (")[0] for h in held)
                 if held
+                else "pending: the conversion declares them in pyproject.toml"
+                if converted
                 else "pyproject.toml declares every requirement"
                 if not (missing_main or missing_dev)
                 else "missing from pyproject.toml: " + ", ".join(missing_main + missing_dev),
