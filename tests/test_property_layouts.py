@@ -535,6 +535,19 @@ REGRESSIONS: list[Layout] = [
         {ENV_NAME: ["A=x", "K1=xxx"], EXTRA_ENV: ["A=", "B=x"]},
         _both(BASE, OVER),
     ),
+    # s1's `HOST: ""` moved into env/.env.dev, the --env-file, where the database's `HOST:`
+    # (no value: the project's HOST) then found it: null became ""
+    Layout(
+        [
+            _doc(
+                BASE,
+                _with(svc("s0", image_tag="1"), env=[EnvEntry("HOST", "null")], env_form="map"),
+                svc("s1", {"HOST": ""}),
+            )
+        ],
+        ENV_DEV,
+        _both(BASE),
+    ),
     # include: was migrated as if the included file did not exist; now refused (p4_compose.py)
     Layout(
         [_doc("compose.yaml", svc("s0", {"K1": "x"}), include=("- infra/db.yml",))],

@@ -469,10 +469,10 @@ def migrate_file(
     # a remaining ${K} elsewhere in the file must resolve as before once K is in the env file
     while True:
         probe = copy.deepcopy(before)
-        for svc in (probe.get("services") or {}).values():
-            if hasattr(svc, "get"):
-                remove_env_keys(svc, set(moving))
-        refs = all_references(probe)
+        for name, svc in (probe.get("services") or {}).items():
+            if hasattr(svc, "get") and not held.third_party.get(str(name), third_party(svc)):
+                remove_env_keys(svc, set(moving))  # someone else's image keeps its environment:
+        refs = all_references(probe) | passed_through(probe)  # `K:` reads the project's K too
         clash = {
             k for k, v in moving.items() if k in refs and k not in env_now and p_before.get(k) != v
         }
@@ -480,7 +480,7 @@ def migrate_file(
             break
         for k in clash:
             reasons.append(
-                f"{k}: also used as ${{{k}}} elsewhere in the file; adding it to {env_target} "
+                f"{k}: also used as ${{{k}}} (or `{k}:` with no value) elsewhere in the file; adding it to {env_target} "
                 "would change that, so it stays in environment:"
             )
             del moving[k]
