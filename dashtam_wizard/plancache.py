@@ -180,6 +180,11 @@ def plan_for(
             return hit
     from .core.planner import plan_tree  # the seven phases and their libraries: only on a miss
 
+    if enabled():
+        from .core.templates import use_bytecode_cache
+
+        use_bytecode_cache(cache_dir().parent / "templates")
+
     plan = plan_tree(tree, str(root), root.name, options, baseline)
     if key is not None:
         save(key, plan)
