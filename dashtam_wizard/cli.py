@@ -523,7 +523,7 @@ def _on_sigterm(_signum: int, _frame: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    console: Any = LazyConsole(highlight=False)
+    console: Any = LazyConsole(highlight=False, soft_wrap=True)  # a piped command stays one line
     err: Any = LazyConsole(stderr=True, highlight=False)
     try:
         if (

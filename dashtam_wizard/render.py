@@ -254,18 +254,26 @@ def print_gate(out: Out, gate: Verdict) -> None:
 
 
 def print_checklist(console: Any, items: list[ChecklistItem]) -> None:
-    from rich.table import Table  # only `status` draws a table: keep it off plan's start-up
+    """One line per item under its section's heading, then the count: read in a terminal or
+    a pipe alike (no table cell splits a path, no section repeated on every row)."""
+    from rich.markup import escape
 
-    table = Table(title="Migration Checklist", show_lines=False)
-    table.add_column("", width=2)
-    table.add_column("Section")
-    table.add_column("Item")
-    table.add_column("Evidence", overflow="fold")
+    console.print("[b]Migration Checklist[/b]")
+    section = None
     for i in items:
+        if i.section != section:
+            section = i.section
+            console.print(f"[b]{escape(section)}[/b]")
         ev = ""
         if i.evidence:
             ev = i.evidence.text + (f" ({i.evidence.where()})" if i.evidence.where() else "")
         elif i.manual:
             ev = "needs a person"
-        table.add_row(ICON[i.done], i.section, i.text, ev)
-    console.print(table)
+        tail = f" [dim]— {escape(ev)}[/dim]" if ev else ""
+        console.print(f"  {ICON[i.done]} {escape(i.text)}{tail}", soft_wrap=True)
+    done = sum(1 for i in items if i.done)
+    person = sum(1 for i in items if i.manual and not i.done)
+    said = f"{done}/{len(items)} done"
+    if person:
+        said += f"; {person} need a person (tick them in the wizard: `dashtam-wizard`, Checklist)"
+    console.print(said, soft_wrap=True)

@@ -117,3 +117,24 @@ def test_the_wheel_carries_its_license_and_says_posix_only(tmp_path: Path) -> No
     assert "License-Expression: MIT" in meta and license_text.startswith("MIT License")
     assert "Classifier: Operating System :: POSIX" in meta
     assert not any(n.startswith("tests/") for n in names)
+
+
+def test_piped_output_keeps_commands_and_paths_on_one_line(tmp_path: Path) -> None:
+    """A pipe is 80 columns to rich: the commands people copy and the checklist's paths
+    must not be hard-wrapped there, and `status` ends with the count."""
+    repo = tmp_path / ("a-rather-long-folder-name-" * 3) / "ledgerly"
+    env = {"COLUMNS": "80"}
+    demo = run_cli("demo", str(repo), env=env)
+    assert demo.stdout.strip().endswith(f"Next: `dashtam-wizard plan {repo}`"), demo.stdout
+    applied = run_cli("apply", str(repo), "--yes", env=env)
+    assert f"Undo with `dashtam-wizard rollback {repo} --yes`." in applied.stdout
+    text = run_cli("status", str(repo), env=env).stdout
+    items = json.loads(run_cli("status", str(repo), "--json").stdout)["items"]
+    lines = text.splitlines()
+    assert lines.count("Pre-Migration") == 1 and lines.count("Migration") == 1
+    for item in items:  # each item on one line, its evidence whole
+        line = next(ln for ln in lines if f" {item['text']}" in ln)
+        if item.get("evidence"):
+            assert item["evidence"] in line, line
+    done = sum(1 for i in items if i["done"])
+    assert re.search(rf"^{done}/{len(items)} done; \d+ need a person", lines[-1]), lines[-1]
