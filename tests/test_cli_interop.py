@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -138,3 +139,51 @@ def test_piped_output_keeps_commands_and_paths_on_one_line(tmp_path: Path) -> No
             assert item["evidence"] in line, line
     done = sum(1 for i in items if i["done"])
     assert re.search(rf"^{done}/{len(items)} done; \d+ need a person", lines[-1]), lines[-1]
+
+
+def _git(top: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=top,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_two_services_of_one_monorepo_migrated_and_rolled_back_alone(tmp_path: Path) -> None:
+    """A service in a subfolder of a git repo: moves are `git mv` (git shows renames, not a
+    delete and an untracked file), each service rolls back alone, the index with it."""
+    top = tmp_path / "mono"
+    for name in ("svc-a", "svc-b"):
+        assert run_cli("demo", str(top / name)).returncode == 0
+        shutil.rmtree(top / name / ".git")  # one repository for both, at the top
+    _git(top, "init", "-q")
+    _git(top, "add", "-A")
+    _git(top, "commit", "-qm", "two services")
+    files = {p: p.read_bytes() for p in top.rglob("*") if p.is_file() and ".git" not in p.parts}
+    index = _git(top, "ls-files", "-s")
+
+    for name in ("svc-a", "svc-b"):
+        res = run_cli("apply", str(top / name), "--yes")
+        assert res.returncode == 0, res.stdout + res.stderr
+    status = _git(top, "status", "--porcelain")
+    for name in ("svc-a", "svc-b"):
+        assert f"{name}/docker-compose.ci.yml -> {name}/compose/docker-compose.ci.yml" in status
+        assert f"{name}/.env.ci -> {name}/env/.env.ci" in status, status
+    assert "?? svc-a/env/.env.ci" not in status and "D  svc-a/.env.ci" not in status
+
+    res = run_cli("rollback", str(top / "svc-a"), "--yes")  # the first service alone
+    assert res.returncode == 0, res.stdout + res.stderr
+    a_now = {p: p.read_bytes() for p in (top / "svc-a").rglob("*") if p.is_file()}
+    a_now = {p: d for p, d in a_now.items() if ".dashtam-wizard" not in p.parts}
+    assert a_now == {p: d for p, d in files.items() if "svc-a" in p.parts}
+    assert (top / "svc-b/compose/docker-compose.dev.yml").is_file()  # the other stays migrated
+    status = _git(top, "status", "--porcelain")
+    assert "svc-a/" not in status.replace("?? svc-a/.dashtam-wizard/", ""), status
+
+    res = run_cli("rollback", str(top / "svc-b"), "--yes")
+    assert res.returncode == 0, res.stdout + res.stderr
+    now = {p: p.read_bytes() for p in top.rglob("*") if p.is_file() and ".git" not in p.parts}
+    assert {p: d for p, d in now.items() if ".dashtam-wizard" not in p.parts} == files
+    assert _git(top, "ls-files", "-s") == index

@@ -41,7 +41,7 @@ from .fsio import (
     write_atomic,
     write_private,
 )
-from .gitindex import GitRepo, digest, set_entries
+from .gitindex import GitRepo, digest, git_dir, set_entries
 from .lock import RepoLock
 from .prepare import STATE_DIR, Step, TxPlan, load, prepare
 from .records import ApplyError, ApplyRecord, RollbackResult, Status
@@ -279,12 +279,16 @@ _GIT_BUSY = (
 
 def _refuse_unfinished_git(root: Path) -> None:
     """Files of a half-done merge or rebase may hold conflict markers: nothing is rewritten then."""
+    folder = git_dir(root)
+    if folder is None:
+        return
     for name, what in _GIT_BUSY:
-        if os.path.lexists(root / ".git" / name):
+        if os.path.lexists(folder / name):
+            shown = os.path.relpath(folder / name, root)
             raise ApplyError(
-                f".git/{name}: {what} is in progress; finish or abort it first (its files may hold "
+                f"{shown}: {what} is in progress; finish or abort it first (its files may hold "
                 "conflict markers), then apply",
-                f".git/{name}",
+                shown,
             )
 
 

@@ -47,6 +47,24 @@ def git(root: Path, *args: str, index_file: Path | None = None, data: bytes | No
     return res.stdout
 
 
+def git_dir(root: Path) -> Path | None:
+    """The git folder of the work tree `root` is in (a monorepo's service folder: its
+    parent's), as git finds it: the nearest `.git` folder, or a `.git` file's `gitdir:`."""
+    for folder in (root, *root.parents):
+        dot = folder / ".git"
+        if dot.is_dir():
+            return dot
+        if dot.is_file():
+            try:
+                text = dot.read_text(errors="replace")
+            except OSError:
+                return None
+            if text.startswith("gitdir:"):
+                return (folder / text.split(":", 1)[1].strip()).resolve()
+            return None
+    return None
+
+
 class GitRepo:
     """Paths of the index and of `root` inside the work tree (root may be a subfolder)."""
 

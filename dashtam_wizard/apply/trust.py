@@ -86,8 +86,6 @@ def mark(state: Path) -> None:
 
 
 def _tracked(root: Path) -> bool:
-    if not (root / ".git").exists():
-        return False
     try:
         out = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-z", "--", STATE_DIR],

@@ -141,9 +141,8 @@ def _walk(root: Path, folder: Path, rel: str, depth: int, tree: Tree) -> None:
 
 
 def git_tracked(root: Path) -> tuple[bool, set[str]]:
-    """Whether `root` is a git work tree root, and which files git tracks."""
-    if not (root / ".git").exists():
-        return False, set()
+    """Whether `root` is in a git work tree (its root, or a service's folder of a monorepo),
+    and which files under it git tracks, relative to `root`."""
     try:
         res = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-z"],
