@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from .core.context import Options
 
-COMMANDS = ("plan", "apply", "rollback", "status", "verify", "demo", "extract")
+COMMANDS = ("plan", "apply", "rollback", "status", "verify", "demo", "extract", "completion")
 EXIT_OK, EXIT_PENDING, EXIT_BAD = 0, 1, 2
 
 
@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def path_arg(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("path", nargs="?", default=".", type=Path, help="the repo (default: .)")
+        a = sp.add_argument("path", nargs="?", default=".", type=Path, help="the repo (default: .)")
+        a.complete = {"bash": "_shtab_compgen_dirs", "zsh": "_files -/"}  # type: ignore[attr-defined]
 
     sp = sub.add_parser("plan", help="print every phase's changes with diffs (touches nothing)")
     path_arg(sp)
@@ -171,6 +172,13 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("demo", help="write the bundled legacy sample into DIR (a git repo)")
     sp.add_argument("dir", type=Path)
+
+    sp = sub.add_parser(
+        "completion",
+        help="print a shell completion script: "
+        'eval "$(dashtam-wizard completion bash)" (or zsh, tcsh)',
+    )
+    sp.add_argument("shell", choices=("bash", "zsh", "tcsh"))
     return p
 
 
@@ -466,6 +474,18 @@ def cmd_extract(args: argparse.Namespace, console: Console) -> int:
     )
 
 
+def cmd_completion(args: argparse.Namespace, console: Console) -> int:
+    """Completion for every command and option, made from the parser itself (shtab), so it
+    cannot fall behind; `--demo`/`--convert` of the TUI are offered at the top level too."""
+    import shtab
+
+    parser = _parser()
+    parser.add_argument("--demo", action="store_true", help="the TUI on the bundled sample")
+    parser.add_argument("--convert", action="store_true", help="the TUI with --convert")
+    print(shtab.complete(parser, args.shell))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     from .demo import write_sample
 
@@ -509,6 +529,7 @@ HANDLERS = {
     "verify": cmd_verify,
     "extract": cmd_extract,
     "demo": cmd_demo,
+    "completion": cmd_completion,
 }
 
 

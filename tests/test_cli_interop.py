@@ -187,3 +187,25 @@ def test_two_services_of_one_monorepo_migrated_and_rolled_back_alone(tmp_path: P
     now = {p: p.read_bytes() for p in top.rglob("*") if p.is_file() and ".git" not in p.parts}
     assert {p: d for p, d in now.items() if ".dashtam-wizard" not in p.parts} == files
     assert _git(top, "ls-files", "-s") == index
+
+
+def test_shell_completion_offers_the_commands_and_their_options(tmp_path: Path) -> None:
+    script = run_cli("completion", "bash")
+    assert script.returncode == 0, script.stderr
+    (tmp_path / "c.bash").write_text(script.stdout)
+
+    def complete(*words: str) -> list[str]:
+        line = " ".join(["dashtam-wizard", *words])
+        probe = (
+            f"source {tmp_path / 'c.bash'}; COMP_WORDS=(dashtam-wizard {' '.join(words)}); "
+            f"COMP_CWORD={len(words)}; COMP_LINE='{line}'; COMP_POINT={len(line)}; "
+            "_shtab_dashtam_wizard; printf '%s\\n' \"${COMPREPLY[@]}\""
+        )
+        out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, check=True)
+        return out.stdout.split()
+
+    assert complete("ro") == ["rollback"]
+    assert "--convert" in complete("apply", "--") and "--yes" in complete("apply", "--")
+    assert "--with-compose" in complete("plan", "--")
+    zsh = run_cli("completion", "zsh")
+    assert zsh.returncode == 0 and "#compdef dashtam-wizard" in zsh.stdout
