@@ -80,7 +80,7 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
 
 def test_ruff_finds_nothing() -> None:
     """The lint and the format every commit is checked with, run by the test command so CI
-    enforces them (`uv run ruff format` fixes the format)."""
+    enforces them (`uv run --group test ruff format` fixes the format)."""
     import shutil
     import subprocess
     import sys

@@ -2,7 +2,7 @@
 
 Deterministic: the sample is written to a folder named `x` (only the folder name is ever
 shown), the Docker probe is off (the screen says "not checked"), nothing is applied.
-Regenerate with `uv run pytest tests/test_tui_snapshots.py --snapshot-update`.
+Regenerate with `uv run --group test pytest tests/test_tui_snapshots.py --snapshot-update`.
 """
 
 from __future__ import annotations
