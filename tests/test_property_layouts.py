@@ -548,6 +548,13 @@ REGRESSIONS: list[Layout] = [
         ENV_DEV,
         _both(BASE),
     ),
+    # a second plan of the migrated repo moved PORT after all: it judged s2's env file
+    # (`B=xx${PORT-d}`) against env/.env.dev with PORT already appended (not idempotent)
+    Layout(
+        [_doc(BASE, svc("s1", {"PORT": "0.25"}), _with(svc("s2"), env_files=[(EXTRA_ENV, None)]))],
+        {ENV_NAME: ["# local settings"], EXTRA_ENV: ["B=xx${PORT-d}"]},
+        _both(BASE),
+    ),
     # include: was migrated as if the included file did not exist; now refused (p4_compose.py)
     Layout(
         [_doc("compose.yaml", svc("s0", {"K1": "x"}), include=("- infra/db.yml",))],

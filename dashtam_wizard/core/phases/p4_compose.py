@@ -512,7 +512,7 @@ def migrate_file(
         # what Compose will read is the text, so judge that
         judged = yamlio.load(new_text, path) if "<<" in new_text else doc
         changed, moved_binds, gained = _compare(
-            ctx, before, old_dir, p_before, judged, new_tree, env_target, views_before
+            ctx, before, old_dir, p_before, judged, new_tree, env_target, views_before, tree
         )
         back = {k for _, k in changed if k in moving}
         why = (
@@ -781,11 +781,14 @@ def _compare(
     new_tree: Tree,
     env_target: str,
     views_before: Any = _UNSET,
+    start: Tree | None = None,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
     """What each container sees before and after: the (service, key) values and (service, target)
-    bind mounts that differ, and the services that receive keys they did not have."""
+    bind mounts that differ, and the services that receive keys they did not have. `start`:
+    the tree phase 4 began this file with (a file already in compose/ reads its env files
+    there, as they were before this rewrite appended to one)."""
     if views_before is _UNSET:
-        read_before = ctx.original.text if old_dir == "" else new_tree.text
+        read_before = ctx.original.text if old_dir == "" else (start or new_tree).text
         views_before = _views(before, old_dir, p_before, read_before)
     env_after_text = new_tree.text(env_target)
     p_after = parse_env(env_after_text, env_target) if env_after_text else {}
