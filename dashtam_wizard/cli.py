@@ -221,7 +221,7 @@ def _writable_repo(path: Path) -> Path:
 def _unfinished(root: Path) -> None:
     """Every read-only command first says when an apply or rollback was interrupted, and
     what finishes it, instead of planning a half-done tree (one line, exit 2)."""
-    from .core.snapshot import STATE_DIR
+    from .core.statedir import INTENT, STATE_DIR
 
     if not (root / STATE_DIR).is_dir():
         return
@@ -231,7 +231,7 @@ def _unfinished(root: Path) -> None:
     if problem(root) is not None:
         return  # never read; apply/rollback say why
     state = root / STATE_DIR
-    if (state / "rollback.json").exists() or any(r.status == "incomplete" for r in history(root)):
+    if (state / INTENT).exists() or any(r.status == "incomplete" for r in history(root)):
         raise BadInput(
             STATE_DIR,
             "an apply or rollback was interrupted and is not finished; run "

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from .core.context import Options
 from .core.model import Plan
-from .core.snapshot import STATE_DIR, Tree, read_tree
+from .core.snapshot import Tree, read_tree
+from .core.statedir import STATE_DIR
 
 FORMAT = b"dashtam-wizard plan cache v1"
 KEEP = 32  # entries: one per repo state looked at recently is plenty

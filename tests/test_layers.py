@@ -109,3 +109,28 @@ def test_mypy_finds_nothing() -> None:
         [mypy, "dashtam_wizard"], cwd=PACKAGE.parent, capture_output=True, text=True, timeout=600
     )
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+STATE_NAMES = {
+    ".dashtam-wizard",
+    "verify.json",
+    "checklist.json",
+    "compare-builds.json",
+    "rollback.json",
+    "plan.json",
+    "git-index",
+}
+
+
+def test_the_state_folder_is_named_in_one_place() -> None:
+    """`.dashtam-wizard/` and its files are spelled only in core/statedir.py: a module that
+    spells one itself is a second owner of the folder (the architecture issue)."""
+    owner = PACKAGE / "core" / "statedir.py"
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == owner:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in STATE_NAMES:
+                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {node.value!r}")
+    assert not wrong, "\n".join(wrong)

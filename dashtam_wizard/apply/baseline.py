@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 
 from ..core.context import Baseline
-from ..core.snapshot import STATE_DIR, Entry, Tree
+from ..core.snapshot import Entry, Tree
+from ..core.statedir import STATE_DIR
 from .engine import State, history, read_plan
 from .fsio import sha256_bytes
 from .records import ApplyError

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.model import Change
+from ..core.statedir import APPLIES, GIT_INDEX, INTENT, JOURNAL, PLAN, STATE_DIR
 from . import faults, journal, records_check, trust
 from .faults import point
 from .fsio import (
@@ -43,13 +44,8 @@ from .fsio import (
 )
 from .gitindex import GitRepo, digest, git_dir, set_entries
 from .lock import RepoLock
-from .prepare import STATE_DIR, Step, TxPlan, load, prepare
+from .prepare import Step, TxPlan, load, prepare
 from .records import ApplyError, ApplyRecord, RollbackResult, Status
-
-PLAN = "plan.json"
-JOURNAL = "journal"
-GIT_INDEX = "git-index"
-INTENT = "rollback.json"
 
 OnApplyStep = Callable[[int, int, Change], None]
 OnRollbackStep = Callable[[int, int, str], None]
@@ -64,7 +60,7 @@ class State:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.path = root / STATE_DIR
-        self.applies = self.path / "applies"
+        self.applies = self.path / APPLIES
 
     def _check(self) -> None:
         if os.path.islink(self.path) or (os.path.lexists(self.path) and not self.path.is_dir()):
@@ -156,12 +152,12 @@ def read_plan(d: Path) -> dict | None:
         return None
     except ValueError:
         raise ApplyError(
-            f"{STATE_DIR}/applies/{d.name}/{PLAN}: is damaged; cannot use this apply record"
+            f"{STATE_DIR}/{APPLIES}/{d.name}/{PLAN}: is damaged; cannot use this apply record"
         ) from None
     why = records_check.plan_problem(plan, d.name)
     if why is not None:
         raise ApplyError(
-            f"{STATE_DIR}/applies/{d.name}/{PLAN}: {why}; refusing to use this apply record "
+            f"{STATE_DIR}/{APPLIES}/{d.name}/{PLAN}: {why}; refusing to use this apply record "
             "(nothing was changed)"
         )
     return plan
@@ -243,7 +239,7 @@ def apply_changes(
                 plan = read_plan(d)
                 if plan is not None and _status(journal.read(d / JOURNAL)) == "incomplete":
                     raise ApplyError(
-                        f"{STATE_DIR}/applies/{d.name}: an interrupted apply or rollback must be "
+                        f"{STATE_DIR}/{APPLIES}/{d.name}: an interrupted apply or rollback must be "
                         "finished first (run `dashtam-wizard rollback`)"
                     )
             if (state.path / INTENT).exists():
@@ -518,7 +514,7 @@ def _undo(root: Path, state: State, rec_dir: Path) -> RollbackResult:
     """Put every path of one apply back to its pre-apply state; idempotent, resumable."""
     plan = read_plan(rec_dir)
     if plan is None:
-        raise ApplyError(f"{STATE_DIR}/applies/{rec_dir.name}: has no {PLAN}; nothing to undo")
+        raise ApplyError(f"{STATE_DIR}/{APPLIES}/{rec_dir.name}: has no {PLAN}; nothing to undo")
     rid = plan["id"]
     j = rec_dir / JOURNAL
     events = journal.read(j)
@@ -534,7 +530,7 @@ def _undo(root: Path, state: State, rec_dir: Path) -> RollbackResult:
             blob = rec_dir / e["blob"]
             if not blob.is_file() or sha256_file(blob) != e["sha"]:
                 raise ApplyError(
-                    f"{rel}: the pre-apply copy in {STATE_DIR}/applies/{rid}/{e['blob']} is missing "
+                    f"{rel}: the pre-apply copy in {STATE_DIR}/{APPLIES}/{rid}/{e['blob']} is missing "
                     "or damaged; cannot restore it",
                     rel,
                 )
@@ -552,7 +548,7 @@ def _undo(root: Path, state: State, rec_dir: Path) -> RollbackResult:
         pre_index = rec_dir / GIT_INDEX
         if not pre_index.is_file() or sha256_file(pre_index) != git["index_sha"]:
             raise ApplyError(
-                f"{STATE_DIR}/applies/{rid}/{GIT_INDEX}: the saved git index is missing or damaged"
+                f"{STATE_DIR}/{APPLIES}/{rid}/{GIT_INDEX}: the saved git index is missing or damaged"
             )
         if repo.index_lock.exists():
             kinds = [e.get("ev") for e in events]
@@ -577,7 +573,7 @@ def _undo(root: Path, state: State, rec_dir: Path) -> RollbackResult:
     rb = next((e for e in events if e.get("ev") == "rb-begin"), None)
     if rb is not None and not records_check.saved_name_ok(rb.get("saved")):
         raise ApplyError(
-            f"{STATE_DIR}/applies/{rid}/{JOURNAL}: names an invalid saved folder; refusing to use it"
+            f"{STATE_DIR}/{APPLIES}/{rid}/{JOURNAL}: names an invalid saved folder; refusing to use it"
         )
     name = rb["saved"] if rb else state.saved_name()
     if rb is None:
@@ -874,7 +870,7 @@ def _check_records(state: State) -> None:
         rb = next((e for e in journal.read(d / JOURNAL) if e.get("ev") == "rb-begin"), None)
         if plan is not None and rb is not None and not records_check.saved_name_ok(rb.get("saved")):
             raise ApplyError(
-                f"{STATE_DIR}/applies/{d.name}/{JOURNAL}: names an invalid saved folder"
+                f"{STATE_DIR}/{APPLIES}/{d.name}/{JOURNAL}: names an invalid saved folder"
             )
 
 

@@ -15,6 +15,7 @@ import socket
 from datetime import datetime
 from pathlib import Path
 
+from ..core.statedir import LOCK, STATE_DIR
 from .fsio import PRIVATE_FILE
 from .records import ApplyError
 
@@ -42,7 +43,7 @@ class RepoLock:
     """Context manager holding the repo lock; `took_over` describes a stale lock replaced."""
 
     def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / "lock"
+        self.path = state_dir / LOCK
         self.fd: int | None = None
         self.took_over: str | None = None
 
@@ -57,9 +58,9 @@ class RepoLock:
                 owner = self._describe(self._read(fd))
                 os.close(fd)
                 raise ApplyError(
-                    f".dashtam-wizard/lock: another dashtam-wizard is working on this repo ({owner}); "
+                    f"{STATE_DIR}/{LOCK}: another dashtam-wizard is working on this repo ({owner}); "
                     "wait for it to finish",
-                    ".dashtam-wizard/lock",
+                    f"{STATE_DIR}/{LOCK}",
                 ) from None
             try:
                 same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
@@ -83,9 +84,9 @@ class RepoLock:
                 os.close(fd)
                 self.fd = None
                 raise ApplyError(
-                    f".dashtam-wizard/lock: another dashtam-wizard is working on this repo "
+                    f"{STATE_DIR}/{LOCK}: another dashtam-wizard is working on this repo "
                     f"({self._describe(prev)}); wait for it to finish",
-                    ".dashtam-wizard/lock",
+                    f"{STATE_DIR}/{LOCK}",
                 )
             self.took_over = f"took over a stale lock ({self._describe(prev)})"
         me = {

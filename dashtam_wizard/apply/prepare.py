@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.model import Change, Kind
+from ..core.statedir import STATE_DIR
 from . import gitindex
 from .fsio import sha256_bytes
 from .records import ApplyError
 from .uvlock import regenerate_uv_lock
 
-STATE_DIR = ".dashtam-wizard"
 _RESERVED = (".git", STATE_DIR)
 DEFAULT_DIR_MODE = 0o755
 DEFAULT_FILE_MODE = 0o644

@@ -13,7 +13,7 @@ import posixpath
 import re
 from typing import Any
 
-from ..core.snapshot import STATE_DIR
+from ..core.statedir import STATE_DIR
 
 ID_RE = re.compile(r"\d{4,}-\d{8}-\d{6}")
 SAVED_RE = re.compile(r"\d{8}-\d{6}(-\d+)?")

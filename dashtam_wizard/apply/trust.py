@@ -27,13 +27,12 @@ from typing import Any
 
 from ..core import seal as seal_mod
 from ..core.seal import read_key
-from ..core.snapshot import STATE_DIR
+from ..core.statedir import LOCK, LOGS, MARKER, STATE_DIR
 from .fsio import PRIVATE_DIR, PRIVATE_FILE, fsync_dir, write_atomic
 from .records import ApplyError
 
-MARKER = "owner"
 # what a state folder may hold that is never acted on: nothing to trust in it
-_INERT = {".gitignore", MARKER, "lock", "logs", f".{MARKER}.dwtmp", ".gitignore.dwtmp"}
+_INERT = {".gitignore", MARKER, LOCK, LOGS, f".{MARKER}.dwtmp", ".gitignore.dwtmp"}
 TRUST_HINT = (
     "inspect it; if it is yours, run `dashtam-wizard rollback --trust-state` (paths are still "
     "checked), otherwise delete the folder"

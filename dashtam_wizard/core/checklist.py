@@ -13,11 +13,10 @@ from pathlib import Path
 from .detect import detect, implied_moves
 from .model import ChecklistItem, Evidence, Plan
 from .seal import tree_digest, unseal
-from .snapshot import STATE_DIR, Tree, read_tree
+from .snapshot import Tree, read_tree
+from .statedir import MANUAL_FILE, STATE_DIR, VERIFY_FILE
 
 SECTIONS = ("Pre-Migration", "Migration", "Testing", "Documentation", "Cleanup")
-VERIFY_FILE = "verify.json"
-MANUAL_FILE = "checklist.json"  # ticks of the items only a person can judge (the TUI writes it)
 REPORT_PATHS = ("docs/migration-report.md", "MIGRATION.md")
 
 # (checklist text, check ids that must all pass); "stage:X" means stage X built.

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import BadInput
+from .statedir import STATE_DIR
 
 # Folders read recursively (bounded depth); everything else only at the top level.
 _DEEP = {
@@ -28,7 +29,6 @@ _DEEP = {
     ".devcontainer": 1,
 }
 _MAX_FILE = 32 * 1024 * 1024
-STATE_DIR = ".dashtam-wizard"
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from dashtam_wizard.apply.engine import State
 from dashtam_wizard.apply.fsio import write_atomic
 from dashtam_wizard.apply.trust import problem, seal
-from dashtam_wizard.core.checklist import VERIFY_FILE
+from dashtam_wizard.core.statedir import VERIFY_FILE
 
 if TYPE_CHECKING:
     from .verify import VerifyReport

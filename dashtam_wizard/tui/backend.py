@@ -35,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ..core.snapshot import STATE_DIR
+from ..core.statedir import STATE_DIR
 
 if TYPE_CHECKING:
     from ..core.context import Options

@@ -15,10 +15,11 @@ from ..apply.engine import State
 from ..apply.fsio import write_atomic
 from ..apply.trust import seal
 from ..core import changes as ch
-from ..core.checklist import MANUAL_FILE, load_manual, load_verify, status
+from ..core.checklist import load_manual, load_verify, status
 from ..core.context import Options
 from ..core.detect import detect
 from ..core.snapshot import Tree, read_tree
+from ..core.statedir import MANUAL_FILE
 from ..plancache import plan_for
 from .problems import find
 from .state import Record, RepoState

@@ -13,13 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..core.snapshot import STATE_DIR
+from ..core.statedir import COMPARE_FILE, STATE_DIR
 from .ids import split_change_id
 from .state import RepoState
 from .verify_run import STATUS_ICON
 
 REPORT = "docs/migration-report.md"
-COMPARE_FILE = "compare-builds.json"  # written by docker/compare/report.py (same name there)
 
 
 def _cell(text: object) -> str:

@@ -24,14 +24,13 @@ import os
 import stat
 from pathlib import Path
 
-from ..core.checklist import VERIFY_FILE
 from ..core.context import Options
-from ..core.snapshot import STATE_DIR, Tree
+from ..core.snapshot import Tree
+from ..core.statedir import APPLIES, STATE_DIR, VERIFY_FILE
 from ..plancache import cache_dir, enabled, plan_key, read_entry, write_entry
 from .state import RepoState
 
 FORMAT = b"dashtam-wizard tui state v1"
-APPLIES = "applies"  # apply.engine.State.applies: one folder per recorded apply
 KEEP = 8  # entries (a state holds the repo's files): the last few repos and toggles
 _PKG = Path(__file__).resolve().parent.parent
 

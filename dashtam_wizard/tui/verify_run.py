@@ -13,10 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from ..core.snapshot import STATE_DIR
+from ..core.statedir import LOGS, STATE_DIR
 from .docker_probe import describe_version
 
-LOG_DIR = f"{STATE_DIR}/logs"
+LOG_DIR = f"{STATE_DIR}/{LOGS}"
 STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}  # a check's status, as shown
 
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashtam_wizard.apply import ApplyError, history
-from dashtam_wizard.apply.engine import PLAN, State, read_plan
+from dashtam_wizard.apply.engine import State, read_plan
 from dashtam_wizard.apply.fsio import sha256_bytes
-from dashtam_wizard.core.snapshot import STATE_DIR
+from dashtam_wizard.core.statedir import APPLIES, PLAN, STATE_DIR
 
 from .errors import CompareError
 
@@ -65,7 +65,7 @@ def read_journal(root: Path) -> Journal:
             raise CompareError(str(exc)) from None
         if plan is None:
             raise CompareError(
-                f"{STATE_DIR}/applies/{rec.id}/{PLAN}: is missing; cannot rebuild the legacy layout"
+                f"{STATE_DIR}/{APPLIES}/{rec.id}/{PLAN}: is missing; cannot rebuild the legacy layout"
             )
         for rel, entry in plan["pre"].items():
             pre[rel] = (entry, folder)
@@ -117,12 +117,12 @@ def restore_legacy(tree: Path, journal: Journal) -> int:
             data = blob.read_bytes()
         except OSError:
             raise CompareError(
-                f"{STATE_DIR}/applies/{folder.name}/{e.get('blob')}: the pre-apply copy of {rel} "
+                f"{STATE_DIR}/{APPLIES}/{folder.name}/{e.get('blob')}: the pre-apply copy of {rel} "
                 "is missing; cannot rebuild the legacy layout"
             ) from None
         if sha256_bytes(data) != e.get("sha"):
             raise CompareError(
-                f"{STATE_DIR}/applies/{folder.name}/{e.get('blob')}: the pre-apply copy of {rel} "
+                f"{STATE_DIR}/{APPLIES}/{folder.name}/{e.get('blob')}: the pre-apply copy of {rel} "
                 "does not match its checksum; cannot rebuild the legacy layout"
             )
         p = tree / rel

@@ -12,9 +12,8 @@ from pathlib import Path
 from dashtam_wizard.apply.engine import State
 from dashtam_wizard.apply.fsio import write_atomic
 
+from ...core.statedir import COMPARE_FILE as COMPARE_FILE
 from .timing import Timed, _round, _short
-
-COMPARE_FILE = "compare-builds.json"  # in .dashtam-wizard/, beside verify.json
 
 
 @dataclass
