@@ -126,3 +126,41 @@ def test_context_report_matches_what_the_sdk_sends(tmp_path: Path) -> None:
     rep = context_report(root)
     assert rep.secret_files == []
     assert rep.files == len(sent) - 2
+
+
+def test_podman_compat_build_lines_are_steps_and_cache_hits() -> None:
+    """Podman's Docker-compatible API streams `STEP n/m: …`, `--> Using cache <id>`, `--> <id>`
+    and `COMMIT` where Docker's classic builder writes `Step n/m : …`. No Podman service runs
+    in CI, so these are lines in the shape Podman 4 prints them (a transcript, named as such);
+    Docker's own shape is checked against the real daemon above."""
+    from dashtam_wizard.docker.build import CacheHit, Output, StepStarted, classify_line
+
+    transcript = [
+        "STEP 1/3: FROM python:3.12-slim",
+        "STEP 2/3: RUN pip install uv",
+        "--> Using cache 3b8a3f0c2d1e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a",
+        "--> 3b8a3f0c2d1e",
+        "STEP 3/3: COPY . /app",
+        "COMMIT ledgerly:dev",
+        "--> 9f8e7d6c5b4a",
+        "Successfully tagged localhost/ledgerly:dev",
+    ]
+    step = None
+    events = []
+    for line in transcript:
+        event, _ = classify_line(line, step)
+        if isinstance(event, StepStarted):
+            step = event
+        if event is not None:
+            events.append(event)
+    assert events == [
+        StepStarted(1, 3, "FROM python:3.12-slim"),
+        StepStarted(2, 3, "RUN pip install uv"),
+        CacheHit(2),
+        StepStarted(3, 3, "COPY . /app"),
+    ]
+    docker_line = classify_line("Step 4/9 : RUN uv sync --frozen", None)[0]
+    assert docker_line == StepStarted(4, 9, "RUN uv sync --frozen")
+    assert classify_line(" ---> Using cache", docker_line)[0] == CacheHit(4)
+    assert classify_line("Successfully built 0123456789ab", None) == (None, "0123456789ab")
+    assert classify_line("collected 3 items", None)[0] == Output("collected 3 items")

@@ -55,13 +55,32 @@ class BuildDone:
 
 BuildEvent = StepStarted | Output | CacheHit | StepFailed | BuildDone
 
-_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+# `Step 2/9 : RUN …` (Docker's classic builder), `STEP 2/9: RUN …` (Podman's compat API)
+_STEP = re.compile(r"^(?:Step|STEP) (\d+)/(\d+) ?: (.*)$")
+_CACHED = re.compile(r"^ ?-{2,3}> Using cache(?: [0-9a-f]+)?$")
 _NOISE = re.compile(
     r"^( ---> [0-9a-f]{12}$| ---> Running in [0-9a-f]{12}$|Removing intermediate container [0-9a-f]{12}$"
-    r"|Successfully built [0-9a-f]{12}$|Successfully tagged \S+$| ---> Using cache$)"
+    r"|Successfully built [0-9a-f]{12}$|Successfully tagged \S+$"
+    r"|--> [0-9a-f]{12,64}$|COMMIT(?: \S+)?$)"  # Podman's layer ids and commits
 )
-_BUILT = re.compile(r"^Successfully built ([0-9a-f]{12})$")
+_BUILT = re.compile(r"^Successfully built ([0-9a-f]{12})$")  # Podman: its `aux` ID only
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def classify_line(
+    line: str, step: StepStarted | None
+) -> tuple[StepStarted | CacheHit | Output | None, str | None]:
+    """One line of a classic build's stream (Docker's, or Podman's compat API): the event it
+    is (None: noise), and the image id it names, if it is the build's last word."""
+    m = _STEP.match(line)
+    if m:
+        return StepStarted(int(m[1]), int(m[2]), m[3].strip()), None
+    if _CACHED.match(line):
+        return (CacheHit(step.n) if step is not None else None), None
+    m = _BUILT.match(line)
+    if _NOISE.match(line):
+        return None, m[1] if m else None
+    return Output(line), None
 
 
 class _Lines:
@@ -116,20 +135,13 @@ def iter_build(
 
     def classify(line: str) -> Iterator[BuildEvent]:
         nonlocal step, image_id
-        m = _STEP.match(line)
-        if m:
-            step = StepStarted(int(m[1]), int(m[2]), m[3].strip())
-            yield step
-            return
-        if line == " ---> Using cache" and step is not None:
-            yield CacheHit(step.n)
-            return
-        m = _BUILT.match(line)
-        if m and image_id is None:
-            image_id = m[1]
-        if _NOISE.match(line):
-            return
-        yield Output(line)
+        event, built = classify_line(line, step)
+        if isinstance(event, StepStarted):
+            step = event
+        if built and image_id is None:
+            image_id = built
+        if event is not None:
+            yield event
 
     try:
         stream = api.build(**kwargs)
