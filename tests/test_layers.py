@@ -1,6 +1,6 @@
 """The project's own layers, checked on its source: no import runs back up.
 
-core (pure planning) < apply (journal, writes) < plancache/compose_judge/convert (the engine's
+core and events (pure data) < apply (journal, writes) < plancache/compose_judge/convert (the engine's
 adapters) < docker (the daemon) < service (the doors both front ends go through) < tui,
 cli, render, demo (front ends). A module may import
 its own layer and the ones below, at module level or inside a function alike: a lazy
@@ -16,6 +16,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "dashtam_wizard"
 LAYERS = {
     "core": 0,
+    "events": 0,  # what builds and verify report: plain data, imports nothing of ours
     "apply": 1,
     "plancache": 2,
     "compose_judge": 2,

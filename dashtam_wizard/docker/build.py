@@ -11,49 +11,22 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
 from docker.errors import APIError, DockerException
 from urllib3.exceptions import HTTPError as TransportError
 
+from ..events import (
+    BuildDone,
+    BuildEvent,
+    BuildResult,
+    CacheHit,
+    Output,
+    StepFailed,
+    StepStarted,
+)
 from .client import LABELS
-
-
-@dataclass(frozen=True)
-class StepStarted:
-    n: int
-    total: int
-    text: str  # the instruction, e.g. "RUN uv sync --frozen"
-    stage: str = ""  # BuildKit numbers steps per stage: n/total within this stage
-
-
-@dataclass(frozen=True)
-class Output:
-    line: str
-
-
-@dataclass(frozen=True)
-class CacheHit:
-    step: int
-    stage: str = ""  # BuildKit: the stage `step` counts in
-
-
-@dataclass(frozen=True)
-class StepFailed:
-    step: int | None  # None: the build failed before any step (bad Dockerfile, context...)
-    error: str
-    text: str = ""  # the failing instruction, when known
-    stage: str = ""  # BuildKit: the stage `step` counts in
-
-
-@dataclass(frozen=True)
-class BuildDone:
-    image_id: str
-
-
-BuildEvent = StepStarted | Output | CacheHit | StepFailed | BuildDone
 
 # `Step 2/9 : RUN …` (Docker's classic builder), `STEP 2/9: RUN …` (Podman's compat API)
 _STEP = re.compile(r"^(?:Step|STEP) (\d+)/(\d+) ?: (.*)$")
@@ -186,23 +159,6 @@ def iter_build(
         )
         return
     yield BuildDone(image_id)
-
-
-@dataclass
-class BuildResult:
-    target: str | None
-    image_id: str | None = None
-    failed: StepFailed | None = None
-    steps: int = 0
-    cache_hits: int = 0
-    seconds: float = 0.0
-    tag: str | None = None
-    where: str | None = None  # "docker/Dockerfile:LINE" of the failing instruction
-    events: int = field(default=0, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return self.image_id is not None and self.failed is None
 
 
 def build_stage(

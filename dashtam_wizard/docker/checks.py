@@ -11,7 +11,7 @@ import shlex
 import shutil
 import tempfile
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import docker
@@ -20,6 +20,7 @@ from dotenv import dotenv_values
 
 from dashtam_wizard.core.secrets import mask_value
 
+from ..events import CheckResult
 from .containers import ContainerGone, Probe, run_once
 from .context import ContextReport
 from .services import ComposeService
@@ -28,22 +29,6 @@ APP_DIR = "/app"
 APP_USER = "appuser"
 ROOT_NAMES = {"", "root", "0"}
 FIX_UID = '--build-arg UID="$(id -u)" --build-arg GID="$(id -g)"'
-
-
-@dataclass
-class CheckResult:
-    name: str
-    passed: bool
-    evidence: str  # shown to the user; never holds an unmasked env value
-    where: str | None = None  # "file:line" to fix
-    warning: bool = False  # passed, but something the user should act on
-
-    @property
-    def status(self) -> str:
-        return "fail" if not self.passed else "warn" if self.warning else "pass"
-
-    def to_json(self) -> dict:
-        return {**asdict(self), "status": self.status}
 
 
 class CheckInterrupted(Exception):

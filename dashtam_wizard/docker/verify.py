@@ -30,10 +30,10 @@ from ..compose_judge import compose_cli
 from ..core.gate import repo_calls
 from ..core.seal import tree_digest
 from ..core.snapshot import read_tree
+from ..events import BuildFinished, BuildStarted, Progress, TestOutput
 from . import checks as ck
 from .build import (
     BuildDone,
-    BuildEvent,
     BuildResult,
     CacheHit,
     Output,
@@ -65,27 +65,6 @@ DOCKERFILES = ("docker/Dockerfile", "Dockerfile")
 PRODUCTION = {"production", "prod"}
 DEFAULT_UID = 1000
 PROBES = 4  # containers run at once by the checks
-
-
-@dataclass(frozen=True)
-class BuildStarted:
-    target: str | None
-    index: int
-    count: int
-    via: str = ""  # the repo's command whose arguments the build uses ("Makefile:33"), if any
-
-
-@dataclass(frozen=True)
-class BuildFinished:
-    result: BuildResult
-
-
-@dataclass(frozen=True)
-class TestOutput:
-    line: str
-
-
-Progress = BuildStarted | BuildEvent | BuildFinished | ck.CheckResult | TestOutput
 
 
 @dataclass

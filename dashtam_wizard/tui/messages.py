@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from ..events import Progress
     from .state import RepoState
 
 
@@ -56,7 +57,7 @@ class ReportWritten(Message):
 class VerifyProgress(Message):
     """A batch of progress objects from docker.verify, in the daemon's order."""
 
-    def __init__(self, objs: list[Any]) -> None:
+    def __init__(self, objs: list[Progress]) -> None:
         super().__init__()
         self.objs = objs
 

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..core.statedir import LOGS, STATE_DIR
+from ..events import CacheHit, Output, StepStarted, TestOutput
 from .docker_probe import describe_version
 
 LOG_DIR = f"{STATE_DIR}/{LOGS}"
 STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}  # a check's status, as shown
 
 
-LINE_EVENTS = ("Output", "TestOutput", "CacheHit", "StepStarted")
+LINE_EVENTS = (Output, TestOutput, CacheHit, StepStarted)
 
 
 class Batcher:
@@ -41,7 +42,7 @@ class Batcher:
     def __call__(self, obj: Any) -> None:
         self.pending.append(obj)
         now = time.monotonic()
-        if type(obj).__name__ not in LINE_EVENTS or now - self.last >= self.interval:
+        if not isinstance(obj, LINE_EVENTS) or now - self.last >= self.interval:
             self.flush(now)
 
     def flush(self, now: float | None = None) -> None:

@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..core.context import Options
 from ..core.model import Change, ChecklistItem
+from ..events import StepStarted
 from . import messages as msg
 from .backend import Backend, BackendGone
 from .errors import describe
@@ -601,7 +602,7 @@ class WizardApp(App[int]):
 
     def on_verify_progress(self, message: msg.VerifyProgress) -> None:
         self.verify_screen.events(message.objs)
-        steps = [o for o in message.objs if type(o).__name__ == "StepStarted"]
+        steps = [o for o in message.objs if isinstance(o, StepStarted)]
         if steps and self.busy == "verify":
             self.activity = (f"building: {steps[-1].text[:60]}", steps[-1].n, steps[-1].total)
 

@@ -9,6 +9,17 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, OptionList, Static
 
+from ...events import (
+    BuildFinished,
+    BuildStarted,
+    CacheHit,
+    CheckResult,
+    Output,
+    Progress,
+    StepFailed,
+    StepStarted,
+    TestOutput,
+)
 from ..verify_run import STATUS_ICON, log_path
 from ..widgets.docker_status import DockerStatus
 from ..widgets.stage_log import StageLog
@@ -62,13 +73,12 @@ class VerifyScreen(WizardScreen):
         self.set_status(f"[b]Cannot verify:[/b] {Content(text).markup}", error=True)
         self.query_one("#verify-docker").display = False  # the panel above says it
 
-    def events(self, objs: list[Any]) -> None:
+    def events(self, objs: list[Progress]) -> None:
         """A batch: runs of build lines go to the stage log in one write."""
         lines: list[str] = []
         for obj in objs:
-            name = type(obj).__name__
-            if self.current is not None and name in ("Output", "TestOutput", "CacheHit"):
-                lines.append("  (using cache)" if name == "CacheHit" else obj.line)
+            if self.current is not None and isinstance(obj, Output | TestOutput | CacheHit):
+                lines.append("  (using cache)" if isinstance(obj, CacheHit) else obj.line)
                 continue
             if lines and self.current is not None:
                 self.current.write_many(lines)
@@ -77,10 +87,9 @@ class VerifyScreen(WizardScreen):
         if lines and self.current is not None:
             self.current.write_many(lines)
 
-    def event(self, obj: Any) -> None:
+    def event(self, obj: Progress) -> None:
         """One progress object from docker.verify, in the order the daemon produced it."""
-        name = type(obj).__name__
-        if name == "BuildStarted":
+        if isinstance(obj, BuildStarted):
             label = obj.target or "default"
             via = f", as {Content(obj.via).markup} runs it" if getattr(obj, "via", "") else ""
             self.set_status(
@@ -91,18 +100,18 @@ class VerifyScreen(WizardScreen):
             self.query_one("#stage-logs").mount(log)
             log.scroll_visible()
         elif self.current is None:
-            if name == "CheckResult":
+            if isinstance(obj, CheckResult):
                 self.add_check(obj)
-        elif name == "StepStarted":
+        elif isinstance(obj, StepStarted):
             stage = getattr(obj, "stage", "")
             self.current.step(obj.n, obj.total, f"{stage} › {obj.text}" if stage else obj.text)
-        elif name in ("Output", "TestOutput"):
+        elif isinstance(obj, Output | TestOutput):
             self.current.write(obj.line)
-        elif name == "CacheHit":
+        elif isinstance(obj, CacheHit):
             self.current.write("  (using cache)")
-        elif name == "StepFailed":
+        elif isinstance(obj, StepFailed):
             self.current.write(f"FAILED at step {obj.step}: {obj.error}")
-        elif name == "BuildFinished":
+        elif isinstance(obj, BuildFinished):
             r = obj.result
             text = (
                 f"· {r.steps} steps · {r.cache_hits} cached · {r.seconds:.1f} s"
@@ -111,7 +120,7 @@ class VerifyScreen(WizardScreen):
                 + (f" — fix at {r.where}" if r.where else "")
             )
             self.current.finish(r.ok, text)
-        elif name == "CheckResult":
+        elif isinstance(obj, CheckResult):
             self.add_check(obj)
 
     def add_check(self, r: Any) -> None:
