@@ -18,7 +18,17 @@ if TYPE_CHECKING:
 
     from .core.context import Options
 
-COMMANDS = ("plan", "apply", "rollback", "status", "verify", "demo", "extract", "completion")
+COMMANDS = (
+    "plan",
+    "apply",
+    "rollback",
+    "status",
+    "report",
+    "verify",
+    "demo",
+    "extract",
+    "completion",
+)
 EXIT_OK, EXIT_PENDING, EXIT_BAD = 0, 1, 2
 
 
@@ -169,6 +179,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     path_arg(sp)
     sp.add_argument("--yes", action="store_true", help="write them (otherwise show the diff only)")
+
+    sp = sub.add_parser(
+        "report", help="the migration report: what changed, how it verified, how to undo"
+    )
+    path_arg(sp)
+    sp.add_argument(
+        "--write",
+        action="store_true",
+        help="write docs/migration-report.md (as one transaction, undone by rollback) "
+        "instead of printing it",
+    )
 
     sp = sub.add_parser("demo", help="write the bundled legacy sample into DIR (a git repo)")
     sp.add_argument("dir", type=Path)
@@ -337,7 +358,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
     _recover(root, console)
     options = _options(root, args, skip=frozenset(args.skip), include=frozenset(args.include))
     plan = cached_plan(root, options)  # from the journal's baseline when earlier applies exist
-    from .service import apply_chosen, chosen, refusal
+    from .service.doors import apply_chosen, chosen, refusal
 
     phases = set(args.phase) if args.phase else {p.number for p in plan.phases}
     why = refusal(plan, options, set(args.phase) if args.phase else None)
@@ -397,37 +418,59 @@ def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
-    from dataclasses import replace
-
-    from .core.checklist import load_manual, status
+    from .core.context import Options
     from .core.meta import json_meta
-    from .core.model import Evidence
-    from .core.snapshot import read_tree
-    from .plancache import plan_for
-    from .render import item_json, print_checklist
+    from .render import item_json, print_checklist, print_problems
+    from .service.loader import load
+    from .service.state import with_ticks
 
     root = _repo(args.path)
     _unfinished(root)
-    tree = read_tree(root)
-    _plan, items = status(root, tree, plan_for(tree, root))
-    ticks = load_manual(root)  # what the user ticked by hand in the wizard
-    items = [
-        replace(i, done=True, evidence=Evidence("ticked by you in the wizard"))
-        if i.manual and ticks.get(i.text)
-        else i
-        for i in items
-    ]
+    state = load(root, Options())
+    items = with_ticks(state.items, state.manual)  # what the user ticked by hand in the wizard
+    problems = [p for p in state.problems if p.present]
     if args.json:
         import json
 
-        print(
-            json.dumps(
-                {**json_meta("status"), "root": str(root), "items": [item_json(i) for i in items]},
-                indent=2,
-            )
-        )
+        doc = {
+            **json_meta("status"),
+            "root": str(root),
+            "items": [item_json(i) for i in items],
+            "problems": [
+                {
+                    "severity": "high" if p.icon == "🔴" else "medium",
+                    "title": p.title,
+                    "evidence": p.evidence,
+                }
+                for p in problems
+            ],
+        }
+        print(json.dumps(doc, indent=2))
     else:
         print_checklist(console, items)
+        print_problems(console, problems)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    """The migration report the TUI writes with `e`, from the same code."""
+    from .core.context import Options
+    from .service import report
+    from .service.loader import load
+
+    if not args.write:
+        root = _repo(args.path)
+        _unfinished(root)
+        state = load(root, Options())
+        sys.stdout.write(report.build(state, state.manual))
+        return EXIT_OK
+    root = _writable_repo(args.path)
+    _recover(root, console)
+    state = load(root, Options())
+    path = report.write(state, state.manual)
+    console.print(
+        f"Wrote {path} (one transaction: `dashtam-wizard rollback {args.path} --yes` removes it)."
+    )
     return EXIT_OK
 
 
@@ -529,6 +572,7 @@ HANDLERS = {
     "verify": cmd_verify,
     "extract": cmd_extract,
     "demo": cmd_demo,
+    "report": cmd_report,
     "completion": cmd_completion,
 }
 

@@ -253,6 +253,22 @@ def print_gate(out: Out, gate: Verdict) -> None:
         out.line(out.span(f"  not judged: {note}", "yellow"))
 
 
+def print_problems(console: Any, problems: list[Any]) -> None:
+    """The plan's "Current State" problems the repo still has, with where each is seen."""
+    from rich.markup import escape
+
+    if not problems:
+        return
+    console.print("[b]Problems still present[/b] (the plan's Current State)")
+    for p in problems:
+        more = f" (+{len(p.evidence) - 3} more)" if len(p.evidence) > 3 else ""
+        console.print(f"  {p.icon} {escape(p.title)}", soft_wrap=True)
+        for ev in p.evidence[:3]:
+            console.print(f"     [dim]{escape(ev)}[/dim]", soft_wrap=True)
+        if more:
+            console.print(f"     [dim]{more.strip()}[/dim]")
+
+
 def print_checklist(console: Any, items: list[ChecklistItem]) -> None:
     """One line per item under its section's heading, then the count: read in a terminal or
     a pipe alike (no table cell splits a path, no section repeated on every row)."""

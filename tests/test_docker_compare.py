@@ -19,8 +19,8 @@ import pytest
 
 from dashtam_wizard.core.context import Options
 from dashtam_wizard.docker.compare import COMPARE_FILE, copy_repo, read_journal, restore_legacy
-from dashtam_wizard.tui import report as tui_report
-from dashtam_wizard.tui.state import load as load_state
+from dashtam_wizard.service import report as tui_report
+from dashtam_wizard.service.state import load as load_state
 from tests.dockerd import dockerd_client, legacy_repo, migrated_repo  # noqa: F401
 
 from .conftest import manifest, run_cli

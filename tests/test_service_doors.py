@@ -1,11 +1,13 @@
 """The choices `apply` refuses, from the user's side: one line, exit 2, nothing written.
 
-The rules live once in dashtam_wizard/service.py (the TUI's apply goes through the same
-door); here they are checked as a user meets them on the command line.
+The rules live once in dashtam_wizard/service/ (the TUI's apply, checklist, problems and
+report go through the same modules); here they are checked as a user meets them on the
+command line.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .conftest import manifest, run_cli
@@ -23,3 +25,38 @@ def test_an_unknown_id_and_a_phase_ahead_of_a_pending_one_are_refused(sample: Pa
     res = run_cli("apply", str(sample), "--phase", "1", "--phase", "2", "--yes")
     assert res.returncode == 0, res.stdout + res.stderr
     assert run_cli("apply", str(sample), "--phase", "3", "--yes").returncode == 0
+
+
+def test_status_shows_the_problems_and_report_is_the_tuis(sample: Path) -> None:
+    """`status` lists the plan's Current State problems the repo still has (the TUI's
+    Overview); `report` prints the TUI's migration report, `--write` writes it as one
+    transaction that rollback removes."""
+    doc = json.loads(run_cli("status", str(sample), "--json").stdout)
+    titles = {p["title"]: p for p in doc["problems"]}
+    hard = titles["Environment variables hardcoded in compose files"]
+    assert hard["severity"] == "high" and any(
+        "docker-compose.dev.yml:" in e for e in hard["evidence"]
+    )
+    text = run_cli("status", str(sample)).stdout
+    assert "Problems still present" in text and "docker-compose.dev.yml:" in text
+
+    printed = run_cli("report", str(sample))
+    assert printed.returncode == 0 and printed.stdout.startswith("# Migration report")
+    assert (
+        "Nothing applied yet." in printed.stdout
+        and not (sample / "docs/migration-report.md").exists()
+    )
+
+    assert run_cli("apply", str(sample), "--yes").returncode == 0
+    doc = json.loads(run_cli("status", str(sample), "--json").stdout)
+    assert "Environment variables hardcoded in compose files" not in {
+        p["title"] for p in doc["problems"]
+    }
+    written = run_cli("report", str(sample), "--write")
+    assert written.returncode == 0, written.stdout + written.stderr
+    report = (sample / "docs/migration-report.md").read_text()
+    for item in doc["items"]:  # the same ticks as status (one rule for both)
+        assert f"- [{'x' if item['done'] else ' '}] {item['text']}" in report
+    assert "### Apply 0001-" in report
+    assert run_cli("rollback", str(sample), "--yes").returncode == 0
+    assert not (sample / "docs/migration-report.md").exists()

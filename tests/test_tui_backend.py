@@ -19,9 +19,9 @@ import pytest
 from dashtam_wizard.core.context import Options
 from dashtam_wizard.core.errors import BadInput
 from dashtam_wizard.demo import write_sample
+from dashtam_wizard.service.loader import save_manual
 from dashtam_wizard.tui import backend, statecache
 from dashtam_wizard.tui.backend import Backend
-from dashtam_wizard.tui.loader import save_manual
 from dashtam_wizard.tui.wizard import WizardApp
 
 from .test_tui_support import screen_text, settle

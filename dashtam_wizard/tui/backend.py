@@ -40,7 +40,7 @@ from ..core.statedir import STATE_DIR
 if TYPE_CHECKING:
     from ..core.context import Options
     from ..core.snapshot import Tree
-    from .state import RepoState
+    from ..service.state import RepoState
 
 HEADER = struct.Struct(">Q")
 FIRST = 0  # the seq of the load the child starts on its own
@@ -137,7 +137,7 @@ def answer_here(op: str, args: tuple) -> Any:
         recovered = _recover(root) if first else None
         return load(root, options), recovered
     if op == "save_manual":
-        from .loader import save_manual
+        from ..service.loader import save_manual
 
         return save_manual(*args)
     if op == "docker":
@@ -190,7 +190,7 @@ def load(root: Path, options: Options) -> RepoState:
     state, key, tree = _cached(root, options)
     if state is None:
         from ..core.checklist import load_manual
-        from .loader import load as compute
+        from ..service.loader import load as compute
 
         state = compute(root, options, tree)
         statecache.put(key, state)

@@ -8,7 +8,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from ..events import Progress
-    from .state import RepoState
+    from ..service.state import RepoState
 
 
 class StateLoaded(Message):

@@ -28,9 +28,9 @@ from ..core.context import Options
 from ..core.snapshot import Tree
 from ..core.statedir import APPLIES, STATE_DIR, VERIFY_FILE
 from ..plancache import cache_dir, enabled, plan_key, read_entry, write_entry
-from .state import RepoState
+from ..service.state import RepoState
 
-FORMAT = b"dashtam-wizard tui state v1"
+FORMAT = b"dashtam-wizard tui state v2"  # v2: the state classes moved to service/
 KEEP = 8  # entries (a state holds the repo's files): the last few repos and toggles
 _PKG = Path(__file__).resolve().parent.parent
 

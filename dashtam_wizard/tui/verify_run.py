@@ -18,7 +18,6 @@ from ..events import CacheHit, Output, StepStarted, TestOutput
 from .docker_probe import describe_version
 
 LOG_DIR = f"{STATE_DIR}/{LOGS}"
-STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}  # a check's status, as shown
 
 
 LINE_EVENTS = (Output, TestOutput, CacheHit, StepStarted)

@@ -30,17 +30,17 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..core.context import Options
 from ..core.model import Change, ChecklistItem
 from ..events import StepStarted
+from ..service.ids import split_change_id
 from . import messages as msg
 from .backend import Backend, BackendGone
 from .errors import describe
-from .ids import split_change_id
 from .screens.overview import OverviewScreen
 from .widgets.navbar import SCREENS as SCREEN_KEYS
 from .widgets.navbar import label
 
 if TYPE_CHECKING:
+    from ..service.state import RepoState
     from .screens.verify import VerifyScreen
-    from .state import RepoState
 
 WATCH_INTERVAL = 2.0  # s between looks at the repo for changes made outside the wizard
 BACKGROUND_DELAY = 0.5  # s after the first frame: the Docker probe (and a cached start's backend)
@@ -480,7 +480,7 @@ class WizardApp(App[int]):
 
     @work(thread=True, group="apply", exit_on_error=False)
     def run_apply(self, changes: list[Change], phases: list[int]) -> None:
-        from ..service import apply_chosen
+        from ..service.doors import apply_chosen
 
         def step(i: int, n: int, change: Change) -> None:
             self.post_message(msg.Activity(f"{change.kind.value} {change.path}", i, n))
@@ -638,7 +638,7 @@ class WizardApp(App[int]):
 
     @work(thread=True, group="report", exit_on_error=False)
     def write_report(self, state: RepoState, manual: dict[str, bool], verify: Any) -> None:
-        from .report import write
+        from ..service.report import write
 
         path = write(state, manual, verify)
         self.post_message(msg.ReportWritten(path))

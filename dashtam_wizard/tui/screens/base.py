@@ -12,8 +12,8 @@ from ..widgets.keybar import KeyBar
 from ..widgets.navbar import NavBar
 
 if TYPE_CHECKING:
+    from ...service.state import RepoState
     from ..app import WizardApp
-    from ..state import RepoState
 
 
 class WizardScreen(Screen):

@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from ...service.state import with_ticks
 from ..widgets.checklist_list import ChecklistList
 from .base import WizardScreen
 
 if TYPE_CHECKING:
-    from ..state import RepoState
+    from ...service.state import RepoState
 
 
 class ChecklistScreen(WizardScreen):
@@ -27,7 +28,7 @@ class ChecklistScreen(WizardScreen):
         if state is None:
             return
         manual = self.wizard.manual
-        done = sum(1 for i in state.items if (manual.get(i.text) if i.manual else i.done))
+        done = sum(1 for i in with_ticks(state.items, manual) if i.done)
         self.query_one("#checklist-title", Static).update(
             f"[b]Migration Checklist[/b]  {done}/{len(state.items)} done  "
             "[dim]✅ done · ⬜ not yet · ❔ needs verify or a person · space ticks manual items[/]"

@@ -35,7 +35,7 @@ def when(iso: str, now: datetime | None = None) -> str:
 
 
 if TYPE_CHECKING:
-    from ..state import RepoState
+    from ...service.state import RepoState
 
 
 class HistoryScreen(WizardScreen):

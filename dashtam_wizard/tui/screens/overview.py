@@ -15,7 +15,7 @@ from ..widgets.docker_status import DockerStatus
 from .base import WizardScreen
 
 if TYPE_CHECKING:
-    from ..state import RepoState
+    from ...service.state import RepoState
 
 
 def gate_text(gate: tuple[list[str], list[str]] | None, pending: bool) -> Text:

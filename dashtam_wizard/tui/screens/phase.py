@@ -18,7 +18,7 @@ from ..widgets.notes import Notes
 from .base import WizardScreen
 
 if TYPE_CHECKING:
-    from ..state import RepoState
+    from ...service.state import RepoState
 
 
 class PhaseScreen(WizardScreen):

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.widgets import Label, OptionList, Static
 
 from ...events import (
+    STATUS_ICON,
     BuildFinished,
     BuildStarted,
     CacheHit,
@@ -20,13 +21,13 @@ from ...events import (
     StepStarted,
     TestOutput,
 )
-from ..verify_run import STATUS_ICON, log_path
+from ..verify_run import log_path
 from ..widgets.docker_status import DockerStatus
 from ..widgets.stage_log import StageLog
 from .base import WizardScreen
 
 if TYPE_CHECKING:
-    from ..state import RepoState
+    from ...service.state import RepoState
 
 IDLE = (
     "Builds the stages compose uses the way your commands do (docker compose build, BuildKit; "

@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from ..state import RepoState
+    from ...service.state import RepoState
 
 
 SCREENS = ("overview", *(f"phase-{n}" for n in range(1, 8)), "verify", "checklist", "history")

@@ -23,6 +23,21 @@ if TYPE_CHECKING:
     from ..core.snapshot import Tree
 
 
+def with_ticks(items: list[ChecklistItem], manual: dict[str, bool]) -> list[ChecklistItem]:
+    """The checklist as every front end shows it: an item only a person can judge is done
+    when they ticked it (in the wizard), with that as its evidence. Said once, here."""
+    from dataclasses import replace
+
+    from ..core.model import Evidence
+
+    return [
+        replace(i, done=True, evidence=Evidence("ticked by you in the wizard"))
+        if i.manual and manual.get(i.text)
+        else i
+        for i in items
+    ]
+
+
 @dataclass(frozen=True)
 class Problem:
     icon: str  # 🔴 or 🟡, as the plan ranks it

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .apply import apply_changes
-from .apply.records import ApplyRecord
-from .compose_judge import require_equivalent
-from .core.context import Options, chosen
-from .core.model import Change, Plan
+from ..apply import apply_changes
+from ..apply.records import ApplyRecord
+from ..compose_judge import require_equivalent
+from ..core.context import Options, chosen
+from ..core.model import Change, Plan
 
 __all__ = ["apply_chosen", "chosen", "refusal"]
 

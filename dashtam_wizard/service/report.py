@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..core.statedir import COMPARE_FILE, STATE_DIR
+from ..events import STATUS_ICON
 from .ids import split_change_id
-from .state import RepoState
-from .verify_run import STATUS_ICON
+from .state import RepoState, with_ticks
 
 REPORT = "docs/migration-report.md"
 
@@ -144,17 +144,12 @@ def build(state: RepoState, manual: dict[str, bool], verify: Any = None) -> str:
 
     out += ["## Migration Checklist", ""]
     section = None
-    for item in state.items:
+    for item in with_ticks(state.items, manual):
         if item.section != section:
             section = item.section
             out += ["", f"### {section}", ""]
-        done = manual.get(item.text, False) if item.manual else item.done
-        mark = "x" if done else " "
-        note = (
-            f" — {item.evidence.text}"
-            if item.evidence and not item.manual
-            else (" — ticked by hand" if item.manual and done else "")
-        )
+        mark = "x" if item.done else " "
+        note = f" — {item.evidence.text}" if item.evidence else ""
         out.append(f"- [{mark}] {item.text}{note}")
     return "\n".join(out).replace("\n\n\n", "\n\n") + "\n"
 
