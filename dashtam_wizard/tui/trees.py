@@ -7,6 +7,7 @@ is summarised on one line. Entries a change touches carry a marker: moved, new, 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import PurePosixPath
 
@@ -20,7 +21,27 @@ RELEVANT = re.compile(
     r"^(.*compose.*\.ya?ml(\.example)?|\.env.*|requirements.*\.(txt|in)|pyproject\.toml.*|uv\.lock.*"
     r"|Makefile|GNUmakefile|makefile|.*\.mk|\.dockerignore|Dockerfile)$"
 )
-STYLE = {"new": "green", "moved": "cyan", "edited": "yellow", "gone": "red"}
+# the terminal's own colours until the app says its theme's (`palette`): ANSI colours are
+# whatever the terminal makes of them, the theme's text colours are made to be read on it
+STYLE = {"new": "green", "moved": "cyan", "edited": "yellow", "gone": "red", "dir": "blue"}
+THEMED = {
+    "new": "text-success",
+    "moved": "text-primary",
+    "edited": "text-warning",
+    "gone": "text-error",
+    "dir": "text-primary",
+}
+
+
+def palette(variables: dict[str, str]) -> dict[str, str]:
+    """STYLE in the theme's text colours (from `App.get_css_variables()`), where they parse."""
+    from textual.color import Color, ColorParseError
+
+    out = dict(STYLE)
+    for key, var in THEMED.items():
+        with contextlib.suppress(KeyError, ColorParseError):
+            out[key] = Color.parse(variables[var]).hex
+    return out
 
 
 def _short(other: str, here: str) -> str:
@@ -55,12 +76,16 @@ def marks(changes: list[Change], target: bool) -> dict[str, tuple[str, str]]:
     return out
 
 
-LEGEND = Text.assemble(
-    ("→ ← moved  ", STYLE["moved"]),
-    ("+ new  ", STYLE["new"]),
-    ("✎ edited  ", STYLE["edited"]),
-    ("✗ removed", STYLE["gone"]),
-)
+def legend(colors: dict[str, str] = STYLE) -> Text:
+    return Text.assemble(
+        ("→ ← moved  ", colors["moved"]),
+        ("+ new  ", colors["new"]),
+        ("✎ edited  ", colors["edited"]),
+        ("✗ removed", colors["gone"]),
+    )
+
+
+LEGEND = legend()
 
 
 def _children(tree: Tree, folder: str) -> list[tuple[str, bool]]:
@@ -68,7 +93,13 @@ def _children(tree: Tree, folder: str) -> list[tuple[str, bool]]:
     return [(name, f"{prefix}{name}" not in tree.files) for name in tree.listdir(folder)]
 
 
-def render(tree: Tree, root_name: str, mark: dict[str, tuple[str, str]], room: int = 0) -> Text:
+def render(
+    tree: Tree,
+    root_name: str,
+    mark: dict[str, tuple[str, str]],
+    room: int = 0,
+    colors: dict[str, str] = STYLE,
+) -> Text:
     """The tree with what the migration touches; the rest of the top level is one "+N more"
     line unless the pane has `room` (rows) for all of it, then it is listed, dimmed."""
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -96,12 +127,12 @@ def render(tree: Tree, root_name: str, mark: dict[str, tuple[str, str]], room: i
     def line(prefix: str, branch: str, name: str, path: str, is_dir: bool) -> None:
         text.append(f"{prefix}{branch}")
         m = mark.get(path)
-        style = "bold blue" if is_dir else (STYLE[m[0]] if m else "")
+        style = f"bold {colors['dir']}" if is_dir else (colors[m[0]] if m else "")
         text.append(name + ("/" if is_dir else ""), style="dim" if path in quiet else style)
         if m:
-            text.append(f" {m[1]}", style=f"italic {STYLE[m[0]]}")
+            text.append(f" {m[1]}", style=f"italic {colors[m[0]]}")
         elif path in inside:
-            text.append(f" ✎ {inside[path]} file(s) inside", style=f"italic {STYLE['edited']}")
+            text.append(f" ✎ {inside[path]} file(s) inside", style=f"italic {colors['edited']}")
         text.append("\n")
 
     items = [*shown, ("", False)] if hidden else shown

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from ...service.state import RepoState
 
 
-def gate_text(gate: tuple[list[str], list[str]] | None, pending: bool) -> Text:
+def gate_text(
+    gate: tuple[list[str], list[str]] | None, pending: bool, colors: dict[str, str] = trees.STYLE
+) -> Text:
     """What the equivalence gate says of the chosen changes (blocking first: apply refuses)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     if not pending:
@@ -29,25 +31,25 @@ def gate_text(gate: tuple[list[str], list[str]] | None, pending: bool) -> Text:
         more = f"  (+{len(gate[0]) - 1} more)" if len(gate[0]) > 1 else ""
         text.append("🔴 Apply is blocked: a command would behave differently\n", style="bold")
         text.append("   ")
-        text.append(gate[0][0], style="cyan")
+        text.append(gate[0][0], style=colors["moved"])
         text.append(f"{more}\n", style="dim")
     else:
         text.append("✅ Every Compose call resolves the same after the changes\n", style="dim")
     return text
 
 
-def problems_text(state: RepoState) -> Text:
+def problems_text(state: RepoState, colors: dict[str, str] = trees.STYLE) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     for p in state.problems:
         if p.present:
             text.append(f"{p.icon} {p.title}\n", style="bold")
             more = f"  (+{len(p.evidence) - 1} more)" if len(p.evidence) > 1 else ""
             text.append("   ")
-            text.append(p.evidence[0], style="cyan")
+            text.append(p.evidence[0], style=colors["moved"])
             text.append(f"{more}\n", style="dim")
         else:
             text.append(f"✅ {p.title}", style="dim")
-            text.append("  fixed\n", style="green")
+            text.append("  fixed\n", style=colors["new"])
     text.rstrip()
     return text
 
@@ -92,7 +94,24 @@ class OverviewScreen(WizardScreen):
         ):
             widget = self.query_one(tree_id, Static)
             room = widget.parent.content_size.height if widget.parent is not None else 0  # type: ignore[attr-defined]
-            widget.update(trees.render(tree, state.name, trees.marks(changes, target), room))
+            widget.update(
+                trees.render(
+                    tree, state.name, trees.marks(changes, target), room, self.tree_colors()
+                )
+            )
+
+    def tree_colors(self) -> dict[str, str]:
+        """The trees' colours in the current theme's text colours (readable on it)."""
+        return trees.palette(self.app.get_css_variables())
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#legend", Static).update(trees.legend(self.tree_colors()))
+        self.watch(self.app, "theme", self._themed, init=False)
+
+    def _themed(self, _theme: str) -> None:
+        self.query_one("#legend", Static).update(trees.legend(self.tree_colors()))
+        self.show_state(self.wizard.state)
 
     def on_resize(self) -> None:
         """A taller pane lists the files the migration leaves alone, instead of "+N more"."""
@@ -123,7 +142,8 @@ class OverviewScreen(WizardScreen):
         problems = self.query_one("#problem-list", Static)
         gate = self.wizard.gate
         problems.update(
-            gate_text(gate, bool(changes) and self.wizard.gate_check) + problems_text(state)
+            gate_text(gate, bool(changes) and self.wizard.gate_check, self.tree_colors())
+            + problems_text(state, self.tree_colors())
         )
         blocked = "\n".join(gate[0]) if gate and gate[0] else ""
         problems.tooltip = "\n".join(x for x in (blocked, problems_detail(state)) if x) or None
