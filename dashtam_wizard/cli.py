@@ -372,7 +372,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
     total = len(changes)
 
     def step(i: int, n: int, c) -> None:  # noqa: ANN001
-        console.print(f"  [{i}/{n}] {c.kind.value:6} {c.path}")
+        console.print(f"  [{i:>{len(str(n))}}/{n}] {c.kind.value:6} {c.path}", markup=False)
 
     def judged(unjudged: list[str]) -> None:
         for note in unjudged:

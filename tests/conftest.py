@@ -124,3 +124,17 @@ def base() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="dw-layout-", dir=shm if usable else None))
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+def schema_valid(doc: dict) -> dict:
+    """`doc` checked against the JSON Schema the package ships for its `kind`
+    (assets/schemas/KIND.schema.json, what scripts are told to rely on); returned for chaining."""
+    from jsonschema import Draft202012Validator
+
+    from dashtam_wizard.core.templates import assets_dir
+
+    schema = json.loads((assets_dir() / "schemas" / f"{doc['kind']}.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    errors = sorted(Draft202012Validator(schema).iter_errors(doc), key=lambda e: e.json_path)
+    assert not errors, "\n".join(f"{e.json_path}: {e.message}" for e in errors[:10])
+    return doc

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from .conftest import BIN, run_cli
+from .conftest import BIN, run_cli, schema_valid
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ def test_every_json_output_names_its_schema_and_tool(sample: Path) -> None:
         (["plan", str(sample), "--json"], "plan"),
         (["status", str(sample), "--json"], "status"),
     ):
-        doc = json.loads(run_cli(*args).stdout)
+        doc = schema_valid(json.loads(run_cli(*args).stdout))
         assert (
             doc["kind"] == kind and doc["schema_version"] == 1 and doc["tool"] == "dashtam-wizard"
         ), doc.keys()

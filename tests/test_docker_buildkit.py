@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import run_cli
+from .conftest import run_cli, schema_valid
 from .dockerd import dockerd_client  # noqa: F401
 from .legacy_repos import write_repo
 
@@ -36,7 +36,7 @@ USER appuser
 def _verify(repo: Path, env: dict[str, str] | None = None) -> tuple[int, dict]:
     res = run_cli("verify", str(repo), "--json", "--stage", "development", env=env)
     assert res.stdout.lstrip().startswith("{"), res.stdout + res.stderr
-    return res.returncode, json.loads(res.stdout)
+    return res.returncode, schema_valid(json.loads(res.stdout))
 
 
 def _checks(doc: dict) -> dict[str, dict]:

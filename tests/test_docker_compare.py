@@ -23,7 +23,7 @@ from dashtam_wizard.service import report as tui_report
 from dashtam_wizard.service.state import load as load_state
 from tests.dockerd import dockerd_client, legacy_repo, migrated_repo  # noqa: F401
 
-from .conftest import manifest, run_cli
+from .conftest import manifest, run_cli, schema_valid
 from .figures import record
 
 LABELS = ("nothing changed", "source file edited", "dependency added")
@@ -168,7 +168,7 @@ def test_compare_builds_prints_progress_and_a_ratio_per_change(compared: Compare
 def test_compare_builds_json_fields(compared: Compared) -> None:
     run = compared.json
     assert run.code == 0, run.out + run.err
-    doc = json.loads(run.out)
+    doc = schema_valid(json.loads(run.out))
     assert doc == json.loads((run.repo / STATE / COMPARE_FILE).read_text())  # what the report reads
     assert doc["legacy"] == {
         "dockerfile": "docker/Dockerfile",
