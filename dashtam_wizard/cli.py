@@ -150,9 +150,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument(
         "--format",
-        choices=("text", "github"),
+        choices=("text", "github", "sarif"),
         default="text",
-        help="github: also print each failure as a GitHub Actions annotation (file and line)",
+        help="github: also print each failure as a GitHub Actions annotation (file and line); "
+        "sarif: print only a SARIF 2.1.0 document (code scanning) of the failures",
     )
     sp.add_argument("--show-secrets", action="store_true")
     sp.add_argument(
@@ -504,6 +505,7 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
         run_tests=args.run_tests,
         err=err,
         github=args.format == "github",
+        as_sarif=args.format == "sarif",
     )
 
 

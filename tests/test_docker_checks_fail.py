@@ -208,3 +208,40 @@ def test_verify_format_github_puts_each_failure_on_its_line(repo: Path) -> None:
     )
     assert unreachable.returncode == 2
     assert unreachable.stdout.startswith("::error title=dashtam-wizard verify::cannot reach")
+
+
+def test_verify_format_sarif_is_one_document_of_the_failures(repo: Path) -> None:
+    """`verify --format sarif > verify.sarif` for code scanning: stdout is a SARIF 2.1.0
+    document only, the failing check a result on the file and line to fix; a verify that
+    cannot run is an unsuccessful invocation (exit 2), still one document."""
+    saved = (repo / "env/.env.dev").read_bytes()
+    try:
+        where = _env_value(repo)
+        res = run_cli("verify", str(repo), "--stage", "development", "--format", "sarif")
+    finally:
+        (repo / "env/.env.dev").write_bytes(saved)
+    assert res.returncode == 1, res.stdout + res.stderr
+    doc = json.loads(res.stdout)  # nothing else on stdout
+    assert doc["version"] == "2.1.0" and len(doc["runs"]) == 1
+    run = doc["runs"][0]
+    assert run["tool"]["driver"]["name"] == "dashtam-wizard"
+    assert run["invocations"][0]["executionSuccessful"] is True
+    path, line = where.split(":")
+    hits = [
+        r
+        for r in run["results"]
+        if r["level"] == "error"
+        and "APP_ENV" in r["message"]["text"]
+        and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == path
+        and r["locations"][0]["physicalLocation"]["region"]["startLine"] == int(line)
+    ]
+    assert hits, run["results"]
+    rules = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    assert {r["ruleId"] for r in run["results"]} <= rules
+    unreachable = run_cli(
+        "verify", str(repo), "--format", "sarif", env={"DOCKER_HOST": "unix:///nonexistent.sock"}
+    )
+    assert unreachable.returncode == 2
+    failed = json.loads(unreachable.stdout)["runs"][0]["invocations"][0]
+    assert failed["executionSuccessful"] is False
+    assert "cannot reach" in failed["toolExecutionNotifications"][0]["message"]["text"]

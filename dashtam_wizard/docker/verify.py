@@ -618,6 +618,74 @@ def github_annotations(report: VerifyReport) -> list[str]:
     return out
 
 
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _rule_id(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "check"
+
+
+def _location(where: str | None) -> list[dict]:
+    if not where:
+        return []
+    path, _, rest = where.partition(":")
+    physical: dict = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}}
+    line = rest.split(":")[0]
+    if line.isdigit():
+        physical["region"] = {"startLine": int(line)}
+    return [{"physicalLocation": physical}]
+
+
+def sarif(report: VerifyReport | None, error: str | None = None) -> dict:
+    """SARIF 2.1.0 (what code-scanning uploads read): a failed build and every failed or
+    warning check as a result on the file and line to fix; a verify that could not run is
+    an unsuccessful invocation saying why."""
+    from ..core.meta import tool_version
+
+    rules: dict[str, dict] = {}
+    results = []
+
+    def add(rule: str, title: str, level: str, message: str, where: str | None) -> None:
+        rules.setdefault(rule, {"id": rule, "name": title, "shortDescription": {"text": title}})
+        results.append(
+            {
+                "ruleId": rule,
+                "level": level,
+                "message": {"text": message},
+                "locations": _location(where),
+            }
+        )
+
+    for b in report.builds if report is not None else []:
+        if not b.ok:
+            what = b.failed.error if b.failed else "failed"
+            add("build", "Docker build", "error", f"stage {b.target or 'default'}: {what}", b.where)
+    for c in report.checks if report is not None else []:
+        if c.status in ("fail", "warn"):
+            level = "error" if c.status == "fail" else "warning"
+            add(_rule_id(c.name), c.name, level, f"{c.name}: {c.evidence}", c.where)
+    invocation: dict = {"executionSuccessful": error is None}
+    if error is not None:
+        invocation["toolExecutionNotifications"] = [{"level": "error", "message": {"text": error}}]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "dashtam-wizard",
+                        "version": tool_version(),
+                        "rules": list(rules.values()),
+                    }
+                },
+                "invocations": [invocation],
+                "results": results,
+            }
+        ],
+    }
+
+
 def run_verify(
     repo: Path,
     stages: list[str] | None,
@@ -630,6 +698,7 @@ def run_verify(
     nocache: bool = False,
     err: Console | None = None,
     github: bool = False,
+    as_sarif: bool = False,
 ) -> int:
     """Build, check, print. 0: all passed (warnings allowed); 1: a check failed or the repo
     cannot be verified; 2: verify could not run: no Docker daemon reachable, the daemon
@@ -637,7 +706,15 @@ def run_verify(
     interrupted. Errors are one line on `err` (the CLI's stderr; default `console`), or
     `{"ok": false, "error": ...}` on `console` with --json."""
 
+    if as_sarif:
+        as_json = True  # stdout is one document: no progress, no table
+
     def fail_line(msg: str, code: int) -> int:
+        if as_sarif:
+            console.out(json.dumps(sarif(None, msg), indent=2), highlight=False)
+            if err is not None:
+                err.print(f"dashtam-wizard: {msg}", markup=False, highlight=False, soft_wrap=True)
+            return code
         if github:
             console.out(annotation("error", msg), highlight=False)
         if as_json:
@@ -699,7 +776,9 @@ def run_verify(
     finally:
         client.close()
 
-    if as_json:
+    if as_sarif:
+        console.out(json.dumps(sarif(report), indent=2), highlight=False)
+    elif as_json:
         console.out(json.dumps(report.to_json(), indent=2), highlight=False)
     else:
         console.print()
