@@ -138,3 +138,12 @@ def schema_valid(doc: dict) -> dict:
     errors = sorted(Draft202012Validator(schema).iter_errors(doc), key=lambda e: e.json_path)
     assert not errors, "\n".join(f"{e.json_path}: {e.message}" for e in errors[:10])
     return doc
+
+
+@pytest.fixture(autouse=True)
+def _own_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test starts with no saved user settings (the TUI remembers its theme there):
+    one test's `t` must not start the next one in the light theme, nor touch the user's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))

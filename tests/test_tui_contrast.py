@@ -86,3 +86,21 @@ async def test_every_screen_reads_at_aa_in_both_themes(tmp_path: Path, theme_key
                 _, border = preview.styles.border_top
                 assert ratio(pbase + border, pbase) >= 3, "the preview pane's border"
         assert not low, "\n".join(sorted(set(low)))
+
+
+async def test_the_theme_chosen_is_the_next_starts(tmp_path: Path) -> None:
+    repo = write_sample(tmp_path / "x")
+    app = WizardApp(repo, docker_probe=False, gate_check=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.current_theme.dark
+        await press(pilot, "t")
+        assert not app.current_theme.dark
+    again = WizardApp(repo, docker_probe=False, gate_check=False)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not again.current_theme.dark  # remembered
+        await press(pilot, "t")
+    third = WizardApp(repo, docker_probe=False, gate_check=False)
+    async with third.run_test(size=(80, 24)) as pilot:
+        assert third.current_theme.dark

@@ -13,6 +13,8 @@ building and checking run in thread workers and report back as messages.
 from __future__ import annotations
 
 import gc
+import json
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -99,6 +101,32 @@ def light_theme() -> Theme:
     return replace(base, name=LIGHT, variables={**base.variables, **darker})
 
 
+def _settings() -> Path:
+    """The user's choices that are not about one repo (the theme), beside their config."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "dashtam-wizard" / "settings.json"
+
+
+def saved_theme() -> str | None:
+    try:
+        value = json.loads(_settings().read_text()).get("theme")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def save_theme(theme: str) -> None:
+    """Remembered for the next start; a settings file that cannot be written costs only that."""
+    path = _settings()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps({"theme": theme}) + "\n")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
 class WizardApp(App[int]):
     CSS_PATH = ["app.tcss"]
     TITLE = "dashtam-wizard"
@@ -151,7 +179,7 @@ class WizardApp(App[int]):
         super().__init__()
         self.register_theme(light_theme())
         self.register_theme(dark_theme())
-        self.theme = DARK
+        self.theme = LIGHT if saved_theme() == LIGHT else DARK
         self.root = Path(root).resolve()
         self.demo = demo
         self.docker_probe = docker_probe
@@ -305,6 +333,7 @@ class WizardApp(App[int]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.current_theme.dark else DARK
+        save_theme(self.theme)
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
