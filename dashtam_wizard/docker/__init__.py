@@ -6,18 +6,17 @@ docker SDK); the CLI and the TUI do.
 
 from __future__ import annotations
 
-from .build import (
+from ..events import (
     BuildDone,
     BuildEvent,
     BuildResult,
     CacheHit,
+    CheckResult,
     Output,
     StepFailed,
     StepStarted,
-    build_stage,
-    iter_build,
 )
-from .checks import CheckResult
+from .build import build_stage, iter_build
 from .client import LABEL, LABELS, DaemonUnreachable, connect
 from .context import ContextReport, context_report
 from .extract import ExtractError, extract_project_files

@@ -30,16 +30,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .build import (
-    BuildDone,
-    BuildEvent,
-    BuildResult,
-    CacheHit,
-    Output,
-    StepFailed,
-    StepStarted,
-    summarise,
-)
+from ..events import BuildDone, BuildEvent, BuildResult, CacheHit, Output, StepFailed, StepStarted
+from .build import summarise
 from .client import LABELS, compose_env
 
 # `[app development 2/3] RUN uv sync`, `[app 1/3] FROM …`, `[development 2/3] …` (no service)
