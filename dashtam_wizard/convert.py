@@ -34,6 +34,7 @@ from .apply.uvlock import find_uv
 from .core.context import Conversion, input_digest
 from .core.errors import BadInput
 from .core.phases.p1_backup import conversion_inputs, other_manager
+from .core.secrets import mask_value
 from .core.snapshot import Tree
 from .plancache import cache_dir
 
@@ -69,9 +70,10 @@ def _env() -> dict[str, str]:
 
 
 def _last_line(text: str) -> str:
+    """The converter's last word, with any password in an index URL masked."""
     lines = [ln.strip().lstrip("╰─▶×│ ").strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln]
-    return lines[-1] if lines else ""
+    return mask_value("", lines[-1]) if lines else ""
 
 
 def convert(tree: Tree, name: str) -> Conversion | None:

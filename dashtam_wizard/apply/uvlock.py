@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..core.secrets import mask_value
 from .records import ApplyError
 
 # Env vars that would make `uv lock` refuse to update or point it at the wrong project.
@@ -51,7 +52,7 @@ def regenerate_uv_lock(lock_path: str, files: dict[str, bytes], timeout: float =
                 for ln in res.stderr.decode(errors="replace").splitlines()
             ]
             lines = [ln for ln in lines if ln]
-            why = lines[-1] if lines else f"exit code {res.returncode}"
+            why = mask_value("", lines[-1]) if lines else f"exit code {res.returncode}"
             raise ApplyError(f"{lock_path}: `uv lock` failed: {why}", lock_path)
         try:
             return (Path(tmp) / "uv.lock").read_bytes()
