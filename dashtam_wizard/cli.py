@@ -562,8 +562,16 @@ def run_tui(path: Path | None, demo: bool, console: Console, convert: bool = Fal
         from .core.snapshot import read_tree
 
         options = Options(conversion=run_converter(read_tree(root), root.name))
-        return tui_run(root, demo=demo, options=options)
-    return tui_run(root, demo=demo)
+        code = tui_run(root, demo=demo, options=options)
+    else:
+        code = tui_run(root, demo=demo)
+    if demo:  # a temporary folder the user did not choose: say where it stays
+        console.print(
+            f"The demo repo stays at {root} (your changes in it, too); "
+            f"remove it with `rm -rf {root.parent}`.",
+            markup=False,
+        )
+    return code
 
 
 HANDLERS = {

@@ -4,6 +4,7 @@ pre-commit hook this repository ships."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -209,3 +210,77 @@ def test_shell_completion_offers_the_commands_and_their_options(tmp_path: Path) 
     assert "--with-compose" in complete("plan", "--")
     zsh = run_cli("completion", "zsh")
     assert zsh.returncode == 0 and "#compdef dashtam-wizard" in zsh.stdout
+
+
+def test_pre_commit_itself_runs_the_hook_from_this_repository(sample: Path, tmp_path: Path) -> None:
+    """`pre-commit try-repo <this repository> dashtam-wizard-check` in a user's repo: pre-commit
+    installs the wizard from this checkout the way it would from a tag, runs the hook, and it
+    fails while something is left to migrate and passes once the repo is migrated."""
+    env = {
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+
+    def hook() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / "pre-commit"), "try-repo", str(ROOT), "dashtam-wizard-check", "--all-files"],
+            cwd=sample,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, **env},
+        )
+
+    pending = hook()
+    assert pending.returncode == 1, pending.stdout + pending.stderr
+    assert "dashtam-wizard plan --check" in pending.stdout and "Failed" in pending.stdout
+    assert "p2:move:compose/docker-compose.dev.yml" in pending.stdout  # the ids it lists
+    assert run_cli("apply", str(sample), "--yes").returncode == 0
+    subprocess.run(["git", "add", "-A"], cwd=sample, check=True)
+    done = hook()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Passed" in done.stdout
+
+
+def test_demo_says_where_its_copy_stays(tmp_path: Path) -> None:
+    """`dashtam-wizard --demo` in a terminal: quitting prints where the temporary copy is."""
+    import pty
+    import select
+    import time
+
+    main_fd, child_fd = pty.openpty()
+    env = {**os.environ, "TMPDIR": str(tmp_path), "TERM": "xterm-256color", "COLUMNS": "120"}
+    proc = subprocess.Popen(
+        [str(BIN / "dashtam-wizard"), "--demo"],
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        env=env,
+        close_fds=True,
+    )
+    os.close(child_fd)
+    out = b""
+    deadline = time.monotonic() + 120
+    sent = False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main_fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(main_fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if not sent and b"Overview" in out:
+            time.sleep(1)
+            os.write(main_fd, b"\x11")  # ctrl+q
+            sent = True
+        if proc.poll() is not None and not ready:
+            break
+    proc.wait(timeout=30)
+    os.close(main_fd)
+    text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", out).decode(errors="replace")
+    m = re.search(r"The demo repo stays at (\S+)/ledgerly \(your changes in it, too\)", text)
+    assert proc.returncode == 0 and m, text[-600:]
+    assert Path(m[1]).is_relative_to(tmp_path) and (Path(m[1]) / "ledgerly" / "Makefile").is_file()
