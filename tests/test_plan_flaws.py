@@ -59,3 +59,26 @@ def test_no_empty_docker_folder_when_the_dockerfile_stays(tmp_path: Path) -> Non
     assert (repo / "compose/docker-compose.dev.yml").is_file()
     status = run_cli("status", str(repo))
     assert "no docker/: phase 3 is held back" in status.stdout, status.stdout
+
+
+def test_an_unused_compose_file_kept_as_a_template_raises_no_false_alarm(tmp_path: Path) -> None:
+    """The root docker-compose.yml no command runs becomes compose/docker-compose.prod.yml.example
+    (the plan's "unused and incorrect" file): its `${DB_NAME}` came from the developer's .env
+    and will come from the deployment's env/.env.prod. That is not a container of today's
+    repo seeing a different value: one note says so, no warning claims otherwise."""
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "app/main.py": "app = None\n",
+            "Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n",
+            "docker-compose.yml": "services:\n  db:\n    image: postgres:16\n    environment:\n"
+            "      - POSTGRES_DB=${DB_NAME}\n",
+            "docker-compose.dev.yml": "services:\n  web:\n    build: .\n",
+            "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml up -d\n",
+        },
+    )
+    (repo / ".env").write_text("DB_NAME=shop\n")
+    out = run_cli("plan", str(repo), "--no-diff").stdout
+    assert "compose/docker-compose.prod.yml.example" in out
+    assert "would see a different" not in out, out
+    assert "a template no command runs; its values are read from env/.env.prod" in out

@@ -573,7 +573,17 @@ def migrate_file(
             )
         )
     new_tree = ch.apply_virtual(tree, [x for x in pp.changes if x.path in (path, env_target)])
-    for name, k in changed:
+    if example and changed:
+        # a template no command runs: its values come from the env file of the deployment
+        # that uses it, not from the one a developer has at hand (nothing to compare with)
+        notes.append(
+            Note(
+                "info",
+                f"{cf.target}: a template no command runs; its values are read from "
+                f"{env_target} where it is deployed, so they are not compared with today's",
+            )
+        )
+    for name, k in changed if not example else []:
         notes.append(
             Note("warn", f"{cf.target}: service {name} would see a different {k} after migration")
         )
