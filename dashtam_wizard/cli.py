@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .core.context import Options
+    from .core.snapshot import Tree
 
 COMMANDS = (
     "plan",
@@ -274,8 +275,10 @@ def _options(
     args: argparse.Namespace,
     skip: frozenset[str] = frozenset(),
     include: frozenset[str] = frozenset(),
+    tree: Tree | None = None,
 ) -> Options:
-    """The user's choices; with --convert, migrate-to-uv's result for phase 1 to propose."""
+    """The user's choices; with --convert, migrate-to-uv's result for phase 1 to propose
+    (made from `tree` when the caller has read the repo already)."""
     from .core.context import Options
 
     if not args.convert:
@@ -283,20 +286,21 @@ def _options(
     from .convert import convert
     from .core.snapshot import read_tree
 
-    conversion = convert(read_tree(root), root.name)
+    conversion = convert(tree if tree is not None else read_tree(root), root.name)
     return Options(skip=skip, include=include, conversion=conversion)
 
 
 def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     from .core.snapshot import read_tree
-    from .plancache import cached_plan
+    from .plancache import plan_for
     from .render import plan_json, print_plan
 
     root = _repo(args.path)
     _unfinished(root)
-    options = _options(root, args)
+    tree = read_tree(root)  # read once: the plan, the conversion and the gate all look at it
+    options = _options(root, args, tree=tree)
     try:
-        plan = cached_plan(root, options, use_cache=not args.no_cache)
+        plan = plan_for(tree, root, options, use_cache=not args.no_cache)
     except NothingToMigrate as exc:
         if not args.check:
             raise
@@ -315,7 +319,7 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     from .compose_judge import check_plan
 
     # the own model unless asked for the real Compose (which apply always asks when present)
-    verdict = check_plan(root, read_tree(root), plan, options, own=not args.with_compose)
+    verdict = check_plan(root, tree, plan, options, own=not args.with_compose)
     if args.json:
         import json
 
