@@ -30,11 +30,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .apply.uvlock import find_uv
+from .apply.uvlock import find_uv, last_error, uv_env
 from .core.context import Conversion, input_digest
 from .core.errors import BadInput
 from .core.phases.p1_backup import conversion_inputs, other_manager
-from .core.secrets import mask_value
 from .core.snapshot import Tree
 from .plancache import cache_dir
 
@@ -44,8 +43,6 @@ FLAGS = (
     "--dependency-groups-strategy",
     "include-in-dev",
 )
-# would make the `uv lock` it runs refuse to write, or lock another project
-_STRIP = ("UV_FROZEN", "UV_LOCKED", "UV_PROJECT", "UV_PROJECT_ENVIRONMENT", "VIRTUAL_ENV")
 TIMEOUT = 600.0
 
 
@@ -62,18 +59,11 @@ def _command() -> list[str] | None:
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _STRIP}
+    env = uv_env()  # the converter runs `uv lock` on the scratch copy
     uv = find_uv()
     if uv:  # the converter runs `uv lock`: the same uv the wizard would use
         env["PATH"] = os.pathsep.join([str(Path(uv).parent), env.get("PATH", "")])
     return env
-
-
-def _last_line(text: str) -> str:
-    """The converter's last word, with any password in an index URL masked."""
-    lines = [ln.strip().lstrip("╰─▶×│ ").strip() for ln in text.splitlines()]
-    lines = [ln for ln in lines if ln]
-    return mask_value("", lines[-1]) if lines else ""
 
 
 def convert(tree: Tree, name: str) -> Conversion | None:
@@ -127,7 +117,7 @@ def convert(tree: Tree, name: str) -> Conversion | None:
         except (OSError, subprocess.SubprocessError) as exc:
             raise BadInput(blame, f"cannot run migrate-to-uv ({exc})") from None
         if res.returncode != 0 or not (scratch / "uv.lock").is_file():
-            why = _last_line(res.stderr) or _last_line(res.stdout) or f"exit code {res.returncode}"
+            why = last_error(res.stderr) or last_error(res.stdout) or f"exit code {res.returncode}"
             raise BadInput(blame, f"migrate-to-uv could not convert it: {why}")
         files: list[tuple[str, bytes | None]] = []
         for entry in sorted(scratch.iterdir()):

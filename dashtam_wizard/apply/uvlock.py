@@ -25,6 +25,18 @@ def find_uv() -> str | None:
     return os.environ.get("UV") or shutil.which("uv")
 
 
+def uv_env() -> dict[str, str]:
+    """The environment for a `uv lock` of a scratch project (also the one migrate-to-uv runs)."""
+    return {k: v for k, v in os.environ.items() if k not in _STRIP}
+
+
+def last_error(stderr: str) -> str:
+    """uv's last word, without its box-drawing and with index-URL passwords masked."""
+    lines = [ln.strip().lstrip("╰─▶×│ ").strip() for ln in stderr.splitlines()]
+    lines = [ln for ln in lines if ln]
+    return mask_value("", lines[-1]) if lines else ""
+
+
 def regenerate_uv_lock(lock_path: str, files: dict[str, bytes], timeout: float = 600) -> bytes:
     """Run `uv lock` on `files` (name -> content, at least pyproject.toml) and return uv.lock."""
     uv = find_uv()
@@ -32,7 +44,7 @@ def regenerate_uv_lock(lock_path: str, files: dict[str, bytes], timeout: float =
         raise ApplyError(
             f"{lock_path}: cannot regenerate: `uv` not found (set UV or put uv on PATH)", lock_path
         )
-    env = {k: v for k, v in os.environ.items() if k not in _STRIP}
+    env = uv_env()
     with tempfile.TemporaryDirectory(prefix="dashtam-wizard-lock-") as tmp:
         for name, data in files.items():
             (Path(tmp) / name).write_bytes(data)
@@ -47,12 +59,7 @@ def regenerate_uv_lock(lock_path: str, files: dict[str, bytes], timeout: float =
         except (OSError, subprocess.SubprocessError) as exc:
             raise ApplyError(f"{lock_path}: cannot run `uv lock` ({exc})", lock_path) from None
         if res.returncode != 0:
-            lines = [
-                ln.strip().lstrip("╰─▶×│ ").strip()
-                for ln in res.stderr.decode(errors="replace").splitlines()
-            ]
-            lines = [ln for ln in lines if ln]
-            why = mask_value("", lines[-1]) if lines else f"exit code {res.returncode}"
+            why = last_error(res.stderr.decode(errors="replace")) or f"exit code {res.returncode}"
             raise ApplyError(f"{lock_path}: `uv lock` failed: {why}", lock_path)
         try:
             return (Path(tmp) / "uv.lock").read_bytes()
