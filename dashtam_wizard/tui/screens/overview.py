@@ -86,8 +86,9 @@ class OverviewScreen(WizardScreen):
                     yield Static("", id="stage")
                     yield DockerStatus(id="docker")
 
-    def _render_trees(self, state: RepoState) -> None:
+    def _render_trees(self, state: RepoState, colors: dict[str, str] | None = None) -> None:
         changes = state.selected()
+        colors = colors or self.tree_colors()
         for tree_id, tree, target in (
             ("#tree-current", state.tree, False),
             ("#tree-target", state.target, True),
@@ -95,9 +96,7 @@ class OverviewScreen(WizardScreen):
             widget = self.query_one(tree_id, Static)
             room = widget.parent.content_size.height if widget.parent is not None else 0  # type: ignore[attr-defined]
             widget.update(
-                trees.render(
-                    tree, state.name, trees.marks(changes, target), room, self.tree_colors()
-                )
+                trees.render(tree, state.name, trees.marks(changes, target), room, colors)
             )
 
     def tree_colors(self) -> dict[str, str]:
@@ -136,14 +135,15 @@ class OverviewScreen(WizardScreen):
             return
         self.query_one("#tree-target").parent.border_title = "Target State ✅"  # type: ignore[union-attr]
         changes = state.selected()
-        self._render_trees(state)
+        colors = self.tree_colors()  # the theme's variables, computed once per redraw
+        self._render_trees(state, colors)
         bad = any(p.present for p in state.problems)
         self.query_one("#pane-current").border_title = f"Current State {'❌' if bad else '✅'}"
         problems = self.query_one("#problem-list", Static)
         gate = self.wizard.gate
         problems.update(
-            gate_text(gate, bool(changes) and self.wizard.gate_check, self.tree_colors())
-            + problems_text(state, self.tree_colors())
+            gate_text(gate, bool(changes) and self.wizard.gate_check, colors)
+            + problems_text(state, colors)
         )
         blocked = "\n".join(gate[0]) if gate and gate[0] else ""
         problems.tooltip = "\n".join(x for x in (blocked, problems_detail(state)) if x) or None
