@@ -108,7 +108,7 @@ def _applied_conversion(baseline: Baseline, now: Tree, options: Options) -> Opti
     """A conversion applied earlier (`apply --convert --phase 1`) is part of the plan made
     from the baseline, so later phases need no `--convert`: its result is what that apply
     wrote, which the tree still holds (or the plan is made from the tree as it is)."""
-    if "p1:create:uv.lock" not in baseline.done or "uv.lock" in baseline.tree.files:
+    if ch.cid(1, Kind.CREATE, "uv.lock") not in baseline.done or "uv.lock" in baseline.tree.files:
         return options
     files = tuple((p, now.files[p].data) for p in ("pyproject.toml", "uv.lock") if p in now.files)
     inputs = input_digest(p1_backup.conversion_inputs(baseline.tree))
