@@ -1,24 +1,17 @@
-"""Compose-file semantics the migration needs: what each service sees, and the rewrite.
-
-`service_views` answers "what environment and bind mounts does each container get" the
-way Compose resolves it; the phase-4 rewrite is accepted only if the views before and
-after agree (new keys from the shared env_file aside), and the plan says so when not.
+"""Compose-file syntax the migration reads and rewrites: environment items, short volume
+specs, env_file entries, comment-preserving edits. What each container *sees* is
+`core.resolve` (the one Compose model); this module only knows how the file spells it.
 """
 
 from __future__ import annotations
 
 import posixpath
-from collections import ChainMap
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .envfile import parse_env
 from .interpolate import InterpolationError, references, resolve
-
-Reader = Callable[[str], str | None]
 
 
 def scalar(v: Any) -> str | None:
@@ -87,13 +80,6 @@ def norm_rel(base_dir: str, p: str) -> str:
     return posixpath.normpath(posixpath.join(base_dir or ".", p))
 
 
-@dataclass
-class ServiceView:
-    env: dict[str, str] = field(default_factory=dict)
-    binds: dict[str, str] = field(default_factory=dict)  # container target -> repo-relative source
-    env_files: list[str] = field(default_factory=list)
-
-
 def _env_file_paths(value: Any) -> list[tuple[str, bool]]:
     if value is None:
         return []
@@ -113,52 +99,6 @@ def resolve_str(raw: str, project_env: Mapping[str, str]) -> str:
         return resolve(raw, project_env).value
     except InterpolationError:
         return raw
-
-
-def service_views(
-    doc: Any, base_dir: str, project_env: Mapping[str, str], read: Reader
-) -> dict[str, ServiceView]:
-    views: dict[str, ServiceView] = {}
-    for name, svc in (doc.get("services") or {}).items():
-        view = ServiceView()
-        if not hasattr(svc, "get"):
-            views[str(name)] = view
-            continue
-        own: dict[str, str] = {}  # `environment:`, resolved; it overrides every env_file
-        unset: set[str] = set()  # `K:` with no value and no such variable: the container has no K
-        for k, v in env_items(svc.get("environment")):
-            if v is None:
-                if k in project_env:
-                    own[k] = project_env[k]
-                else:
-                    unset.add(k)
-            else:
-                own[k] = resolve_str(v, project_env)
-        # Compose interpolates an env_file against the project's variables first, then the
-        # service's environment, then the file's own earlier keys
-        lookup = ChainMap(dict(project_env), own)
-        for p, _required in _env_file_paths(svc.get("env_file")):
-            rel = norm_rel(base_dir, resolve_str(p, project_env))
-            if rel in view.env_files:
-                continue  # Compose reads a file named twice once
-            view.env_files.append(rel)
-            text = read(rel)
-            if text is not None:
-                view.env.update(parse_env(text, rel, lookup, view.env))
-        view.env.update(own)
-        for k in unset:
-            view.env.pop(k, None)
-        for vol in svc.get("volumes") or []:
-            if isinstance(vol, str):
-                src, dst, _ = split_short_volume(resolve_str(vol, project_env))
-                if dst and src.startswith("."):
-                    view.binds[dst] = norm_rel(base_dir, src)
-            elif hasattr(vol, "get") and vol.get("type", "volume") == "bind":
-                src = resolve_str(str(vol.get("source", "")), project_env)
-                if src.startswith("."):
-                    view.binds[str(vol.get("target"))] = norm_rel(base_dir, src)
-        views[str(name)] = view
-    return views
 
 
 def all_references(doc: Any, skip: set[int] | None = None) -> set[str]:

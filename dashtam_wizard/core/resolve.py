@@ -18,6 +18,10 @@ both on every call of the test corpus, before and after migration):
 - a service in a profile is left out unless COMPOSE_PROFILES names it.
 What it does not model (`extends`, `include`) it says, and the command is not judged by
 it; a path under `~` is `<home>/…` (the gate gives Compose a HOME of its own).
+
+`service_views(doc, …)` asks the same model about one compose document (phase 4 compares
+a file before and after its rewrite with it): the same merge, env_file and mount rules, so
+the phase and the gate cannot disagree about what a container sees.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -41,6 +46,9 @@ REPO = "<repo>"  # the repo's folder, as the gate writes resolved paths
 _PROJECT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # keys merged entry by entry when a later file overrides a service (compose-spec merge rules)
 _APPEND_UNIQUE = ("ports", "expose", "dns", "dns_search", "cap_add", "cap_drop")
+
+
+Reader = Callable[[str], str | None]
 
 
 class Unmodelled(Exception):
@@ -87,13 +95,20 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def _interpolate(node: Any, env: Mapping[str, str]) -> Any:
+def _interpolate(node: Any, env: Mapping[str, str], lenient: bool = False) -> Any:
+    """`lenient`: a string that cannot interpolate stays as written (where Compose would
+    refuse the file, phase 4 still compares both sides alike)."""
     if isinstance(node, dict):
-        return {k: _interpolate(v, env) for k, v in node.items()}
+        return {k: _interpolate(v, env, lenient) for k, v in node.items()}
     if isinstance(node, list):
-        return [_interpolate(v, env) for v in node]
+        return [_interpolate(v, env, lenient) for v in node]
     if isinstance(node, str):
-        return resolve(node, env).value
+        try:
+            return resolve(node, env).value
+        except InterpolationError:
+            if lenient:
+                return node
+            raise
     return node
 
 
@@ -191,9 +206,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_env(
-    tree: Tree, rel: str, lookup: Mapping[str, str], earlier: Mapping[str, str] | None = None
+    read: Reader, rel: str, lookup: Mapping[str, str], earlier: Mapping[str, str] | None = None
 ) -> dict[str, str] | None:
-    text = tree.text(rel)
+    text = read(rel)
     if text is None:
         return None
     try:
@@ -264,13 +279,13 @@ def _resolve(tree: Tree, root_name: str, args: tuple[str, ...], reads: set[str])
             raise Unmodelled(f"the env file `{env_file}`")
         rel = posixpath.normpath(env_file)
         reads.add(rel)
-        got = _read_env(tree, rel, {})
+        got = _read_env(tree.text, rel, {})
         if got is None:
             raise _Fails(f"couldn't find env file: {REPO}/{rel}")
         env = got
     else:
         reads.add(posixpath.join(folder, ".env"))
-        env = _read_env(tree, posixpath.join(folder, ".env"), {}) or {}
+        env = _read_env(tree.text, posixpath.join(folder, ".env"), {}) or {}
     model: dict[str, Any] = {}
     for f in files:
         try:
@@ -371,26 +386,38 @@ def _project(
     return _normalize_project(posixpath.basename(folder) if folder else root)
 
 
-def _finish(
-    tree: Tree, svc: dict[str, Any], env: Mapping[str, str], reads: set[str]
-) -> dict[str, Any]:
-    """Environment from env_file then `environment:`, mounts as a list, as Compose prints."""
-    out = dict(svc)
+def _environment(
+    read: Reader, svc: dict[str, Any], env: Mapping[str, str], reads: set[str], strict: bool = True
+) -> dict[str, str | None]:
+    """A service's environment: its env files' values (each interpolated against the
+    project's variables, then the service's `environment:`, then the files read before it),
+    then `environment:` itself; `K:` takes K from the project's variables (None: unset).
+    Not `strict`: a missing or outside env file adds nothing instead of failing."""
     own = {k: (env.get(k) if v is None else v) for k, v in (svc.get("environment") or {}).items()}
     from_files: dict[str, str] = {}
     lookup = ChainMap(dict(env), {k: v for k, v in own.items() if v is not None})
     for path, required in svc.get("env_file") or []:
         rel = _rel(path)
         if rel is None:
+            if not strict:
+                continue
             raise Unmodelled(f"the env file `{path}` outside the repo")
         reads.add(rel)
-        got = _read_env(tree, rel, lookup, from_files)
+        got = _read_env(read, rel, lookup, from_files)
         if got is None:
-            if required:
+            if required and strict:
                 raise _Fails(f"env file {path} not found")
             continue
         from_files.update(got)
-    values: dict[str, str | None] = {**from_files, **own}
+    return {**from_files, **own}
+
+
+def _finish(
+    tree: Tree, svc: dict[str, Any], env: Mapping[str, str], reads: set[str]
+) -> dict[str, Any]:
+    """Environment from env_file then `environment:`, mounts as a list, as Compose prints."""
+    out = dict(svc)
+    values = _environment(tree.text, svc, env, reads)
     out.pop("env_file", None)
     if values or "environment" in svc:
         out["environment"] = {k: scalar(v) for k, v in sorted(values.items())}
@@ -402,3 +429,46 @@ def _finish(
         if context is not None:
             reads.add(posixpath.normpath(posixpath.join(context or ".", str(build["dockerfile"]))))
     return out
+
+
+@dataclass
+class ServiceView:
+    """What phase 4 compares of one service: its environment (unset keys left out), the
+    env files it reads and its bind mounts of repo paths (target -> repo-relative source)."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    binds: dict[str, str] = field(default_factory=dict)
+    env_files: list[str] = field(default_factory=list)
+
+
+def service_views(
+    doc: Any, base_dir: str, project_env: Mapping[str, str], read: Reader
+) -> dict[str, ServiceView]:
+    """Each service of one compose document (living in `base_dir`) as its container sees it,
+    by the rules `resolve_call` uses. Raises BadInput for an env file Compose cannot read."""
+    views: dict[str, ServiceView] = {}
+    for name, raw in (doc.get("services") or {}).items():
+        view = views[str(name)] = ServiceView()
+        if not hasattr(raw, "items"):
+            continue
+        svc = _interpolate(_plain(raw), project_env, lenient=True)
+        svc.pop("extends", None)  # its own keys still compare; the base is another file's
+        if isinstance(svc.get("volumes"), list):
+            svc["volumes"] = [v for v in svc["volumes"] if isinstance(v, (str, dict))]
+        svc = _service(svc, base_dir)
+        try:
+            values = _environment(read, svc, project_env, set(), strict=False)
+        except _Fails as exc:
+            raise BadInput(base_dir or ".", str(exc)) from None
+        view.env = {k: v for k, v in values.items() if v is not None}
+        view.env_files = [_repo_rel(p) for p, _ in svc.get("env_file") or [] if _rel(p) is not None]
+        for target, vol in (svc.get("volumes") or {}).items():
+            source = vol.get("source")
+            if vol.get("type") == "bind" and isinstance(source, str) and _rel(source) is not None:
+                view.binds[target] = _repo_rel(source)
+    return views
+
+
+def _repo_rel(path: str) -> str:
+    """`<repo>/a/b` as `a/b` (the repo itself as `.`), as the phases name paths."""
+    return _rel(path) or "."

@@ -31,7 +31,6 @@ from ..compose import (
     passed_through,
     remove_env_keys,
     resolve_str,
-    service_views,
     set_env_file,
     split_short_volume,
 )
@@ -42,6 +41,7 @@ from ..envfile import append_lines, parse_env, render_value
 from ..errors import BadInput
 from ..interpolate import InterpolationError, references, resolve
 from ..model import ChecklistItem, Evidence, Note, PhasePlan
+from ..resolve import service_views
 from ..siblings import ALL, Held, Siblings
 from ..snapshot import Tree
 
