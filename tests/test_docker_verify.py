@@ -145,6 +145,37 @@ def test_env_check_fails_on_missing_env_file(dockerd_client, migrated_json: Run)
 
 
 @pytest.mark.docker
+def test_bytecode_compiled_in_production_and_on_first_import_in_development(
+    dockerd_client,  # noqa: F811
+    migrated_json: Run,
+) -> None:
+    """Production ships compiled bytecode; development compiles on first import into
+    /tmp/pycache (a dependency change does not recompile everything at build time, a
+    reload reuses what the first start compiled, the mounted source gets no __pycache__)."""
+    images = {b["target"]: b["image_id"] for b in migrated_json.json["builds"]}
+    count = "find {} -name '*.pyc' | wc -l"
+    site = "/app/.venv/lib"
+
+    def sh(target: str, script: str) -> str:
+        out = dockerd_client.containers.run(
+            images[target], ["sh", "-c", script], remove=True, user="appuser"
+        )
+        return out.decode().strip()
+
+    assert int(sh("production", count.format(site))) > 500  # fastapi, sqlalchemy, ...
+    built = sh("development", count.format(site) + "; " + count.format("/tmp/pycache"))
+    assert built.split() == ["0", "0"], built
+    started = sh(
+        "development",
+        "python -c 'import fastapi, sqlalchemy' && "
+        + count.format("/tmp/pycache")
+        + "; find /app -name __pycache__ | wc -l",
+    )
+    written, in_app = map(int, started.split())
+    assert written > 100 and in_app == 0, started
+
+
+@pytest.mark.docker
 def test_run_tests_in_development_container(migrated: Run) -> None:
     res = run(migrated.repo, stages=["development"], run_tests=True)
     assert res.code == 0, res.text
