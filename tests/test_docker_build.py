@@ -131,8 +131,9 @@ def test_context_report_matches_what_the_sdk_sends(tmp_path: Path) -> None:
 def test_podman_compat_build_lines_are_steps_and_cache_hits() -> None:
     """Podman's Docker-compatible API streams `STEP n/m: …`, `--> Using cache <id>`, `--> <id>`
     and `COMMIT` where Docker's classic builder writes `Step n/m : …`. No Podman service runs
-    in CI, so these are lines in the shape Podman 4 prints them (a transcript, named as such);
-    Docker's own shape is checked against the real daemon above."""
+    in every environment, so these are lines in the shape Podman 4 prints them (a transcript);
+    Docker's own shape is checked against the real daemon above; tests/test_podman.py
+    builds on a real Podman service."""
     from dashtam_wizard.docker.build import CacheHit, Output, StepStarted, classify_line
 
     transcript = [
@@ -159,6 +160,8 @@ def test_podman_compat_build_lines_are_steps_and_cache_hits() -> None:
         CacheHit(2),
         StepStarted(3, 3, "COPY . /app"),
     ]
+    staged = classify_line("[2/3] STEP 1/4: FROM base AS builder", None)[0]
+    assert staged == StepStarted(1, 4, "stage 2/3: FROM base AS builder")
     docker_line = classify_line("Step 4/9 : RUN uv sync --frozen", None)[0]
     assert docker_line == StepStarted(4, 9, "RUN uv sync --frozen")
     assert classify_line(" ---> Using cache", docker_line)[0] == CacheHit(4)

@@ -28,15 +28,17 @@ from ..events import (
 )
 from .client import LABELS
 
-# `Step 2/9 : RUN …` (Docker's classic builder), `STEP 2/9: RUN …` (Podman's compat API)
-_STEP = re.compile(r"^(?:Step|STEP) (\d+)/(\d+) ?: (.*)$")
+# `Step 2/9 : RUN …` (Docker's classic builder), `STEP 2/9: RUN …` (Podman's compat API;
+# `[2/3] STEP 1/4: …` in a multi-stage build, where steps are counted per stage)
+_STEP = re.compile(r"^(?:\[(\d+)/(\d+)\] )?(?:Step|STEP) (\d+)/(\d+) ?: (.*)$")
 _CACHED = re.compile(r"^ ?-{2,3}> Using cache(?: [0-9a-f]+)?$")
 _NOISE = re.compile(
     r"^( ---> [0-9a-f]{12}$| ---> Running in [0-9a-f]{12}$|Removing intermediate container [0-9a-f]{12}$"
     r"|Successfully built [0-9a-f]{12}$|Successfully tagged \S+$"
-    r"|--> [0-9a-f]{12,64}$|COMMIT(?: \S+)?$)"  # Podman's layer ids and commits
+    r"|--> [0-9a-f]{10,64}$|(?:\[\d+/\d+\] )?COMMIT(?: \S+)?$|[0-9a-f]{64}$)"  # Podman's
 )
-_BUILT = re.compile(r"^Successfully built ([0-9a-f]{12})$")  # Podman: its `aux` ID only
+# the build's last word: Docker's `Successfully built <id>`; Podman ends with the bare id
+_BUILT = re.compile(r"^(?:Successfully built ([0-9a-f]{12})|([0-9a-f]{64}))$")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -47,12 +49,15 @@ def classify_line(
     is (None: noise), and the image id it names, if it is the build's last word."""
     m = _STEP.match(line)
     if m:
-        return StepStarted(int(m[1]), int(m[2]), m[3].strip()), None
+        text = m[5].strip()
+        if m[1]:
+            text = f"stage {m[1]}/{m[2]}: {text}"
+        return StepStarted(int(m[3]), int(m[4]), text), None
     if _CACHED.match(line):
         return (CacheHit(step.n) if step is not None else None), None
     m = _BUILT.match(line)
     if _NOISE.match(line):
-        return None, m[1] if m else None
+        return None, (m[1] or m[2]) if m else None
     return Output(line), None
 
 
