@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, machine  # noqa: E402
 
-ORDER = ("plan", "scale", "tui", "stream", "verify", "apply", "layers", "gate")
+ORDER = ("plan", "scale", "tui", "stream", "verify", "apply", "layers", "gate", "keys")
 
 
 def cell(text: str) -> str:

@@ -84,6 +84,21 @@ def _diff_view_class() -> type:
     from textual_diff_view import DiffView
 
     class PreviewDiff(DiffView):
+        _styled_for: str | None = None  # the theme its lines were highlighted for
+
+        def notify_style_update(self) -> None:
+            """DiffView highlights every line again and recomposes on any style update,
+            and focus entering the preview pane is one (`:focus-within`): half a second
+            for a long diff. Its colours follow the theme only, so only a theme change
+            needs that."""
+            theme = self.app.current_theme.name
+            if self._styled_for in (None, theme):
+                self._styled_for = theme
+                super(DiffView, self).notify_style_update()
+                return
+            self._styled_for = theme
+            super().notify_style_update()
+
         def compose(self):  # noqa: ANN202 - DiffView's ComposeResult
             with _languages_by_name():
                 self.highlighted_code_lines  # noqa: B018 - computed now, and kept by DiffView
@@ -124,9 +139,24 @@ class DiffPreview(VerticalScroll):
         self.split = False  # unified fits the preview pane; d switches
         self.wrap = False  # long lines scroll sideways; w wraps them
         self.show_secrets = False
+        self._drawn = 0  # which show_change a deferred diff belongs to
+
+    def _draw_diff(
+        self, token: int, pending: Static, args: tuple[str, str, str, str, bool]
+    ) -> None:
+        """Put the diff in place of its placeholder, unless another change was chosen since."""
+        if token != self._drawn or not pending.is_attached:
+            return
+        src, path, old, new, split = args
+        view = _diff_view_class()(
+            src, path, old, new, split=split, annotations=True, wrap=self.wrap
+        )
+        self.mount(view, after=pending)
+        pending.remove()
 
     def show_change(self, change: Change | None, empty: str = "No change selected.") -> None:
         self.change = change
+        self._drawn += 1
         self.remove_children()
         if change is None:
             self.mount(Static(Content.from_markup(empty), classes="preview-note"))
@@ -186,10 +216,16 @@ class DiffPreview(VerticalScroll):
                             classes="preview-note",
                         )
                     )
-                widgets.append(
-                    _diff_view_class()(
-                        src, change.path, old, new, split=split, annotations=True, wrap=self.wrap
-                    )
+                # the diff itself takes a frame or more to lay out (a long one, most of a
+                # second): the key that chose it is answered first, the diff drawn after
+                token = self._drawn
+                pending = Static(
+                    f"⋯ drawing the diff ({max(old.count(chr(10)), new.count(chr(10))) + 1} lines)",
+                    classes="preview-note preview-pending",
+                )
+                widgets.append(pending)
+                self.call_after_refresh(
+                    self._draw_diff, token, pending, (src, change.path, old, new, split)
                 )
                 if cut_a or cut_b:
                     widgets.append(
