@@ -120,8 +120,17 @@ def connect(timeout: int = 600) -> docker.DockerClient:
     SDK/requests error) when nothing answers.
     """
     host = configured_host()
+    if host.startswith("ssh://"):
+        try:
+            import paramiko  # noqa: F401 - the SDK's ssh transport imports it, ssh binary or not
+        except ImportError:
+            raise DaemonUnreachable(
+                f"cannot reach a Docker daemon at {host}: ssh:// needs the ssh extra "
+                "(uv tool install 'dashtam-wizard[ssh]', or pip install paramiko), or set "
+                "DOCKER_HOST to a unix:// or tcp:// daemon"
+            ) from None
     try:
-        # ssh:// needs paramiko unless the system ssh client is used; use the ssh binary.
+        # the SDK dials through the system ssh binary: the user's ~/.ssh/config and agent apply
         client = docker.from_env(timeout=timeout, use_ssh_client=host.startswith("ssh://"))
         client.ping()
     except (DockerException, OSError, ValueError) as exc:
