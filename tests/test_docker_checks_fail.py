@@ -86,6 +86,27 @@ def _no_healthcheck(repo: Path) -> str:
     return "docker/Dockerfile:"
 
 
+def _app_alone(repo: Path) -> Path:
+    """Production starts the web app only (no `alembic upgrade` first): it then runs without
+    its database, so its HEALTHCHECK can be executed."""
+    df = repo / "docker/Dockerfile"
+    text = df.read_text()
+    new = re.sub(
+        r'(HEALTHCHECK [^\n]*\\\n[^\n]*\n\n?)CMD \["sh", "-c", "alembic upgrade head && ([^"]*)"\]',
+        lambda m: m[1] + "CMD " + json.dumps(m[2].split()),
+        text,
+    )
+    assert new != text
+    df.write_text(new)
+    return df
+
+
+def _healthcheck_wrong_port(repo: Path) -> str:
+    df = _app_alone(repo)
+    _edit(df, "http://localhost:8000/health", "http://localhost:8099/health")
+    return f"docker/Dockerfile:{_line_of(df, r'^HEALTHCHECK ')}"
+
+
 def _uid_mismatch(repo: Path) -> str:
     df = repo / "docker/Dockerfile"
     text = df.read_text()
@@ -125,6 +146,13 @@ VARIANTS: list[tuple[str, Callable[[Path], str], str, str, str]] = [
         ".env",
     ),
     ("no HEALTHCHECK", _no_healthcheck, "production", "HEALTHCHECK [production]", "no HEALTHCHECK"),
+    (
+        "HEALTHCHECK on a port nothing listens on",
+        _healthcheck_wrong_port,
+        "production",
+        "HEALTHCHECK runs [production]",
+        "nothing listens on",
+    ),
     (
         "UID mismatch",
         _uid_mismatch,
@@ -186,6 +214,26 @@ def test_a_broken_migration_fails_its_check_naming_the_file(
     assert evidence in result["evidence"], result
     assert (result["where"] or "").startswith(where), result
     assert "zzLEAKEDzz" not in json.dumps(doc)
+
+
+def test_the_healthcheck_is_executed_in_the_started_production_container(repo: Path) -> None:
+    """The migrated sample's production CMD runs `alembic upgrade` first, which needs its
+    database: started alone it stops, and the check says the probe was not executed (a
+    warning, with the container's last line). With the web app alone it starts, and the
+    probe, curl on /health, is run in it and passes."""
+    doc = _verify(repo, "production")
+    ran = {c["name"]: c for c in doc["checks"]}["HEALTHCHECK runs [production]"]
+    assert ran["status"] == "warn" and "not executed" in ran["evidence"], ran
+    df = repo / "docker/Dockerfile"
+    saved = df.read_bytes()
+    try:
+        _app_alone(repo)
+        doc = _verify(repo, "production")
+    finally:
+        df.write_bytes(saved)
+    ran = {c["name"]: c for c in doc["checks"]}["HEALTHCHECK runs [production]"]
+    assert ran["status"] == "pass" and "exits 0 in the started container" in ran["evidence"], ran
+    assert ran["where"] == f"docker/Dockerfile:{_line_of(df, r'^HEALTHCHECK ')}"
 
 
 def test_verify_format_github_puts_each_failure_on_its_line(repo: Path) -> None:

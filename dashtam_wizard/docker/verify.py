@@ -396,9 +396,11 @@ def _verify_repo(
                 bind.cleanup()
         if target and target.lower() in PRODUCTION:
             hc_line = next((ln for st in chain(df_stages, target) for ln in st.healthchecks), None)
-            add(
-                ck.check_healthcheck(attrs, label, where(hc_line or target_line(df_stages, target)))
-            )
+            hc_where = where(hc_line or target_line(df_stages, target))
+            add(ck.check_healthcheck(attrs, label, hc_where))
+            ran = ck.check_healthcheck_runs(client, image, attrs, label, hc_where)
+            if ran is not None:
+                add(ran)
 
     if compose is not None:  # the container Compose makes, against the values before migration
         baseline = load_baseline(repo, tree)
