@@ -7,6 +7,7 @@ Values of environment variables never appear in evidence unmasked: they go throu
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import tempfile
@@ -332,10 +333,13 @@ def check_healthcheck_runs(
             container.reload()
             if container.status != "running":
                 code = (container.attrs.get("State") or {}).get("ExitCode")
-                raw = container.logs(tail=8)
+                raw = container.logs(tail=30)
                 text = (raw if isinstance(raw, bytes) else b"".join(raw)).decode(errors="replace")
                 lines = text.strip().splitlines()
-                last = mask_value("", lines[-1].strip())[:160] if lines else "no output"
+                # the error line says more than a traceback's footer ("Background on this
+                # error at …"): the last line naming an error, else the last line
+                errors = [ln for ln in lines if re.search(r"\w(Error|Exception)\b", ln)] or lines
+                last = mask_value("", errors[-1].strip())[:160] if errors else "no output"
                 return CheckResult(
                     name,
                     True,
@@ -356,19 +360,19 @@ def check_healthcheck_runs(
                     where,
                 )
             time.sleep(0.5)
-        said = out.splitlines()[-1][:160] if out else "no output"
+        probe_said = out.splitlines()[-1][:160] if out else "no output"
         if any(w in out.lower() for w in ("refused", "failed to connect", "couldn't connect")):
             return CheckResult(
                 name,
                 False,
-                f"the app runs but `{shown}` is refused for {budget:.0f} s ({said}): it probes "
+                f"the app runs but `{shown}` is refused for {budget:.0f} s ({probe_said}): it probes "
                 "a port or address nothing listens on",
                 where,
             )
         return CheckResult(
             name,
             True,
-            f"the app runs but `{shown}` failed for {budget:.0f} s ({said}); it may need its "
+            f"the app runs but `{shown}` failed for {budget:.0f} s ({probe_said}); it may need its "
             "databases",
             where,
             warning=True,
