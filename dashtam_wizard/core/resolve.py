@@ -261,7 +261,19 @@ def resolve_call(
         return str(exc)
 
 
-def _resolve(tree: Tree, root_name: str, args: tuple[str, ...], reads: set[str]) -> dict[str, Any]:
+@dataclass
+class _Merged:
+    """One command's files merged, before each service is finished (env files read)."""
+
+    files: list[str]
+    folder: str  # the project folder (the first file's)
+    env: dict[str, str]  # the project's variables (--env-file, else the folder's .env)
+    model: dict[str, Any]
+    name: str  # the project name
+    profiles: set[str]
+
+
+def _merge_files(tree: Tree, root_name: str, args: tuple[str, ...], reads: set[str]) -> _Merged:
     files, env_file, project = _parse_args(args)
     if any(f.startswith("/") or f == "-" for f in files):
         raise Unmodelled("a compose file outside the repo or from stdin")
@@ -307,11 +319,25 @@ def _resolve(tree: Tree, root_name: str, args: tuple[str, ...], reads: set[str])
             merged[n] = _merge(merged.get(n, {}), s)
     name = _project(project, env, model, folder, root_name)
     profiles = {p for p in env.get("COMPOSE_PROFILES", "").split(",") if p}
-    out_services: dict[str, Any] = {}
-    for n, s in sorted((model.get("services") or {}).items()):
+    return _Merged(files, folder, env, model, name, profiles)
+
+
+def _active(m: _Merged) -> list[tuple[str, dict[str, Any]]]:
+    """The services the command runs (a service in a profile only when one is active)."""
+    out = []
+    for n, s in sorted((m.model.get("services") or {}).items()):
         wanted = s.get("profiles")
-        if wanted and "*" not in profiles and not profiles & set(map(str, wanted)):
+        if wanted and "*" not in m.profiles and not m.profiles & set(map(str, wanted)):
             continue
+        out.append((n, s))
+    return out
+
+
+def _resolve(tree: Tree, root_name: str, args: tuple[str, ...], reads: set[str]) -> dict[str, Any]:
+    m = _merge_files(tree, root_name, args, reads)
+    env, model, name, folder = m.env, m.model, m.name, m.folder
+    out_services: dict[str, Any] = {}
+    for n, s in _active(m):
         out_services[n] = _finish(tree, s, env, reads)
     out: dict[str, Any] = {"name": name, "services": out_services}
     networks = {k: v for k, v in (model.get("networks") or {}).items()}
@@ -472,3 +498,91 @@ def service_views(
 def _repo_rel(path: str) -> str:
     """`<repo>/a/b` as `a/b` (the repo itself as `.`), as the phases name paths."""
     return _rel(path) or "."
+
+
+@dataclass(frozen=True)
+class Bind:
+    source: str  # repo-relative (`.` the repo), or absolute / `<home>/…` as written
+    target: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class ResolvedService:
+    """One service as one command of the repo runs it: what docker/ builds, mounts and
+    checks, from the same model the gate compares (nothing re-reads compose files)."""
+
+    name: str
+    files: tuple[str, ...]  # the compose files the command merges
+    defined_in: str  # the last of them that defines the service (where to fix it)
+    project: str
+    context: str | None  # repo-relative build context (`.`); None: not built from the repo
+    dockerfile: str | None  # relative to the context
+    target: str | None
+    build_args: dict[str, str | None]
+    env_files: tuple[tuple[str, bool], ...]  # (repo-relative path, required)
+    declared: dict[str, str | None]  # `environment:` as written, interpolated (None: `K:`)
+    environment: dict[str, str | None]  # env files, then `environment:` (None: unset)
+    binds: tuple[Bind, ...]
+
+
+def resolve_services(
+    tree: Tree, root_name: str, args: tuple[str, ...]
+) -> list[ResolvedService] | str:
+    """The services of one command, or the one line Compose would refuse it with. Raises
+    Unmodelled for what only the real Compose can answer."""
+    reads: set[str] = set()
+    try:
+        m = _merge_files(tree, root_name, args, reads)
+        out = []
+        for n, s in _active(m):
+            environment = _environment(tree.text, s, m.env, reads, strict=False)
+            build = s.get("build") if isinstance(s.get("build"), dict) else None
+            context = _rel(str(build["context"])) if build else None
+            defined = [f for f in m.files if n in _service_names(tree, f)]
+            binds = tuple(
+                Bind(
+                    _repo_rel(v["source"]) if _rel(v["source"]) is not None else v["source"],
+                    str(v.get("target")),
+                    bool(v.get("read_only")),
+                )
+                for v in (s.get("volumes") or {}).values()
+                if v.get("type") == "bind" and isinstance(v.get("source"), str)
+            )
+            out.append(
+                ResolvedService(
+                    name=n,
+                    files=tuple(m.files),
+                    defined_in=(defined or m.files)[-1],
+                    project=m.name,
+                    context=None if context is None else (context or "."),
+                    dockerfile=str(build.get("dockerfile") or "Dockerfile") if build else None,
+                    target=str(build["target"]) if build and build.get("target") else None,
+                    build_args={k: scalar(v) for k, v in ((build or {}).get("args") or {}).items()},
+                    env_files=tuple(
+                        (_repo_rel(p), bool(r))
+                        for p, r in s.get("env_file") or []
+                        if _rel(p) is not None
+                    ),
+                    declared={
+                        k: scalar(v) if v is not None else None
+                        for k, v in (s.get("environment") or {}).items()
+                    },
+                    environment={
+                        k: scalar(v) if v is not None else None for k, v in environment.items()
+                    },
+                    binds=binds,
+                )
+            )
+        return out
+    except _Fails as exc:
+        return str(exc)
+
+
+def _service_names(tree: Tree, path: str) -> set[str]:
+    try:
+        doc = load_plain(tree.text(path) or "", path)
+    except BadInput:
+        return set()
+    services = doc.get("services") if isinstance(doc, dict) else None
+    return {str(k) for k in services} if isinstance(services, dict) else set()

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import docker
 from docker.errors import DockerException
-from dotenv import dotenv_values
 
 from dashtam_wizard.core.secrets import mask_value
 
@@ -215,23 +214,15 @@ def check_bind_mount(
 
 # -- 4. environment -----------------------------------------------------------------------------
 def expected_env(service: ComposeService) -> tuple[dict[str, str], list[str]]:
-    """(variables the container must see, problems) as Compose would pass them."""
-    env: dict[str, str] = {}
-    problems: list[str] = []
-    for ef in service.env_files:
-        if not ef.path.is_file():
-            if ef.required:
-                problems.append(f"env_file {ef.path.name} is missing")
-            continue
-        for k, v in dotenv_values(ef.path).items():
-            if v is not None:
-                env[k] = v
-    for k, v in service.environment.items():
-        if v is None:
-            if k in os.environ:
-                env[k] = os.environ[k]
-        else:
-            env[k] = v
+    """(variables the container must see, problems): the service's environment as the
+    core's Compose model resolved it (env files, then `environment:`), and the required env
+    files that are missing (Compose would refuse to start it)."""
+    problems = [
+        f"env_file {ef.path.name} is missing"
+        for ef in service.env_files
+        if ef.required and not ef.path.is_file()
+    ]
+    env = {k: v for k, v in service.resolved.items() if v is not None}
     return env, problems
 
 

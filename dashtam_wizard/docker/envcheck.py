@@ -74,7 +74,7 @@ def plan_jobs(
 ) -> tuple[list[EnvJob], bool]:
     """Every (command, service building `dockerfile` with a built target) once per compose
     file and service; and whether a baseline was there to compare with."""
-    from .services import read_services
+    from .services import services_of
 
     args_list = [c.args for c in calls if c.unknown is None]
     now = resolve_tree(tree, repo.name, args_list)
@@ -114,15 +114,14 @@ def plan_jobs(
             )
             env_files: list[str] = []
             hard: list[str] = []
-            if first and (repo / first).is_file():
-                for s in read_services(repo / first, {}):
-                    if s.name == name:
-                        env_files = [os.path.relpath(ef.path, repo) for ef in s.env_files]
-                        hard = (
-                            []
-                            if s.env_files
-                            else [k for k, v in s.environment.items() if v is not None]
-                        )
+            for s in services_of(repo, tree, call.args):  # the same model, for "where"
+                if s.name == name:
+                    env_files = [os.path.relpath(ef.path, repo) for ef in s.env_files]
+                    hard = (
+                        []
+                        if s.env_files
+                        else [k for k, v in s.environment.items() if v is not None]
+                    )
             jobs.append(
                 EnvJob(
                     name,

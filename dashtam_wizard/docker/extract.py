@@ -23,7 +23,7 @@ from rich.markup import escape
 from ..apply import ApplyError, apply_changes
 from ..core.model import Change, Kind
 from .client import DaemonUnreachable, configured_host, connect, unreachable_message
-from .services import compose_files, read_services
+from .services import repo_services
 
 DEFAULT_PATHS = ("/app/pyproject.toml", "/app/uv.lock")
 PROJECT_LABEL = "com.docker.compose.project"
@@ -40,35 +40,21 @@ def _compose_project_name(name: str) -> str:
 
 
 def project_candidates(repo: Path, project: str | None = None) -> list[str]:
-    from ruamel.yaml import YAML
-
-    names: list[str] = []
-    if project:
-        names.append(project)
-    for path in compose_files(repo):
-        try:
-            doc = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-        except Exception:  # noqa: BLE001 - an unreadable compose file just names nothing
-            continue
-        if isinstance(doc, dict) and isinstance(doc.get("name"), str):
-            names.append(doc["name"])
-        names.append(_compose_project_name(path.parent.name))
+    """The Compose projects the app may run in: the one asked for, each the repo's commands
+    resolve to (`-p`, COMPOSE_PROJECT_NAME, `name:`, the folder), then the repo's name."""
+    names: list[str] = [project] if project else []
+    names += [s.project for s in repo_services(repo)]
     names.append(_compose_project_name(repo.resolve().name))
-    out: list[str] = []
-    for n in names:
-        if n and n not in out:
-            out.append(n)
-    return out
+    return list(dict.fromkeys(n for n in names if n))
 
 
 def _app_services(repo: Path) -> list[str]:
     """Services that build from the repo's Dockerfile (the app), preferring development ones."""
-    found: list[tuple[int, str]] = []
-    for path in compose_files(repo):
-        for s in read_services(path):
-            if s.context is not None:
-                rank = 0 if (s.target or "").startswith("dev") else 1
-                found.append((rank, s.name))
+    found = [
+        (0 if (s.target or "").startswith("dev") else 1, s.name)
+        for s in repo_services(repo)
+        if s.context is not None
+    ]
     names = [n for _, n in sorted(found)]
     return list(dict.fromkeys([*names, "app"]))
 

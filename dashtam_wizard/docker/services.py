@@ -1,24 +1,24 @@
-"""Which compose services build from the repo's Dockerfile, and with what env and mounts.
+"""The compose services the repo's own commands run, as the Docker checks need them.
 
-Reads every compose file of the repo (compose/*.yml in the migrated layout,
-docker-compose*.yml / compose*.yaml at the root in the legacy one) and resolves paths the
-way Compose does: build.context relative to the compose file, build.dockerfile relative
-to the context, env_file and bind sources relative to the compose file.
+Build context, Dockerfile and target, env files, environment and bind mounts come from the
+core's Compose model (`core.resolve.resolve_services`), per command of the repo
+(`core.gate.repo_calls`: Makefiles, scripts, CI), with `-f` files merged, the project's
+`.env` or `--env-file` interpolated and env files read as Compose reads them: the model
+the equivalence gate compares, so verify checks what those commands run. A compose file
+no command names is taken as its name implies (`-f` it alone). Nothing here parses a
+compose file; the only text read is the line of a service key, for "where to fix".
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Mapping
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
-from dashtam_wizard.core.interpolate import InterpolationError, resolve
+from dashtam_wizard.core.gate import repo_calls
+from dashtam_wizard.core.resolve import ResolvedService, Unmodelled, resolve_services
+from dashtam_wizard.core.snapshot import Tree, read_tree
 
 COMPOSE_GLOBS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml")
 
@@ -45,8 +45,10 @@ class ComposeService:
     dockerfile: str | None = None  # relative to context
     target: str | None = None
     env_files: list[EnvFile] = field(default_factory=list)
-    environment: dict[str, str | None] = field(default_factory=dict)
+    environment: dict[str, str | None] = field(default_factory=dict)  # `environment:` itself
+    resolved: dict[str, str | None] = field(default_factory=dict)  # what the container gets
     binds: list[Bind] = field(default_factory=list)
+    project: str = ""  # the Compose project the command runs it in
 
     def where(self, repo: Path) -> str:
         rel = _rel(self.compose_file, repo)
@@ -72,14 +74,6 @@ def _rel(p: Path, repo: Path) -> str:
         return str(p)
 
 
-def _interp(raw: Any, env: Mapping[str, str]) -> str:
-    s = "" if raw is None else str(raw)
-    try:
-        return resolve(s, env).value
-    except InterpolationError:
-        return s
-
-
 def compose_files(repo: Path) -> list[Path]:
     found: list[Path] = []
     for folder in (repo, repo / "compose"):
@@ -89,112 +83,97 @@ def compose_files(repo: Path) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def _load(path: Path) -> Any:
-    yaml = YAML()  # round-trip: keeps line numbers for `where`
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"))
-    except (OSError, YAMLError):
+def _key_line(text: str | None, name: str) -> int | None:
+    """1-based line of `name:` under the top-level `services:` (for "where to fix")."""
+    if not text:
         return None
+    inside = False
+    key = re.compile(rf"^[ \t]+['\"]?{re.escape(name)}['\"]?[ \t]*:(?:[ \t]|$)")
+    for n, line in enumerate(text.splitlines(), 1):
+        if re.match(r"^services[ \t]*:", line):
+            inside = True
+        elif inside and re.match(r"^\S", line) and not line.startswith("#"):
+            inside = False
+        elif inside and key.match(line):
+            return n
+    return None
 
 
-def _env_files(value: Any, base: Path, env: Mapping[str, str]) -> list[EnvFile]:
-    if value is None:
-        return []
-    items = [value] if isinstance(value, str) else list(value)
-    out = []
-    for item in items:
-        if hasattr(item, "get"):
-            out.append(
-                EnvFile(base / _interp(item.get("path"), env), bool(item.get("required", True)))
+def _service(repo: Path, tree: Tree, s: ResolvedService) -> ComposeService:
+    return ComposeService(
+        compose_file=repo / s.defined_in,
+        name=s.name,
+        line=_key_line(tree.text(s.defined_in), s.name),
+        context=None if s.context is None else repo / s.context,
+        dockerfile=s.dockerfile,
+        target=s.target,
+        env_files=[EnvFile(repo / p, r) for p, r in s.env_files],
+        environment=dict(s.declared),
+        resolved=dict(s.environment),
+        binds=[
+            Bind(
+                Path(b.source) if b.source.startswith("/") else repo / b.source,
+                b.target,
+                b.read_only,
             )
-        else:
-            out.append(EnvFile(base / _interp(item, env)))
-    return out
+            for b in s.binds
+            if not b.source.startswith("<home>")
+        ],
+        project=s.project,
+    )
 
 
-def _environment(value: Any, env: Mapping[str, str]) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    if value is None:
-        return out
-    if hasattr(value, "items"):
-        for k, v in value.items():
-            if v is None:
-                out[str(k)] = None
-            elif isinstance(v, bool):
-                out[str(k)] = "true" if v else "false"
-            else:
-                out[str(k)] = _interp(v, env)
-        return out
-    for item in value:
-        k, sep, v = str(item).partition("=")
-        out[k] = _interp(v, env) if sep else None
-    return out
-
-
-def _binds(value: Any, base: Path, env: Mapping[str, str]) -> list[Bind]:
-    out = []
-    for vol in value or []:
-        if isinstance(vol, str):
-            parts = _interp(vol, env).split(":")
-            if len(parts) < 2 or not parts[0].startswith((".", "/", "~")):
-                continue  # named volume
-            mode = parts[2] if len(parts) > 2 else ""
-            src = Path(os.path.expanduser(parts[0]))
-            out.append(
-                Bind(src if src.is_absolute() else base / src, parts[1], "ro" in mode.split(","))
-            )
-        elif hasattr(vol, "get") and vol.get("type") == "bind":
-            src = Path(os.path.expanduser(_interp(vol.get("source"), env)))
-            out.append(
-                Bind(
-                    src if src.is_absolute() else base / src,
-                    str(vol.get("target")),
-                    bool(vol.get("read_only", False)),
-                )
-            )
-    return out
-
-
-def read_services(path: Path, env: Mapping[str, str] | None = None) -> list[ComposeService]:
-    env = os.environ if env is None else env
-    doc = _load(path)
-    if not hasattr(doc, "get"):
-        return []
-    base = path.parent
-    services = doc.get("services") or {}
-    out = []
-    for name, svc in services.items():
-        if not hasattr(svc, "get"):
-            continue
-        line = None
-        with contextlib.suppress(AttributeError, KeyError, TypeError):
-            line = services.lc.key(name)[0] + 1  # type: ignore[union-attr]
-        s = ComposeService(compose_file=path, name=str(name), line=line)
-        build = svc.get("build")
-        if isinstance(build, str):
-            s.context, s.dockerfile = base / _interp(build, env), "Dockerfile"
-        elif hasattr(build, "get"):
-            s.context = base / _interp(build.get("context", "."), env)
-            s.dockerfile = _interp(build.get("dockerfile", "Dockerfile"), env)
-            s.target = _interp(build.get("target"), env) or None
-        s.env_files = _env_files(svc.get("env_file"), base, env)
-        s.environment = _environment(svc.get("environment"), env)
-        s.binds = _binds(svc.get("volumes"), base, env)
-        out.append(s)
-    return out
-
-
-def repo_services(repo: Path) -> list[ComposeService]:
-    out: list[ComposeService] = []
+def command_args(repo: Path, tree: Tree) -> list[tuple[str, ...]]:
+    """The arguments of every command the repo runs Compose with, then `-f FILE` for each
+    compose file none of them names (as its name implies); `()` (the default file) when
+    there is nothing else."""
+    calls = [c.args for c in repo_calls(tree, repo) if c.unknown is None]
+    named = {_norm(a) for args in calls for a in _files(args)}
     for path in compose_files(repo):
-        out.extend(read_services(path))
+        rel = path.relative_to(repo).as_posix()
+        if rel not in named:
+            calls.append(("-f", rel))
+    return list(dict.fromkeys(calls)) or [()]
+
+
+def _norm(p: str) -> str:
+    return os.path.normpath(p).replace(os.sep, "/")
+
+
+def _files(args: tuple[str, ...]) -> list[str]:
+    return [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-f"]
+
+
+def services_of(repo: Path, tree: Tree, args: tuple[str, ...]) -> list[ComposeService]:
+    """The services one command runs; none when Compose would refuse it or only the real
+    Compose can resolve it (`extends`, `include`)."""
+    try:
+        got = resolve_services(tree, repo.name, args)
+    except Unmodelled:
+        return []
+    return [] if isinstance(got, str) else [_service(repo, tree, s) for s in got]
+
+
+def repo_services(repo: Path, tree: Tree | None = None) -> list[ComposeService]:
+    """Each service of each command once (by the file defining it and its name), the
+    repo's own commands first."""
+    tree = read_tree(repo) if tree is None else tree
+    out: list[ComposeService] = []
+    seen: set[tuple[Path, str]] = set()
+    for args in command_args(repo, tree):
+        for s in services_of(repo, tree, args):
+            if (s.compose_file, s.name) not in seen:
+                seen.add((s.compose_file, s.name))
+                out.append(s)
     return out
 
 
-def build_targets(repo: Path, dockerfile: str = "docker/Dockerfile") -> list[str | None]:
+def build_targets(
+    repo: Path, dockerfile: str = "docker/Dockerfile", tree: Tree | None = None
+) -> list[str | None]:
     """The stages compose builds from `repo/dockerfile`, in first-use order (None: the last stage)."""
     targets: list[str | None] = []
-    for s in repo_services(repo):
+    for s in repo_services(repo, tree):
         if s.builds(repo, dockerfile) and s.target not in targets:
             targets.append(s.target)
     return targets
