@@ -23,7 +23,7 @@ from rich.markup import escape
 from ..apply import ApplyError, apply_changes
 from ..core.model import Change, Kind
 from .client import DaemonUnreachable, configured_host, connect, unreachable_message
-from .services import repo_services
+from .services import ComposeService, repo_services
 
 DEFAULT_PATHS = ("/app/pyproject.toml", "/app/uv.lock")
 PROJECT_LABEL = "com.docker.compose.project"
@@ -39,20 +39,22 @@ def _compose_project_name(name: str) -> str:
     return re.sub(r"[^a-z0-9_-]", "", name.lower())
 
 
-def project_candidates(repo: Path, project: str | None = None) -> list[str]:
+def project_candidates(
+    repo: Path, project: str | None = None, services: list[ComposeService] | None = None
+) -> list[str]:
     """The Compose projects the app may run in: the one asked for, each the repo's commands
     resolve to (`-p`, COMPOSE_PROJECT_NAME, `name:`, the folder), then the repo's name."""
     names: list[str] = [project] if project else []
-    names += [s.project for s in repo_services(repo)]
+    names += [s.project for s in (repo_services(repo) if services is None else services)]
     names.append(_compose_project_name(repo.resolve().name))
     return list(dict.fromkeys(n for n in names if n))
 
 
-def _app_services(repo: Path) -> list[str]:
+def _app_services(services: list[ComposeService]) -> list[str]:
     """Services that build from the repo's Dockerfile (the app), preferring development ones."""
     found = [
         (0 if (s.target or "").startswith("dev") else 1, s.name)
-        for s in repo_services(repo)
+        for s in services
         if s.context is not None
     ]
     names = [n for _, n in sorted(found)]
@@ -62,8 +64,9 @@ def _app_services(repo: Path) -> list[str]:
 def find_app_container(
     client: docker.DockerClient, repo: Path, project: str | None = None
 ) -> Container:
-    projects = project_candidates(repo, project)
-    services = _app_services(repo)
+    found = repo_services(repo)  # the repo read once for both
+    projects = project_candidates(repo, project, found)
+    services = _app_services(found)
     running = client.containers.list(ignore_removed=True)
     by_label = [c for c in running if c.labels.get(PROJECT_LABEL) in projects]
 

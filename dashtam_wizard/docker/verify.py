@@ -29,7 +29,7 @@ from ..apply.baseline import load_baseline
 from ..compose_judge import compose_cli
 from ..core.gate import repo_calls
 from ..core.seal import tree_digest
-from ..core.snapshot import read_tree
+from ..core.snapshot import Tree, read_tree
 from ..events import BuildFinished, BuildStarted, Progress, TestOutput
 from . import checks as ck
 from .build import (
@@ -132,9 +132,11 @@ def find_dockerfile(repo: Path) -> str:
     raise VerifyError(f"{repo} has no docker/Dockerfile (or Dockerfile): nothing to build")
 
 
-def default_targets(repo: Path, dockerfile: str, stages: list[StageInfo]) -> list[str | None]:
+def default_targets(
+    repo: Path, dockerfile: str, stages: list[StageInfo], tree: Tree | None = None
+) -> list[str | None]:
     """The stages compose builds from the Dockerfile, plus production (for its HEALTHCHECK)."""
-    targets = build_targets(repo, dockerfile)
+    targets = build_targets(repo, dockerfile, tree)
     names = {s.name.lower(): s.name for s in stages}
     for prod in ("production", "prod"):
         if prod in names and names[prod] not in targets:
@@ -260,7 +262,7 @@ def _verify_repo(
     df_text = (repo / dockerfile).read_text(encoding="utf-8", errors="replace")
     df_stages = read_stages(df_text)
     targets: list[str | None] = (
-        list(stages) if stages else default_targets(repo, dockerfile, df_stages)
+        list(stages) if stages else default_targets(repo, dockerfile, df_stages, tree)
     )
     host, how = endpoint()
     report = VerifyReport(
@@ -301,7 +303,7 @@ def _verify_repo(
             )
         )
 
-    services = repo_services(repo)
+    services = repo_services(repo, tree)
     app_services = [s for s in services if s.builds(repo, dockerfile)]
     local = is_local(client)
     images: dict[str | None, str] = {}
