@@ -50,7 +50,9 @@ def _repo(root: Path) -> Path:
             "      - ./src:/app/src\n"
         ),
         "docker-compose.ci.yml": (
-            "services:\n  app:\n    build: .\n    environment:\n      LEVEL: warning\n"
+            "services:\n  app:\n    build: .\n    depends_on:\n      db:\n"
+            "        condition: service_started\n    environment:\n      LEVEL: warning\n"
+            "  # the database\n  db:\n    image: busybox\n"
         ),
         "docker/Dockerfile": "FROM python:3.13-slim AS production\nFROM production AS development\n",
     }
@@ -97,7 +99,9 @@ def test_services_are_what_the_makefile_command_runs(tmp_path: Path) -> None:
     assert app.where(repo) == "docker-compose.dev.yml:2"
     # the base file is only ever merged: never checked alone; a file no command names is
     # checked as its name implies (alone, the project's .env)
-    files = {s.compose_file.name for s in repo_services(repo)}
+    files = {s.compose_file.name for s in repo_services(repo) if s.name == "app"}
     assert files == {"docker-compose.dev.yml", "docker-compose.ci.yml"}
     ci = next(s for s in repo_services(repo) if s.compose_file.name == "docker-compose.ci.yml")
     assert ci.resolved == {"LEVEL": "warning"} and ci.dockerfile == "Dockerfile"
+    db = next(s for s in repo_services(repo) if s.name == "db")
+    assert db.where(repo) == "docker-compose.ci.yml:10"  # its key, not app's depends_on entry

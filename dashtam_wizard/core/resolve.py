@@ -535,11 +535,12 @@ def resolve_services(
     try:
         m = _merge_files(tree, root_name, args, reads)
         out = []
+        names_in = {f: _service_names(tree, f) for f in m.files}
         for n, s in _active(m):
             environment = _environment(tree.text, s, m.env, reads, strict=False)
             build = s.get("build") if isinstance(s.get("build"), dict) else None
             context = _rel(str(build["context"])) if build else None
-            defined = [f for f in m.files if n in _service_names(tree, f)]
+            defined = [f for f in m.files if n in names_in[f]]
             binds = tuple(
                 Bind(
                     _repo_rel(v["source"]) if _rel(v["source"]) is not None else v["source"],

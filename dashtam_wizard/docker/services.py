@@ -84,18 +84,23 @@ def compose_files(repo: Path) -> list[Path]:
 
 
 def _key_line(text: str | None, name: str) -> int | None:
-    """1-based line of `name:` under the top-level `services:` (for "where to fix")."""
+    """1-based line of `name:` among the keys of the top-level `services:` (for "where to
+    fix"; a `depends_on:` entry of the same name deeper in is not it)."""
     if not text:
         return None
-    inside = False
-    key = re.compile(rf"^[ \t]+['\"]?{re.escape(name)}['\"]?[ \t]*:(?:[ \t]|$)")
+    inside, level = False, None
+    key = re.compile(rf"^['\"]?{re.escape(name)}['\"]?[ \t]*:(?:[ \t]|$)")
     for n, line in enumerate(text.splitlines(), 1):
-        if re.match(r"^services[ \t]*:", line):
-            inside = True
-        elif inside and re.match(r"^\S", line) and not line.startswith("#"):
-            inside = False
-        elif inside and key.match(line):
-            return n
+        stripped = line.lstrip(" ")
+        if not stripped.strip() or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        if indent == 0:
+            inside, level = bool(re.match(r"^services[ \t]*:", line)), None
+        elif inside:
+            level = indent if level is None else level
+            if indent == level and key.match(stripped):
+                return n
     return None
 
 
