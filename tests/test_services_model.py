@@ -105,3 +105,13 @@ def test_services_are_what_the_makefile_command_runs(tmp_path: Path) -> None:
     assert ci.resolved == {"LEVEL": "warning"} and ci.dockerfile == "Dockerfile"
     db = next(s for s in repo_services(repo) if s.name == "db")
     assert db.where(repo) == "docker-compose.ci.yml:10"  # its key, not app's depends_on entry
+
+
+def test_a_compose_file_compose_refuses_has_no_services_to_check(tmp_path: Path) -> None:
+    """`build: 3`, `volumes: 7`: Compose's schema refuses the file, so no command runs it;
+    verify checks nothing of it (it used to stop with a TypeError traceback)."""
+    repo = tmp_path / "bad"
+    repo.mkdir()
+    (repo / "docker-compose.yml").write_text("services:\n  app:\n    build: 3\n    volumes: 7\n")
+    assert repo_services(repo) == []
+    assert build_targets(repo) == []

@@ -156,6 +156,8 @@ def services_of(repo: Path, tree: Tree, args: tuple[str, ...]) -> list[ComposeSe
         got = resolve_services(tree, repo.name, args)
     except Unmodelled:
         return []
+    except (TypeError, ValueError, AttributeError):
+        return []  # a key of a shape Compose's schema refuses (`build: 3`): it runs nothing
     return [] if isinstance(got, str) else [_service(repo, tree, s) for s in got]
 
 
