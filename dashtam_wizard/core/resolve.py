@@ -69,6 +69,11 @@ def _parse_args(args: tuple[str, ...]) -> tuple[list[str], str | None, str | Non
     return files, env_file, project
 
 
+def command_files(args: tuple[str, ...]) -> list[str]:
+    """The compose files a command names with `-f`, in order (none: the default file)."""
+    return _parse_args(args)[0]
+
+
 def _abs(folder: str, path: str) -> str:
     """`path` as the gate writes resolved paths: `<repo>/…` for a relative one."""
     if path.startswith("/"):
@@ -271,6 +276,7 @@ class _Merged:
     model: dict[str, Any]
     name: str  # the project name
     profiles: set[str]
+    defines: dict[str, set[str]]  # each file's own services (where a service is defined)
 
 
 def _merge_files(tree: Tree, root_name: str, args: tuple[str, ...], reads: set[str]) -> _Merged:
@@ -299,6 +305,7 @@ def _merge_files(tree: Tree, root_name: str, args: tuple[str, ...], reads: set[s
         reads.add(posixpath.join(folder, ".env"))
         env = _read_env(tree.text, posixpath.join(folder, ".env"), {}) or {}
     model: dict[str, Any] = {}
+    defines: dict[str, set[str]] = {}
     for f in files:
         try:
             doc = _plain(load_plain(tree.text(f) or "", f))
@@ -313,13 +320,14 @@ def _merge_files(tree: Tree, root_name: str, args: tuple[str, ...], reads: set[s
         services = {
             str(n): _service(s, folder) for n, s in (doc.pop("services", None) or {}).items()
         }
+        defines[f] = set(services)
         model = _merge(model, doc)
         merged = model.setdefault("services", {})
         for n, s in services.items():
             merged[n] = _merge(merged.get(n, {}), s)
     name = _project(project, env, model, folder, root_name)
     profiles = {p for p in env.get("COMPOSE_PROFILES", "").split(",") if p}
-    return _Merged(files, folder, env, model, name, profiles)
+    return _Merged(files, folder, env, model, name, profiles, defines)
 
 
 def _active(m: _Merged) -> list[tuple[str, dict[str, Any]]]:
@@ -535,12 +543,11 @@ def resolve_services(
     try:
         m = _merge_files(tree, root_name, args, reads)
         out = []
-        names_in = {f: _service_names(tree, f) for f in m.files}
         for n, s in _active(m):
             environment = _environment(tree.text, s, m.env, reads, strict=False)
             build = s.get("build") if isinstance(s.get("build"), dict) else None
             context = _rel(str(build["context"])) if build else None
-            defined = [f for f in m.files if n in names_in[f]]
+            defined = [f for f in m.files if n in m.defines.get(f, ())]
             binds = tuple(
                 Bind(
                     _repo_rel(v["source"]) if _rel(v["source"]) is not None else v["source"],
@@ -578,12 +585,3 @@ def resolve_services(
         return out
     except _Fails as exc:
         return str(exc)
-
-
-def _service_names(tree: Tree, path: str) -> set[str]:
-    try:
-        doc = load_plain(tree.text(path) or "", path)
-    except BadInput:
-        return set()
-    services = doc.get("services") if isinstance(doc, dict) else None
-    return {str(k) for k in services} if isinstance(services, dict) else set()

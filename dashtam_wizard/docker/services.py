@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashtam_wizard.core.gate import repo_calls
-from dashtam_wizard.core.resolve import ResolvedService, Unmodelled, resolve_services
+from dashtam_wizard.core.resolve import (
+    ResolvedService,
+    Unmodelled,
+    command_files,
+    resolve_services,
+)
 from dashtam_wizard.core.snapshot import Tree, read_tree
 
 COMPOSE_GLOBS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml")
@@ -83,7 +88,7 @@ def compose_files(repo: Path) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def _key_line(text: str | None, name: str) -> int | None:
+def key_line(text: str | None, name: str) -> int | None:
     """1-based line of `name:` among the keys of the top-level `services:` (for "where to
     fix"; a `depends_on:` entry of the same name deeper in is not it)."""
     if not text:
@@ -108,7 +113,7 @@ def _service(repo: Path, tree: Tree, s: ResolvedService) -> ComposeService:
     return ComposeService(
         compose_file=repo / s.defined_in,
         name=s.name,
-        line=_key_line(tree.text(s.defined_in), s.name),
+        line=key_line(tree.text(s.defined_in), s.name),
         context=None if s.context is None else repo / s.context,
         dockerfile=s.dockerfile,
         target=s.target,
@@ -133,7 +138,7 @@ def command_args(repo: Path, tree: Tree) -> list[tuple[str, ...]]:
     compose file none of them names (as its name implies); `()` (the default file) when
     there is nothing else."""
     calls = [c.args for c in repo_calls(tree, repo) if c.unknown is None]
-    named = {_norm(a) for args in calls for a in _files(args)}
+    named = {_norm(a) for args in calls for a in command_files(args)}
     for path in compose_files(repo):
         rel = path.relative_to(repo).as_posix()
         if rel not in named:
@@ -143,10 +148,6 @@ def command_args(repo: Path, tree: Tree) -> list[tuple[str, ...]]:
 
 def _norm(p: str) -> str:
     return os.path.normpath(p).replace(os.sep, "/")
-
-
-def _files(args: tuple[str, ...]) -> list[str]:
-    return [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-f"]
 
 
 def services_of(repo: Path, tree: Tree, args: tuple[str, ...]) -> list[ComposeService]:
