@@ -28,10 +28,12 @@ from pathlib import Path
 
 from ..compose_judge import resolve_tree
 from ..core.gate import REPO, Call, pairs
+from ..core.resolve import command_files
 from ..core.secrets import mask_value
 from ..core.snapshot import Tree
 from .checks import CheckResult
 from .client import LABELS, compose_env
+from .services import key_line, services_of
 
 NAME = "env_file variables reach the container [{service} @ {file}]"
 ENV_PROJECT = "dashtam-wizard-env-"  # + pid + "-" + a nonce: the Compose project of one check
@@ -51,19 +53,6 @@ class EnvJob:
     hard_coded: tuple[str, ...]  # keys under `environment:` with a value, when no env_file
 
 
-def _first_file(args: tuple[str, ...]) -> str | None:
-    return next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "-f"), None)
-
-
-def _service_line(root: Path, rel: str, service: str) -> int | None:
-    try:
-        lines = (root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    pat = re.compile(rf"^\s+[\"']?{re.escape(service)}[\"']?\s*:\s*(#.*)?$")
-    return next((n for n, line in enumerate(lines, 1) if pat.match(line)), None)
-
-
 def plan_jobs(
     repo: Path,
     tree: Tree,
@@ -74,8 +63,6 @@ def plan_jobs(
 ) -> tuple[list[EnvJob], bool]:
     """Every (command, service building `dockerfile` with a built target) once per compose
     file and service; and whether a baseline was there to compare with."""
-    from .services import services_of
-
     args_list = [c.args for c in calls if c.unknown is None]
     now = resolve_tree(tree, repo.name, args_list)
     before_of: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -90,7 +77,7 @@ def plan_jobs(
     seen: set[tuple[str, str]] = set()
     for call in calls:
         cfg = now.get(call.args)
-        first = _first_file(call.args) or ""
+        first = next(iter(command_files(call.args)), "")
         if not isinstance(cfg, dict):
             continue
         for name, svc in sorted((cfg.get("services") or {}).items()):
@@ -165,11 +152,18 @@ def _set_at(repo: Path, job: EnvJob, key: str) -> str | None:
     return found
 
 
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
 def check_env(
     cmd: tuple[str, ...], repo: Path, job: EnvJob, show_secrets: bool = False
 ) -> CheckResult:
     name = NAME.format(service=job.service, file=posixpath.basename(job.first_file) or "compose")
-    line = _service_line(repo, job.first_file, job.service) if job.first_file else None
+    line = key_line(_text(repo / job.first_file), job.service) if job.first_file else None
     where = f"{job.first_file}:{line}" if line else job.first_file or None
     if job.hard_coded:
         keys = ", ".join(job.hard_coded[:6]) + (", …" if len(job.hard_coded) > 6 else "")
