@@ -40,7 +40,8 @@ use_bench_pycache()
 from gen_scale import generate  # noqa: E402
 
 from dashtam_wizard import compose_judge  # noqa: E402
-from dashtam_wizard.core.context import Options  # noqa: E402
+from dashtam_wizard.core.changes import apply_virtual  # noqa: E402
+from dashtam_wizard.core.context import Options, chosen  # noqa: E402
 from dashtam_wizard.core.gate import pairs  # noqa: E402
 from dashtam_wizard.core.snapshot import read_tree  # noqa: E402
 from dashtam_wizard.plancache import plan_for  # noqa: E402
@@ -54,6 +55,15 @@ def measure(res: Results, label: str, root: Path, n: int) -> None:
         res.skip(f"{label}: gate", "no Compose v2 CLI")
         return
     calls = sorted({b.args for b, _a in pairs(tree, tree, root.name) if not b.unknown})
+    after = apply_virtual(tree, chosen(plan, Options()))
+    after_root = RESULTS / "work" / f"{label.replace(' ', '-')}-after" / root.name
+    shutil.rmtree(after_root.parent, ignore_errors=True)
+    compose_judge._write(after, after_root)
+    judged_calls = [(root, b.args) for b, a in pairs(tree, after, root.name) if a and not b.unknown]
+    judged_calls += [
+        (after_root, a.args) for b, a in pairs(tree, after, root.name) if a and not b.unknown
+    ]
+    judged_calls = sorted(set(judged_calls))
 
     def judged(cold: bool, own: bool = False) -> float:
         os.environ["DASHTAM_WIZARD_NO_CACHE"] = "1" if cold else "0"
@@ -74,25 +84,41 @@ def measure(res: Results, label: str, root: Path, n: int) -> None:
     def without() -> float:  # the own model: what `plan` runs, and apply without a CLI
         return judged(cold=True, own=True)
 
-    def reference() -> float:
+    def configs(runs: list[tuple[Path, tuple[str, ...]]]) -> float:
         t = time.perf_counter()
-        for args in calls:
+        for where, args in runs:
             subprocess.run(
                 [*cli, *args, "config", "--format", "json"],
-                cwd=root,
+                cwd=where,
                 capture_output=True,
                 env={"PATH": os.environ["PATH"], "HOME": str(root)},
                 check=False,
             )
         return time.perf_counter() - t
 
-    samples = interleave({"gate": gate, "repeat": repeat, "none": without, "ref": reference}, n)
-    g, r = med(samples["gate"]), med(samples["ref"])
+    def reference() -> float:  # the baseline's distinct calls, once each
+        return configs([(root, args) for args in calls])
+
+    def both() -> float:  # every distinct invocation judged: the baseline's and the migrated
+        return configs(judged_calls)
+
+    samples = interleave(
+        {"gate": gate, "repeat": repeat, "none": without, "ref": reference, "both": both}, n
+    )
+    g, r, r2 = med(samples["gate"]), med(samples["ref"]), med(samples["both"])
     res.row(
         f"{label}: gate with Compose, cold ({len(calls)} distinct calls)",
         ms(g),
         f"one `config` per call, sequential {ms(r)}",
         g / r,
+        1.0,
+    )
+    res.row(
+        f"{label}: gate with Compose, cold, against every distinct invocation it judges"
+        f" ({len(judged_calls)}: the baseline's and the migrated tree's)",
+        ms(g),
+        f"one `config` per invocation, sequential {ms(r2)}",
+        g / r2,
         1.0,
     )
     res.row(

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ from pathlib import Path
 from .core.context import Options, chosen
 from .core.gate import REPO, Call, Difference, Verdict, attribute, compare, pairs
 from .core.model import Plan
+from .core.resolve import missing_named
 from .core.snapshot import Entry, Tree
 
 
@@ -193,11 +195,32 @@ def judge(
             hit = cache_get(digests[job[0]], job[1])
             if hit is not None:
                 results[job] = hit
-        # one resolution per distinct (bytes, arguments): a view a clone holds alike is not run twice
-        unique: dict[tuple[str, tuple[str, ...]], tuple] = {}
+        # a clone that cannot run a call at all before (a file it names is not committed) has
+        # nothing to compare after: Compose fails on a named file that is not there, always
+        needed: set[_Job] = set()
+        for v, b, a in todo:
+            fails = missing_named(trees[(v, "before")], b.args) if v else None
+            if fails is None:
+                needed |= {((v, "before"), b.args), ((v, "after"), a.args)}
+            else:
+                results.setdefault(((v, "before"), b.args), fails)
         for j in jobs:
-            if j not in results:
-                unique.setdefault((digests[j[0]], j[1]), j)
+            if j not in needed:
+                results.setdefault(j, "not run: a fresh clone cannot run the call before")
+        # one resolution per distinct (bytes, arguments): a view a clone holds alike is not run
+        # twice, nor a call whose files a clone holds alike (its answer cannot differ)
+        keyed = {
+            j: (digests[_same_in_clone(j, trees, root_name)[0]], j[1])
+            for j in jobs
+            if j not in results
+        }
+        known = {(digests[j[0]], j[1]): results[j] for j in results if j in needed}
+        unique: dict[tuple[str, tuple[str, ...]], _Job] = {}
+        for j, k in keyed.items():
+            if k in known:
+                results[j] = known[k]
+            else:
+                unique.setdefault(k, j)
         todo_jobs = list(unique.values())
         for key in {j[0] for j in todo_jobs}:  # only the trees something is still asked of
             _write(trees[key], roots[key])
@@ -208,8 +231,8 @@ def judge(
                 strict=True,
             ):
                 cache_put(digests[job[0]], job[1], answer)
-                for j in jobs:
-                    if j not in results and (digests[j[0]], j[1]) == (digests[job[0]], job[1]):
+                for j, k in keyed.items():
+                    if k == keyed[job]:
                         results[j] = answer
         verdict.calls = len(todo_jobs)
         _compare(verdict, todo, views, results)
@@ -220,6 +243,46 @@ def judge(
 
 
 OWN_MODEL = "own Compose model"
+_Job = tuple[tuple[str, str], tuple[str, ...]]
+
+
+def _same_in_clone(job: _Job, trees: dict[tuple[str, str], Tree], root_name: str) -> _Job:
+    """The working tree's job when a fresh clone's view of this call cannot answer otherwise:
+    no file the call reads differs between the two views (by the own model's reads), and no
+    file that differs is named in its compose files (what the own model does not follow:
+    `extends`, `label_file`, a build context). Otherwise the job itself."""
+    (view, side), args = job
+    here = trees.get(("", side))
+    if not view or here is None:
+        return job
+    clone = trees[(view, side)]
+    differ = {
+        p
+        for p in here.files.keys() | clone.files.keys()
+        if p not in clone.files or p not in here.files or here.files[p].data != clone.files[p].data
+    }
+    if not differ:
+        return (("", side), args)
+    from .core.resolve import Unmodelled, command_files, resolve_call
+
+    reads: set[str] = set()
+    try:
+        for tree in (here, clone):
+            resolve_call(tree, root_name, args, reads)
+    except Unmodelled:
+        return job
+    if reads & differ:
+        return job
+    texts = [here.text(f) or "" for f in reads if f in here.files] + [
+        here.text(f) or "" for f in command_files(args) if f in here.files
+    ]
+    for p in differ:
+        named = re.compile(rf"(?<![\w.-]){re.escape(posixpath.basename(p))}(?![\w.-])")
+        if any(named.search(t) for t in texts):
+            return job
+    return (("", side), args)
+
+
 _Views = list[tuple[str, Tree, Tree]]
 
 

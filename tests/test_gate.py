@@ -134,6 +134,10 @@ def test_the_sample_passes_the_gate(sample: Path) -> None:
     res = run_cli("plan", str(sample), "--with-compose", "--no-diff", "--check")
     assert "19 command(s) resolve the same before and after (Compose" in res.stdout, res.stdout
     assert "blocked:" not in res.stdout
+    # 3 distinct calls, each before and after: 6 runs of Compose. A fresh clone's view adds
+    # none: it lacks the ignored .env.dev/.env.test those calls name (they cannot run there
+    # before migration), and holds every file the CI call reads alike.
+    assert ", 6 run(s)" in res.stdout, res.stdout
 
 
 # -- mutation: wrong rewrites injected into the planned tree are caught ----------------------

@@ -74,6 +74,20 @@ def command_files(args: tuple[str, ...]) -> list[str]:
     return _parse_args(args)[0]
 
 
+def missing_named(tree: Tree, args: tuple[str, ...]) -> str | None:
+    """The line Compose fails with, whatever else the files hold, when a file the command names
+    (`-f`, `--env-file`) is not in the tree; None when each is there (or is not the repo's)."""
+    files, env_file, _project = _parse_args(args)
+    for f in files:
+        if not f.startswith("/") and f != "-" and posixpath.normpath(f) not in tree.files:
+            return f"open {REPO}/{posixpath.normpath(f)}: no such file or directory"
+    if env_file is not None and "$" not in env_file and not env_file.startswith(("/", "~")):
+        rel = posixpath.normpath(env_file)
+        if rel not in tree.files:
+            return f"couldn't find env file: {REPO}/{rel}"
+    return None
+
+
 def _abs(folder: str, path: str) -> str:
     """`path` as the gate writes resolved paths: `<repo>/…` for a relative one."""
     if path.startswith("/"):
@@ -287,19 +301,18 @@ def _merge_files(tree: Tree, root_name: str, args: tuple[str, ...], reads: set[s
     reads.update(files)
     if not files:
         raise _Fails("no configuration file provided: not found")
-    for f in files:
-        if f not in tree.files:
-            raise _Fails(f"open {REPO}/{f}: no such file or directory")
     folder = posixpath.dirname(files[0])
     env: dict[str, str] = {}
+    if env_file is not None and ("$" in env_file or env_file.startswith(("/", "~"))):
+        raise Unmodelled(f"the env file `{env_file}`")
     if env_file is not None:
-        if "$" in env_file or env_file.startswith(("/", "~")):
-            raise Unmodelled(f"the env file `{env_file}`")
-        rel = posixpath.normpath(env_file)
-        reads.add(rel)
-        got = _read_env(tree.text, rel, {})
-        if got is None:
-            raise _Fails(f"couldn't find env file: {REPO}/{rel}")
+        reads.add(posixpath.normpath(env_file))
+    if (fails := missing_named(tree, args)) is not None:
+        raise _Fails(fails)
+    if env_file is not None:
+        got = _read_env(tree.text, posixpath.normpath(env_file), {})
+        if got is None:  # not text
+            raise _Fails(f"couldn't find env file: {REPO}/{posixpath.normpath(env_file)}")
         env = got
     else:
         reads.add(posixpath.join(folder, ".env"))
