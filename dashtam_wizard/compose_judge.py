@@ -234,6 +234,8 @@ def judge(
                 for j, k in keyed.items():
                     if k == keyed[job]:
                         results[j] = answer
+        if todo_jobs:
+            cache_prune()
         verdict.calls = len(todo_jobs)
         _compare(verdict, todo, views, results)
     finally:
@@ -243,6 +245,7 @@ def judge(
 
 
 OWN_MODEL = "own Compose model"
+_Views = list[tuple[str, Tree, Tree]]
 _Job = tuple[tuple[str, str], tuple[str, ...]]
 
 
@@ -255,35 +258,45 @@ def _same_in_clone(job: _Job, trees: dict[tuple[str, str], Tree], root_name: str
     here = trees.get(("", side))
     if not view or here is None:
         return job
-    clone = trees[(view, side)]
-    differ = {
-        p
-        for p in here.files.keys() | clone.files.keys()
-        if p not in clone.files or p not in here.files or here.files[p].data != clone.files[p].data
-    }
+    differ, named = _differ(here, trees[(view, side)])
     if not differ:
         return (("", side), args)
     from .core.resolve import Unmodelled, command_files, resolve_call
 
     reads: set[str] = set()
     try:
-        for tree in (here, clone):
+        for tree in (here, trees[(view, side)]):
             resolve_call(tree, root_name, args, reads)
     except Unmodelled:
         return job
     if reads & differ:
         return job
-    texts = [here.text(f) or "" for f in reads if f in here.files] + [
-        here.text(f) or "" for f in command_files(args) if f in here.files
-    ]
-    for p in differ:
-        named = re.compile(rf"(?<![\w.-]){re.escape(posixpath.basename(p))}(?![\w.-])")
-        if any(named.search(t) for t in texts):
+    for f in reads | set(command_files(args)):
+        if f in here.files and named.search(here.text(f) or ""):
             return job
     return (("", side), args)
 
 
-_Views = list[tuple[str, Tree, Tree]]
+_DIFFER: dict[tuple[int, int], tuple[frozenset[str], re.Pattern[str]]] = {}
+
+
+def _differ(here: Tree, clone: Tree) -> tuple[frozenset[str], re.Pattern[str]]:
+    """The files a clone holds otherwise than the working tree, and a pattern finding any
+    of their names in a text (asked once per call: kept for the pair being judged)."""
+    key = (id(here), id(clone))
+    if key not in _DIFFER:
+        _DIFFER.clear()
+        differ = frozenset(
+            p
+            for p in here.files.keys() | clone.files.keys()
+            if p not in clone.files
+            or p not in here.files
+            or here.files[p].data != clone.files[p].data
+        )
+        names = sorted({posixpath.basename(p) for p in differ}, key=len, reverse=True)
+        alt = "|".join(map(re.escape, names)) or "(?!)"
+        _DIFFER[key] = (differ, re.compile(rf"(?<![\w.-])(?:{alt})(?![\w.-])"))
+    return _DIFFER[key]
 
 
 def _by_side(views: _Views) -> dict[tuple[str, str], Tree]:
@@ -370,11 +383,23 @@ def cache_get(digest: str, args: tuple[str, ...]) -> dict | str | None:
     return hit if isinstance(hit, dict | str) else None
 
 
+CACHE_KEEP = 4096  # resolutions: a 50-service repo asks 300 per look
+
+
 def cache_put(digest: str, args: tuple[str, ...], answer: dict | str) -> None:
+    """Remember one resolution; `cache_prune` once the judge has put them all."""
     from .plancache import cache_dir, enabled, write_entry
 
     if enabled() and not (isinstance(answer, str) and answer.startswith("Compose did not answer")):
-        write_entry(cache_dir().parent / "gate", _cache_key(digest, args), answer, 256)
+        write_entry(cache_dir().parent / "gate", _cache_key(digest, args), answer, None)
+
+
+def cache_prune() -> None:
+    from .plancache import cache_dir, enabled, prune
+
+    if enabled():
+        with contextlib.suppress(OSError):
+            prune(cache_dir().parent / "gate", CACHE_KEEP)
 
 
 def clone_view(before: Tree, after: Tree) -> tuple[Tree, Tree] | None:

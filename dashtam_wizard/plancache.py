@@ -112,9 +112,10 @@ def read_entry(folder: Path, key: str) -> object | None:
     return obj
 
 
-def write_entry(folder: Path, key: str, obj: object, keep: int) -> None:
-    """Pickle `obj` as `key` (0600, atomically) and keep the `keep` most recent entries.
-    Best effort: a read-only home or a full disk must not fail the command."""
+def write_entry(folder: Path, key: str, obj: object, keep: int | None) -> None:
+    """Pickle `obj` as `key` (0600, atomically) and keep the `keep` most recent entries
+    (None: the caller prunes once after many writes). Best effort: a read-only home or a
+    full disk must not fail the command."""
     try:
         folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.mkdir(mode=0o700, exist_ok=True)  # both owner-only: entries hold env values
@@ -131,15 +132,21 @@ def write_entry(folder: Path, key: str, obj: object, keep: int) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        entries = []
-        for p in folder.glob("*.pickle"):
-            with contextlib.suppress(OSError):
-                entries.append((p.stat().st_mtime_ns, p))
-        for _, p in sorted(entries, reverse=True)[keep:]:
-            with contextlib.suppress(OSError):
-                p.unlink()
+        if keep is not None:
+            prune(folder, keep)
     except OSError:
         return
+
+
+def prune(folder: Path, keep: int) -> None:
+    """Keep the `keep` most recently used entries of `folder`."""
+    entries = []
+    for p in folder.glob("*.pickle"):
+        with contextlib.suppress(OSError):
+            entries.append((p.stat().st_mtime_ns, p))
+    for _, p in sorted(entries, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            p.unlink()
 
 
 def load(key: str) -> Plan | None:
