@@ -15,7 +15,7 @@ again) -> history -> help -> back. The floor is the
 smallest Textual app (one Static, `c` updates it) driven by the same driver in the same
 rounds, interleaved. p99 is the highest of the samples when fewer than 100 were taken.
 
-    bench/bench_keys.py [--rounds N]
+    bench/bench_keys.py [--rounds N] [--show-slow MS]
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from common import (  # noqa: E402
     use_bench_pycache,
 )
 
+SHOW_SLOW = 0  # --show-slow MS: name each key slower than this (stderr)
 TARGET_MS = 100  # the issue's "every key answers within 100 ms with something visible"
 SIZE = (120, 40)
 
@@ -121,6 +122,8 @@ def wizard_round(repo: Path) -> dict[str, list[tuple[float, float]]]:
             async def key(screen: str, k: str, times: int = 1) -> None:
                 for _ in range(times):
                     seen, done = await _timed(pilot, k)
+                    if SHOW_SLOW and seen * 1000 > SHOW_SLOW:
+                        print(f"  slow: {screen} {k!r}: first frame {ms(seen)}", file=sys.stderr)
                     if done:  # a key that changed nothing on screen has nothing to time
                         got[screen].append((seen, done))
 
@@ -167,7 +170,10 @@ def minimal_round(n: int) -> list[float]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--show-slow", type=int, default=0, metavar="MS")
     args = ap.parse_args()
+    global SHOW_SLOW
+    SHOW_SLOW = args.show_slow
     require_venv()
     os.environ.update(bench_env(XDG_CONFIG_HOME=str(RESULTS / "work" / "keys-config")))
     use_bench_pycache()

@@ -531,6 +531,16 @@ async def test_long_lines_are_marked_wrap_on_w_and_split_falls_back_when_narrow(
         await press(pilot, "5")
         text = screen_text(app)
         assert "line(s) run past the pane's edge: w wraps them" in text, text
+        # cut lines end in ›; ←/→ in the preview move the code under fixed line numbers
+        echo = next(ln for ln in text.splitlines() if '@echo "Development (compose/' in ln)
+        assert echo.rstrip(" │▅▁").endswith("›") and "env/.env.dev" not in echo, echo
+        app.set_focus(app.screen.query_one("#preview"))
+        await press(pilot, *["right"] * 5)
+        text = screen_text(app)
+        echo = [ln for ln in text.splitlines() if "compose.dev.yml, env/.env.dev" in ln]
+        assert echo and "▎    12  + ‹" in echo[0], text
+        await press(pilot, "shift+left")
+        assert "‹" not in screen_text(app)
         await press(pilot, "w")
         text = screen_text(app)
         assert "run past the pane's edge" not in text and "↪" in text, text

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from functools import cache
 from pathlib import PurePosixPath
 
+from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.content import Content
+from textual.content import Content, Span
+from textual.style import Style
 from textual.widgets import Static
 
 from ...core.diff import before_after, copy_size
@@ -56,32 +56,102 @@ def language_for(path: str) -> str | None:
     return LANGUAGE_BY_SUFFIX.get(PurePosixPath(name).suffix)
 
 
-@contextmanager
-def _languages_by_name() -> Iterator[None]:
-    """textual.highlight.guess_language, answering from `language_for` first.
+Lines = tuple[list[Content], list[Content]]
 
-    Pygments' own guess (by file name, then by content) imports every lexer module: the
-    first preview took 0.6-0.9 s, and names like `.env.dev` or `uv.lock` came out as
-    Genshi or T-SQL. Only unknown names still go to Pygments.
-    """
+
+def _language(code: str, path: str) -> str:
+    """`language_for`, then Pygments. Pygments' own guess (by file name, then by content)
+    imports every lexer module: the first preview took 0.6-0.9 s, and names like
+    `.env.dev` or `uv.lock` came out as Genshi or T-SQL. Only unknown names go to it."""
+    from textual.highlight import guess_language
+
+    return language_for(path) or guess_language(code, path)
+
+
+def _char_diff(a: Content, b: Content, added: Style, removed: Style) -> tuple[Content, Content]:
+    """One line against its replacement, character by character."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(lambda c: c in {" ", "\t"}, a.plain, b.plain)
+    spans_a: list[Span] = []
+    spans_b: list[Span] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in {"delete", "replace"}:
+            spans_a.append(Span(i1, i2, removed))
+        if tag in {"insert", "replace"}:
+            spans_b.append(Span(j1, j2, added))
+    return a.add_spans(spans_a), b.add_spans(spans_b)
+
+
+def highlight_lines(
+    code_a: str,
+    code_b: str,
+    path_a: str,
+    path_b: str,
+    ansi: bool,
+    dark: bool,
+    added: Style,
+    removed: Style,
+) -> Lines:
+    """Both sides highlighted and, where a block of lines is replaced by as many, marked
+    character by character — what DiffView computes, made safe to run in a thread (no
+    widget, no app).
+
+    DiffView compares a replaced block as one text, which is quadratic in its length: a
+    hundred changed lines took most of a second. Line against line costs a few ms."""
+    import difflib
+
     from textual import highlight
 
-    guess: Callable[[str, str | None], str] = highlight.guess_language
+    theme: type[highlight.HighlightTheme]
+    if ansi:
+        theme = highlight.ANSIDarkHighlightTheme if dark else highlight.ANSILightHighlightTheme
+    else:
+        theme = highlight.HighlightTheme
+    text_a, text_b = code_a.splitlines(), code_b.splitlines()
+    lines_a = highlight.highlight(
+        "\n".join(text_a), path=path_a, language=_language(code_a, path_a), theme=theme
+    ).split("\n")
+    lines_b = highlight.highlight(
+        "\n".join(text_b), path=path_b, language=_language(code_b, path_b), theme=theme
+    ).split("\n")
+    if code_a:
+        matcher = difflib.SequenceMatcher(lambda c: c in {" ", "\t"}, text_a, text_b)
+        for group in matcher.get_grouped_opcodes():
+            for tag, i1, i2, j1, j2 in group:
+                if tag == "replace" and (j2 - j1) == (i2 - i1):
+                    for k in range(i2 - i1):
+                        lines_a[i1 + k], lines_b[j1 + k] = _char_diff(
+                            lines_a[i1 + k], lines_b[j1 + k], added, removed
+                        )
+    return lines_a, lines_b
 
-    def by_name(code: str, path: str | None) -> str:
-        return (path and language_for(path)) or guess(code, path)
 
-    highlight.guess_language = by_name  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        highlight.guess_language = guess  # type: ignore[assignment]
+_Key = tuple[str, str, str, str, bool, bool, Style, Style]
+_DONE: dict[_Key, Lines] = {}  # a change seen before is drawn at once
+SYNC_LINES = 120  # fewer lines than this are highlighted at once (tens of ms)
+
+
+def cached_lines(key: _Key) -> Lines:
+    """highlight_lines, remembered for the last few diffs (dict writes are atomic: a
+    thread may fill it)."""
+    lines = _DONE.get(key)
+    if lines is None:
+        lines = highlight_lines(*key)
+        while len(_DONE) >= 32:
+            _DONE.pop(next(iter(_DONE)), None)
+        _DONE[key] = lines
+    return lines
 
 
 @cache
 def _diff_view_class() -> type:
-    """DiffView, highlighting with `language_for` (imported on the first preview only)."""
+    """DiffView, highlighting in a thread with `language_for` (imported on the first preview
+    only)."""
+    from textual import work
     from textual_diff_view import DiffView
+
+    from .diff_lines import DiffLines, Styles, rows_of
 
     class PreviewDiff(DiffView):
         _styled_for: str | None = None  # the theme its lines were highlighted for
@@ -99,10 +169,51 @@ def _diff_view_class() -> type:
             self._styled_for = theme
             super().notify_style_update()
 
+        def _key(self) -> _Key:
+            theme = self.app.current_theme
+            return (
+                self.code_original,
+                self.code_modified,
+                self.path_original,
+                self.path_modified,
+                bool(getattr(theme, "ansi", False)),
+                theme.dark,
+                self.get_visual_style("diff-view--inline-added"),
+                self.get_visual_style("diff-view--inline-removed"),
+            )
+
+        @work(thread=True, exclusive=True, group="highlight", exit_on_error=False)
+        def _highlight(self, key: _Key) -> None:
+            """Highlighting a long file takes Pygments a few hundred ms: off the event loop,
+            so the keys pressed meanwhile are answered."""
+            lines = cached_lines(key)
+            self.app.call_from_thread(self._highlighted, key, lines)
+
+        def _highlighted(self, key: _Key, lines: Lines) -> None:
+            if self.is_attached and key == self._key():
+                self._highlighted_code_lines = lines
+                self.refresh(recompose=True)
+
         def compose(self):  # noqa: ANN202 - DiffView's ComposeResult
-            with _languages_by_name():
-                self.highlighted_code_lines  # noqa: B018 - computed now, and kept by DiffView
-            yield from super().compose()
+            if self._highlighted_code_lines is None:
+                key = self._key()
+                size = key[0].count("\n") + key[1].count("\n")
+                if key in _DONE or size < SYNC_LINES:
+                    self._highlighted_code_lines = cached_lines(key)
+                else:
+                    yield Static(self.get_title(), classes="title")
+                    yield Static(
+                        f"⋯ highlighting {size} lines", classes="preview-note preview-pending"
+                    )
+                    self.call_later(self._highlight, key)
+                    return
+            lines_a, lines_b = self._highlighted_code_lines
+            yield Static(self.get_title(), classes="title")
+            styles = Styles(
+                self.number_styles, self.edge_styles, self.annotation_styles, self.line_styles
+            )
+            rows = rows_of(self.grouped_opcodes, lines_a, lines_b, self.split)
+            yield DiffLines(rows, styles, self.split, self.wrap)
 
     return PreviewDiff
 
@@ -131,7 +242,22 @@ def describe(change: Change) -> str:
 
 
 class DiffPreview(VerticalScroll):
-    """Header (summary, why, id) and the diff of one change. `s` reveals secrets, `d` splits."""
+    """Header (summary, why, id) and the diff of one change. `s` reveals secrets, `d` splits,
+    left/right scroll long lines."""
+
+    BINDINGS = [
+        Binding("left", "code(-8)", "Scroll left", show=False),
+        Binding("right", "code(8)", "Scroll right", show=False),
+        Binding("shift+left", "code(-10000)", "Line starts", show=False),
+        Binding("shift+right", "code(40)", "Scroll right a lot", show=False),
+    ]
+
+    def action_code(self, delta: int) -> None:
+        """Long lines move sideways under fixed line numbers (the diff's own, not the pane)."""
+        from .diff_lines import DiffLines
+
+        for lines in self.query(DiffLines):
+            lines.scroll_code(delta)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -139,24 +265,9 @@ class DiffPreview(VerticalScroll):
         self.split = False  # unified fits the preview pane; d switches
         self.wrap = False  # long lines scroll sideways; w wraps them
         self.show_secrets = False
-        self._drawn = 0  # which show_change a deferred diff belongs to
-
-    def _draw_diff(
-        self, token: int, pending: Static, args: tuple[str, str, str, str, bool]
-    ) -> None:
-        """Put the diff in place of its placeholder, unless another change was chosen since."""
-        if token != self._drawn or not pending.is_attached:
-            return
-        src, path, old, new, split = args
-        view = _diff_view_class()(
-            src, path, old, new, split=split, annotations=True, wrap=self.wrap
-        )
-        self.mount(view, after=pending)
-        pending.remove()
 
     def show_change(self, change: Change | None, empty: str = "No change selected.") -> None:
         self.change = change
-        self._drawn += 1
         self.remove_children()
         if change is None:
             self.mount(Static(Content.from_markup(empty), classes="preview-note"))
@@ -211,21 +322,17 @@ class DiffPreview(VerticalScroll):
                         Static(
                             Content.from_markup(
                                 f"[b]⇢ {long} line(s) run past the pane's edge[/b]: [b]w[/b] wraps them "
-                                "(or scroll sideways)"
+                                "(or ←/→ scroll them under the line numbers)"
                             ),
                             classes="preview-note",
                         )
                     )
-                # the diff itself takes a frame or more to lay out (a long one, most of a
-                # second): the key that chose it is answered first, the diff drawn after
-                token = self._drawn
-                pending = Static(
-                    f"⋯ drawing the diff ({max(old.count(chr(10)), new.count(chr(10))) + 1} lines)",
-                    classes="preview-note preview-pending",
-                )
-                widgets.append(pending)
-                self.call_after_refresh(
-                    self._draw_diff, token, pending, (src, change.path, old, new, split)
+                # drawn with the rest: a long file is highlighted in a thread (a placeholder
+                # until then) and only the rows on screen are ever rendered
+                widgets.append(
+                    _diff_view_class()(
+                        src, change.path, old, new, split=split, annotations=True, wrap=self.wrap
+                    )
                 )
                 if cut_a or cut_b:
                     widgets.append(
