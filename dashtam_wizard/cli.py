@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .core.context import Options
+    from .core.model import Change
     from .core.snapshot import Tree
 
 COMMANDS = (
@@ -376,7 +377,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK
     total = len(changes)
 
-    def step(i: int, n: int, c) -> None:  # noqa: ANN001
+    def step(i: int, n: int, c: Change) -> None:
         console.print(f"  [{i:>{len(str(n))}}/{n}] {c.kind.value:6} {c.path}", markup=False)
 
     def judged(unjudged: list[str]) -> None:

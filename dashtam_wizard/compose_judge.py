@@ -24,6 +24,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .core.context import Options, chosen
 from .core.gate import REPO, Call, Difference, Verdict, attribute, compare, pairs
@@ -100,7 +101,9 @@ def _write(tree: Tree, dest: Path) -> None:
         p.write_bytes(e.data)
 
 
-def _resolve(cmd: tuple[str, ...], root: Path, home: Path, args: tuple[str, ...]) -> dict | str:
+def _resolve(
+    cmd: tuple[str, ...], root: Path, home: Path, args: tuple[str, ...]
+) -> dict[str, Any] | str:
     """The resolved configuration (paths as `<repo>/…`), or Compose's error line.
 
     Judged by what is printed, not the exit code (the PyPI wrapper exits 0 whatever
@@ -123,7 +126,10 @@ def _resolve(cmd: tuple[str, ...], root: Path, home: Path, args: tuple[str, ...]
         try:
             text = body.replace(json.dumps(str(root))[1:-1], REPO)  # the repo's own paths
             text = text.replace(json.dumps(str(home))[1:-1], "<home>")  # `~`
-            return json.loads(text.replace(json.dumps(str(root.parent))[1:-1], REPO + "/.."))
+            answer: dict[str, Any] = json.loads(
+                text.replace(json.dumps(str(root.parent))[1:-1], REPO + "/..")
+            )
+            return answer
         except ValueError:
             pass
     said = [
@@ -190,7 +196,7 @@ def judge(
             | {((v, "after"), a.args) for v, _, a in todo}
         )
         digests = {key: _digest(tree, root_name, cmd) for key, tree in trees.items()}
-        results: dict = {}
+        results: dict[_Job, Any] = {}
         for job in jobs:  # answered before for the same bytes (a repeat look, the next phase)
             hit = cache_get(digests[job[0]], job[1])
             if hit is not None:
@@ -304,12 +310,14 @@ def _by_side(views: _Views) -> dict[tuple[str, str], Tree]:
     return {(v, "before"): b for v, b, _ in views} | {(v, "after"): a for v, _, a in views}
 
 
-def _own_answers(todo: list[tuple[str, Call, Call]], views: _Views, root_name: str) -> dict:
+def _own_answers(
+    todo: list[tuple[str, Call, Call]], views: _Views, root_name: str
+) -> dict[_Job, Any]:
     """The own model's resolutions, keyed like the judge's (no scratch copy, no subprocess)."""
     from .core.resolve import Unmodelled, resolve_call
 
     trees = _by_side(views)
-    out: dict = {}
+    out: dict[_Job, Any] = {}
     for view, b, a in todo:
         for job in (((view, "before"), b.args), ((view, "after"), a.args)):
             if job not in out:
@@ -321,7 +329,7 @@ def _own_answers(todo: list[tuple[str, Call, Call]], views: _Views, root_name: s
 
 
 def _compare(
-    verdict: Verdict, todo: list[tuple[str, Call, Call]], views: _Views, results: dict
+    verdict: Verdict, todo: list[tuple[str, Call, Call]], views: _Views, results: dict[_Job, Any]
 ) -> None:
     """The answers before and after of each call, compared by the gate's rules (core/gate.py)."""
     trees = _by_side(views)
@@ -372,7 +380,7 @@ def _cache_key(digest: str, args: tuple[str, ...]) -> str:
     return hashlib.sha256(f"{digest}\0{chr(0).join(args)}".encode()).hexdigest()
 
 
-def cache_get(digest: str, args: tuple[str, ...]) -> dict | str | None:
+def cache_get(digest: str, args: tuple[str, ...]) -> dict[str, Any] | str | None:
     """A resolution made before for the same bytes and arguments (owner-only, like the plan
     cache: resolved configurations hold env values)."""
     from .plancache import cache_dir, enabled, read_entry
@@ -386,7 +394,7 @@ def cache_get(digest: str, args: tuple[str, ...]) -> dict | str | None:
 CACHE_KEEP = 4096  # resolutions: a 50-service repo asks 300 per look
 
 
-def cache_put(digest: str, args: tuple[str, ...], answer: dict | str) -> None:
+def cache_put(digest: str, args: tuple[str, ...], answer: dict[str, Any] | str) -> None:
     """Remember one resolution; `cache_prune` once the judge has put them all."""
     from .plancache import cache_dir, enabled, write_entry
 
@@ -565,7 +573,7 @@ def require_equivalent(root: Path, plan: Plan, options: Options) -> list[str]:
 
 def resolve_tree(
     tree: Tree, root_name: str, calls: list[tuple[str, ...]]
-) -> dict[tuple[str, ...], dict | str]:
+) -> dict[tuple[str, ...], dict[str, Any] | str]:
     """What each call (its -f/--env-file/-p) resolves to on `tree`, written to a scratch
     folder named like the repo (Compose names the project after it); cached by content like
     the gate's answers. Paths come back as `<repo>/…`."""
@@ -573,7 +581,7 @@ def resolve_tree(
     if cmd is None:
         return {args: "no Compose v2 CLI here" for args in calls}
     digest = _digest(tree, root_name, cmd)
-    out: dict[tuple[str, ...], dict | str] = {}
+    out: dict[tuple[str, ...], dict[str, Any] | str] = {}
     todo = []
     for args in dict.fromkeys(calls):
         hit = cache_get(digest, args)

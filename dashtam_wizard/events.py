@@ -8,6 +8,7 @@ loads nothing but dataclasses.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 STATUS_ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌"}  # a check's status, as shown
 
@@ -76,7 +77,7 @@ class CheckResult:
     def status(self) -> str:
         return "fail" if not self.passed else "warn" if self.warning else "pass"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "status": self.status}
 
 

@@ -100,7 +100,7 @@ def read_entry(folder: Path, key: str) -> object | None:
         with open(path, "rb") as fh:
             if not _private(os.fstat(fh.fileno())):
                 return None
-            obj = pickle.load(fh)
+            obj: object = pickle.load(fh)
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - a truncated or stale entry is a miss, never an error

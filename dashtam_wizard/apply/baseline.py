@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from ..core.context import Baseline
 from ..core.snapshot import Entry, Tree
@@ -66,7 +67,7 @@ def load_baseline(root: Path, tree: Tree) -> Baseline | None:
     return Baseline(base, frozenset(done), h.hexdigest())
 
 
-def _put_back(base: Tree, folder: Path, rel: str, e: dict) -> bool:
+def _put_back(base: Tree, folder: Path, rel: str, e: dict[str, Any]) -> bool:
     kind = e["kind"]
     if kind == "file":
         try:

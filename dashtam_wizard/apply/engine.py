@@ -26,9 +26,10 @@ import stat
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..core.model import Change
-from ..core.statedir import APPLIES, GIT_INDEX, INTENT, JOURNAL, PLAN, STATE_DIR
+from ..core.statedir import APPLIES, GIT_INDEX, INTENT, JOURNAL, MARKER, PLAN, STATE_DIR
 from . import faults, journal, records_check, trust
 from .faults import point
 from .fsio import (
@@ -108,7 +109,7 @@ class State:
 
     def remove_if_unused(self) -> None:
         """Undo `ensure` after a refusal, so a refused apply leaves no trace at all."""
-        made = {".gitignore", trust.MARKER}
+        made = {".gitignore", MARKER}
         if set(os.listdir(self.path)) <= made:
             for name in made:
                 with contextlib.suppress(FileNotFoundError):
@@ -144,10 +145,10 @@ def _root(repo: Path) -> Path:
     return root
 
 
-def read_plan(d: Path) -> dict | None:
+def read_plan(d: Path) -> dict[str, Any] | None:
     """plan.json of an apply folder, every path in it checked (None: killed before it)."""
     try:
-        plan = json.loads((d / PLAN).read_bytes())
+        plan: dict[str, Any] = json.loads((d / PLAN).read_bytes())
     except FileNotFoundError:
         return None
     except ValueError:
@@ -163,7 +164,7 @@ def read_plan(d: Path) -> dict | None:
     return plan
 
 
-def _status(events: list[dict]) -> Status:
+def _status(events: list[dict[str, Any]]) -> Status:
     kinds = {e.get("ev") for e in events}
     if "rb-done" in kinds:
         return "rolled-back"
@@ -172,7 +173,7 @@ def _status(events: list[dict]) -> Status:
     return "applied"
 
 
-def _record(d: Path, plan: dict) -> ApplyRecord:
+def _record(d: Path, plan: dict[str, Any]) -> ApplyRecord:
     return ApplyRecord(
         plan["id"],
         plan["created"],
@@ -300,9 +301,9 @@ def _write_plan(
     """Save pre-apply copies, then plan.json: from plan.json on, recovery owns the repo."""
     make_private_dir(rec_dir)
     point()
-    pre: dict[str, dict] = {}
+    pre: dict[str, dict[str, Any]] = {}
     for n, (rel, node) in enumerate(sorted(tx.pre.items())):
-        entry: dict = {"kind": node.kind, "mode": node.mode}
+        entry: dict[str, Any] = {"kind": node.kind, "mode": node.mode}
         if node.kind == "file":
             entry.update(sha=node.sha, blob=f"pre/{n}")
             write_private(rec_dir / "pre" / str(n), node.data or b"")
@@ -372,7 +373,7 @@ def _execute(
             journal.append(j, {"ev": "begin", "step": i, "op": step.op, "path": step.path})
             _do(root, step, rid, repo)
         tell(len(changes) - 1)
-        commit: dict = {"ev": "commit"}
+        commit: dict[str, Any] = {"ev": "commit"}
         if repo is not None:
             commit["index"] = digest(repo.entries())
         journal.append(j, commit)
@@ -518,7 +519,7 @@ def _undo(root: Path, state: State, rec_dir: Path) -> RollbackResult:
     rid = plan["id"]
     j = rec_dir / JOURNAL
     events = journal.read(j)
-    pre: dict[str, dict] = plan["pre"]
+    pre: dict[str, dict[str, Any]] = plan["pre"]
     known = {p: set(v) for p, v in plan["known"].items()}
     made_dirs = set(plan["made_dirs"])
     result = RollbackResult(ids=[rid])
@@ -692,9 +693,9 @@ def _lstat(p: Path) -> os.stat_result | None:
 
 def _restore_index(
     repo: GitRepo,
-    git: dict,
+    git: dict[str, Any],
     rec_dir: Path,
-    events: list[dict],
+    events: list[dict[str, Any]],
     saver: _Saver,
     result: RollbackResult,
 ) -> bool:

@@ -14,6 +14,7 @@ import os
 import socket
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..core.statedir import LOCK, STATE_DIR
 from .fsio import PRIVATE_FILE
@@ -108,7 +109,7 @@ class RepoLock:
             self.fd = None
 
     @staticmethod
-    def _read(fd: int) -> dict:
+    def _read(fd: int) -> dict[str, Any]:
         try:
             data = os.pread(fd, 4096, 0)
             value = json.loads(data) if data.strip() else {}
@@ -117,5 +118,5 @@ class RepoLock:
         return value if isinstance(value, dict) else {"pid": None}
 
     @staticmethod
-    def _describe(info: dict) -> str:
+    def _describe(info: dict[str, Any]) -> str:
         return f"pid {info.get('pid', '?')}, started {info.get('started', '?')}"

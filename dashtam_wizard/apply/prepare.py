@@ -14,6 +14,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..core.model import Change, Kind
 from ..core.statedir import STATE_DIR
@@ -51,7 +52,7 @@ class Step:
     mode: int | None = None
     data: bytes | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "op": self.op,
             "path": self.path,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from .detect import detect, implied_moves
 from .model import ChecklistItem, Evidence, Plan
@@ -30,7 +31,7 @@ TESTING = (
 )
 
 
-def load_verify(root: Path, tree: Tree | None = None) -> dict | None:
+def load_verify(root: Path, tree: Tree | None = None) -> dict[str, Any] | None:
     """The last verify run's results, if this user's wizard saved them (sealed, see seal.py).
 
     With `tree`: results of a run on other file contents come back marked `stale`, so no
@@ -61,7 +62,7 @@ def load_manual(root: Path) -> dict[str, bool]:
     return {str(text): value for text, value in ticks.items() if isinstance(value, bool)}
 
 
-def _testing(results: dict | None) -> list[ChecklistItem]:
+def _testing(results: dict[str, Any] | None) -> list[ChecklistItem]:
     items = []
     checks = {c.get("id"): c for c in (results or {}).get("checks", [])}
     stages = set((results or {}).get("stages_built", []))

@@ -13,7 +13,7 @@ from .errors import BadInput
 
 def _line(node: Any, key: Any) -> int | None:
     try:
-        return node.lc.key(key)[0] + 1
+        return int(node.lc.key(key)[0]) + 1
     except (AttributeError, KeyError, TypeError, IndexError):
         return None
 

@@ -59,17 +59,14 @@ def unified(change: Change, show_secrets: bool = False) -> str:
         return f"--- a/{change.path}\n+++ b/{change.path}\n@@ regenerated at apply time by `uv lock` @@\n"
     if k is Kind.COPY:  # the same bytes as its source: a 741-line "+" diff would hide the rest
         return f"copy from {change.source}\ncopy to {change.path}\n{copy_size(change)}\n"
-    old = (
-        [] if k in (Kind.CREATE, Kind.COPY) else _text(_masked(change, change.before, show_secrets))
-    )
+    old = [] if k is Kind.CREATE else _text(_masked(change, change.before, show_secrets))
     new = [] if k is Kind.DELETE else _text(_masked(change, change.after, show_secrets))
     if old is None or new is None:
         return f"Binary file {change.path} {'deleted' if k is Kind.DELETE else 'changed'}\n"
-    a = "/dev/null" if k in (Kind.CREATE, Kind.COPY) else f"a/{change.path}"
+    a = "/dev/null" if k is Kind.CREATE else f"a/{change.path}"
     b = "/dev/null" if k is Kind.DELETE else f"b/{change.path}"
-    head = f"copy from {change.source}\n" if k is Kind.COPY else ""
     lines = difflib.unified_diff(old, new, a, b, n=3)
-    body = "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    return "".join(
+        str(line) if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n"
+        for line in lines
     )
-    return head + body

@@ -161,7 +161,7 @@ def _rel(path: str) -> str | None:
 
 
 def compare(
-    where: str, before: dict, after: dict, before_tree: Tree, after_tree: Tree
+    where: str, before: dict[str, Any], after: dict[str, Any], before_tree: Tree, after_tree: Tree
 ) -> list[Difference]:
     """What the planned tree's call resolves differently, beyond the allowed list."""
     out: list[Difference] = []
@@ -198,7 +198,13 @@ def compare(
 
 
 def _volumes(
-    name: str, b: dict, a: dict, env_a: dict, before_tree: Tree, after_tree: Tree, diff: Any
+    name: str,
+    b: dict[str, Any],
+    a: dict[str, Any],
+    env_a: dict[str, Any],
+    before_tree: Tree,
+    after_tree: Tree,
+    diff: Any,
 ) -> None:
     vb = {v.get("target"): v for v in b.get("volumes") or []}
     va = {v.get("target"): v for v in a.get("volumes") or []}
@@ -234,7 +240,7 @@ def _volumes(
         diff(name, f"mount {target}", None, w.get("source"))
 
 
-def _dockerfile(build: dict) -> str | None:
+def _dockerfile(build: dict[str, Any]) -> str | None:
     """The repo-relative path of the Dockerfile a resolved build reads (None: outside the repo)."""
     context = REPO if build.get("context") == REPO else _rel(str(build.get("context", "")))
     if context is None or build.get("dockerfile_inline") is not None:

@@ -386,7 +386,8 @@ def _resolve(tree: Tree, root_name: str, args: tuple[str, ...], reads: set[str])
                 )
                 for k, v in table.items()
             }
-    return _escaped(out)
+    escaped: dict[str, Any] = _escaped(out)
+    return escaped
 
 
 def _escaped(node: Any) -> Any:

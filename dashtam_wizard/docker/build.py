@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import docker
 from docker.errors import APIError, DockerException
@@ -93,7 +94,7 @@ def iter_build(
     Ends with exactly one BuildDone or StepFailed. Closing the generator (or Ctrl-C while
     it is consumed) closes the connection, which makes the daemon cancel the build.
     """
-    kwargs: dict = dict(
+    kwargs: dict[str, Any] = dict(
         path=str(context),
         dockerfile=dockerfile,
         decode=True,

@@ -79,7 +79,7 @@ def builder_name() -> str:
     return describe(cmd) if cmd is not None else CLASSIC
 
 
-def resolve(cmd: tuple[str, ...], repo: Path, args: tuple[str, ...]) -> dict | None:
+def resolve(cmd: tuple[str, ...], repo: Path, args: tuple[str, ...]) -> dict[str, Any] | None:
     """`config --format json` of a command, run in the repo (None: Compose refused it)."""
     try:
         out = subprocess.run(
@@ -94,7 +94,8 @@ def resolve(cmd: tuple[str, ...], repo: Path, args: tuple[str, ...]) -> dict | N
     if out.returncode != 0 or not out.stdout.lstrip().startswith("{"):
         return None
     try:
-        return json.loads(out.stdout)
+        model: dict[str, Any] = json.loads(out.stdout)
+        return model
     except ValueError:
         return None
 

@@ -16,6 +16,7 @@ import uuid
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker
 from docker.errors import DockerException
@@ -61,7 +62,7 @@ def is_root_user(user: str | None) -> bool:
 
 
 # -- 1. user ------------------------------------------------------------------------------------
-def check_image_user(image_attrs: dict, label: str, where: str | None) -> CheckResult:
+def check_image_user(image_attrs: dict[str, Any], label: str, where: str | None) -> CheckResult:
     user = (image_attrs.get("Config") or {}).get("User") or ""
     name = f"non-root USER [{label}]"
     if is_root_user(user):
@@ -281,7 +282,7 @@ def check_env(
 
 
 # -- 5. healthcheck -----------------------------------------------------------------------------
-def check_healthcheck(image_attrs: dict, label: str, where: str | None) -> CheckResult:
+def check_healthcheck(image_attrs: dict[str, Any], label: str, where: str | None) -> CheckResult:
     name = f"HEALTHCHECK [{label}]"
     hc = (image_attrs.get("Config") or {}).get("Healthcheck") or {}
     test = hc.get("Test") or []
@@ -294,7 +295,7 @@ def check_healthcheck(image_attrs: dict, label: str, where: str | None) -> Check
 def check_healthcheck_runs(
     client: docker.DockerClient,
     image: str,
-    image_attrs: dict,
+    image_attrs: dict[str, Any],
     label: str,
     where: str | None,
     budget: float = 20.0,

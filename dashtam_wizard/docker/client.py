@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 from urllib.parse import urlparse
 
 import docker
@@ -149,3 +150,10 @@ def is_local(client: docker.DockerClient) -> bool:
         return True
     host = urlparse(base).hostname or ""
     return host in {"localhost", "127.0.0.1", "::1"}
+
+
+def image_attrs(client: docker.DockerClient, ref: str) -> dict[str, Any]:
+    """`docker image inspect` of `ref` (the SDK's low-level call, which its stubs leave
+    untyped: the one place that says what it returns)."""
+    attrs: dict[str, Any] = client.api.inspect_image(ref)  # type: ignore[no-untyped-call]
+    return attrs

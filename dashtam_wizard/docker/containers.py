@@ -150,7 +150,7 @@ def run_once(
     The container is labelled dashtam-wizard=1, has no network unless asked, and is removed
     whatever happens (Ctrl-C included). `on_line` receives output lines as they come.
     """
-    kwargs: dict = dict(
+    kwargs: dict[str, Any] = dict(
         image=image,
         entrypoint=["sh", "-c"],
         command=[script],

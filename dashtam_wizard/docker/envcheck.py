@@ -25,13 +25,14 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..compose_judge import resolve_tree
 from ..core.gate import REPO, Call, pairs
 from ..core.resolve import command_files
 from ..core.secrets import mask_value
 from ..core.snapshot import Tree
-from .checks import CheckResult
+from ..events import CheckResult
 from .client import LABELS, compose_env
 from .services import key_line, services_of
 
@@ -66,7 +67,7 @@ def plan_jobs(
     args_list = [c.args for c in calls if c.unknown is None]
     now = resolve_tree(tree, repo.name, args_list)
     before_of: dict[tuple[str, ...], tuple[str, ...]] = {}
-    then: dict[tuple[str, ...], dict | str] = {}
+    then: dict[tuple[str, ...], dict[str, Any] | str] = {}
     if baseline is not None:
         for b, a in pairs(baseline, tree, repo.name, str(repo)):
             if a is not None and b.unknown is None:

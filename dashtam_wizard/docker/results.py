@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dashtam_wizard.apply.engine import State
 from dashtam_wizard.apply.fsio import write_atomic
@@ -29,7 +29,7 @@ PREFIXES = {
 }
 
 
-def summary(report: VerifyReport) -> dict:
+def summary(report: VerifyReport) -> dict[str, Any]:
     checks = []
     for cid, prefixes in PREFIXES.items():
         mine = [c for c in report.checks if c.name.startswith(prefixes)]

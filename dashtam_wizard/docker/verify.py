@@ -30,17 +30,21 @@ from ..compose_judge import compose_cli
 from ..core.gate import repo_calls
 from ..core.seal import tree_digest
 from ..core.snapshot import Tree, read_tree
-from ..events import BuildFinished, BuildStarted, Progress, TestOutput
-from . import checks as ck
-from .build import (
+from ..events import (
     BuildDone,
+    BuildFinished,
     BuildResult,
+    BuildStarted,
     CacheHit,
+    CheckResult,
     Output,
+    Progress,
     StepFailed,
     StepStarted,
-    build_stage,
+    TestOutput,
 )
+from . import checks as ck
+from .build import build_stage
 from .buildkit import CLASSIC, ComposeBuild, build_with_compose, builder_name, describe, plan_builds
 from .client import (
     DaemonLost,
@@ -49,6 +53,7 @@ from .client import (
     connect,
     endpoint,
     endpoint_label,
+    image_attrs,
     is_local,
     lost_message,
     ping_error,
@@ -75,7 +80,7 @@ class VerifyReport:
     targets: list[str | None]
     context: ContextReport | None = None
     builds: list[BuildResult] = field(default_factory=list)
-    checks: list[ck.CheckResult] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
     unsaved: str | None = None  # why the results were not saved for `status`, if they were not
     builder: str = CLASSIC
     endpoint: str = ""  # how the daemon was chosen: DOCKER_HOST, context NAME, default socket
@@ -84,7 +89,7 @@ class VerifyReport:
     def ok(self) -> bool:
         return all(c.passed for c in self.checks)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         from ..core.meta import json_meta
 
         return {
@@ -277,11 +282,11 @@ def _verify_repo(
 
     def image_id(tag: str) -> str | None:
         try:
-            return str(client.api.inspect_image(tag)["Id"])
+            return str(image_attrs(client, tag)["Id"])
         except DockerException:
             return None
 
-    def add(result: ck.CheckResult) -> None:
+    def add(result: CheckResult) -> None:
         report.checks.append(result)
         say(result)
 
@@ -293,7 +298,7 @@ def _verify_repo(
     own_ignore = f"{dockerfile}.dockerignore"
     if compose is None and (repo / own_ignore).is_file():
         add(
-            ck.CheckResult(
+            CheckResult(
                 "ignore file the builder reads",
                 True,
                 f"built with the classic builder, which reads .dockerignore, not {own_ignore} "
@@ -353,7 +358,7 @@ def _verify_repo(
         if not result.ok:
             err = result.failed.error if result.failed else "no image"
             add(
-                ck.CheckResult(
+                CheckResult(
                     f"build [{label}]",
                     False,
                     f"step {result.failed.step if result.failed else '?'}/{result.steps}: {err}",
@@ -362,7 +367,7 @@ def _verify_repo(
             )
             continue
         add(
-            ck.CheckResult(
+            CheckResult(
                 f"build [{label}]",
                 True,
                 f"{result.steps} steps, {result.cache_hits} cached, {result.seconds:.1f} s",
@@ -371,7 +376,7 @@ def _verify_repo(
         )
         image = result.image_id or ""
         images[target] = image
-        attrs = client.api.inspect_image(image)
+        attrs = image_attrs(client, image)
         _user, u_line = user_line(df_stages, target)
         at_from = where(target_line(df_stages, target))
         workdir = (attrs.get("Config") or {}).get("WorkingDir") or ""
@@ -410,7 +415,7 @@ def _verify_repo(
         jobs, _ = plan_jobs(
             repo, tree, baseline.tree if baseline else None, calls, dockerfile, built
         )
-        env_jobs: list[tuple[Callable[..., ck.CheckResult], tuple]] = [
+        env_jobs: list[tuple[Callable[..., CheckResult], tuple[Any, ...]]] = [
             (check_env_via_compose, (compose, repo, job, show_secrets)) for job in jobs
         ]
     else:
@@ -430,7 +435,7 @@ def _verify_repo(
     return report
 
 
-def _parallel(jobs: list[tuple[Callable[..., ck.CheckResult], tuple]]) -> list[ck.CheckResult]:
+def _parallel(jobs: list[tuple[Callable[..., CheckResult], tuple[Any, ...]]]) -> list[CheckResult]:
     """Run check functions concurrently; results in the order of `jobs`."""
     if not jobs:
         return []
@@ -459,13 +464,13 @@ def _run_tests(
     test_cmd: str,
     say: Callable[[Progress], None],
     local: bool,
-) -> ck.CheckResult:
+) -> CheckResult:
     dev = next(
         (t for t in targets if t and t.lower().startswith("dev")), targets[0] if targets else None
     )
     name = f"tests `{test_cmd}` [{dev or 'default'}]"
     if dev not in images:
-        return ck.CheckResult(name, False, "the development image did not build")
+        return CheckResult(name, False, "the development image did not build")
     service = next((s for s in services if s.target == dev), None)
     binds: dict[str, dict[str, str]] = {}
     env: dict[str, str] = {}
@@ -506,8 +511,8 @@ def _run_tests(
         return ck._error(name, exc)
     tail = next((t.strip() for t in reversed(last) if t.strip()), "")
     if ran.exit_code is None:
-        return ck.CheckResult(name, False, "timed out after 30 min")
-    return ck.CheckResult(name, ran.ok, f"exit {ran.exit_code}: {tail}"[:200])
+        return CheckResult(name, False, "timed out after 30 min")
+    return CheckResult(name, ran.ok, f"exit {ran.exit_code}: {tail}"[:200])
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -563,7 +568,7 @@ class ConsoleRenderer:
             c.print(f"    [dim]│[/] {escape(obj.line)}", highlight=False, soft_wrap=True)
 
 
-def _results_table(checks: list[ck.CheckResult]) -> Table:
+def _results_table(checks: list[CheckResult]) -> Table:
     table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
     table.add_column("", no_wrap=True)
     table.add_column("check", overflow="fold")
@@ -574,7 +579,7 @@ def _results_table(checks: list[ck.CheckResult]) -> Table:
     return table
 
 
-def _print_results(console: Console, checks: list[ck.CheckResult]) -> None:
+def _print_results(console: Console, checks: list[CheckResult]) -> None:
     """A table on wide terminals; one entry per check (icon, name, evidence, where) otherwise."""
     if console.width >= 120:
         console.print(_results_table(checks))
@@ -629,24 +634,24 @@ def _rule_id(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "check"
 
 
-def _location(where: str | None) -> list[dict]:
+def _location(where: str | None) -> list[dict[str, Any]]:
     if not where:
         return []
     path, _, rest = where.partition(":")
-    physical: dict = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}}
     line = rest.split(":")[0]
     if line.isdigit():
         physical["region"] = {"startLine": int(line)}
     return [{"physicalLocation": physical}]
 
 
-def sarif(report: VerifyReport | None, error: str | None = None) -> dict:
+def sarif(report: VerifyReport | None, error: str | None = None) -> dict[str, Any]:
     """SARIF 2.1.0 (what code-scanning uploads read): a failed build and every failed or
     warning check as a result on the file and line to fix; a verify that could not run is
     an unsuccessful invocation saying why."""
     from ..core.meta import tool_version
 
-    rules: dict[str, dict] = {}
+    rules: dict[str, dict[str, Any]] = {}
     results = []
 
     def add(rule: str, title: str, level: str, message: str, where: str | None) -> None:
@@ -668,7 +673,7 @@ def sarif(report: VerifyReport | None, error: str | None = None) -> dict:
         if c.status in ("fail", "warn"):
             level = "error" if c.status == "fail" else "warning"
             add(_rule_id(c.name), c.name, level, f"{c.name}: {c.evidence}", c.where)
-    invocation: dict = {"executionSuccessful": error is None}
+    invocation: dict[str, Any] = {"executionSuccessful": error is None}
     if error is not None:
         invocation["toolExecutionNotifications"] = [{"level": "error", "message": {"text": error}}]
     return {

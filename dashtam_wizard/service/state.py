@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..core.context import Options, chosen
 from ..core.model import Change, ChecklistItem, Plan
@@ -80,7 +80,7 @@ class RepoState:
     problems: list[Problem]
     items: list[ChecklistItem]
     history: list[Record] = field(default_factory=list)  # oldest first
-    verify: dict | None = None  # the last `verify` results saved in the repo, if any
+    verify: dict[str, Any] | None = None  # the last `verify` results saved in the repo, if any
     manual: dict[str, bool] = field(default_factory=dict)  # ticks saved in the state dir
 
     @property

@@ -85,10 +85,10 @@ def _read(inp: IO[bytes]) -> Any:
 # ---- exceptions across the pipe --------------------------------------------------------
 
 
-def _rebuild(module: str, name: str, args: tuple, state: dict) -> BaseException:
+def _rebuild(module: str, name: str, args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
     """An exception whose class cannot be unpickled the usual way (BadInput's __init__)."""
     cls = getattr(__import__(module, fromlist=[name]), name)
-    exc = cls.__new__(cls, *args)
+    exc: BaseException = cls.__new__(cls, *args)
     exc.__dict__.update(state)
     return exc
 
@@ -102,7 +102,7 @@ class _Portable:
         )
         self.exc = exc
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         exc = self.exc
         try:
             pickle.loads(pickle.dumps(exc))
@@ -130,7 +130,7 @@ def _identity(obj: Any) -> Any:
 # ---- the child ---------------------------------------------------------------------------
 
 
-def answer_here(op: str, args: tuple) -> Any:
+def answer_here(op: str, args: tuple[Any, ...]) -> Any:
     """Do a request in this process: the child's work, and the app's fallback without one."""
     if op == "load":
         root, options, first = args
@@ -235,9 +235,9 @@ def serve(root: Path, inp: IO[bytes], out: IO[bytes], first: bool = True) -> Non
 
     lock = threading.Lock()  # Docker probes answer from threads of their own
 
-    def answer(seq: int, op: str, args: tuple) -> None:
+    def answer(seq: int, op: str, args: tuple[Any, ...]) -> None:
         try:
-            reply: tuple = (seq, True, answer_here(op, args))
+            reply: tuple[Any, ...] = (seq, True, answer_here(op, args))
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the app to show
             reply = (seq, False, _Portable(exc))
         with lock:

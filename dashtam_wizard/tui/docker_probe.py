@@ -5,10 +5,12 @@ The Docker SDK is imported here, inside the call, so starting the TUI never load
 
 from __future__ import annotations
 
+from typing import Any
+
 STATUS_DOT = {True: "🟢", False: "🔴", None: "⚪"}  # reachable / not / not checked yet
 
 
-def describe_version(info: dict) -> str:
+def describe_version(info: dict[str, Any]) -> str:
     return f"reachable — Docker {info.get('Version', '?')} (API {info.get('ApiVersion', '?')})"
 
 

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..core.statedir import LOGS, STATE_DIR
-from ..events import CacheHit, Output, StepStarted, TestOutput
+from ..events import (
+    BuildFinished,
+    BuildStarted,
+    CacheHit,
+    Output,
+    StepFailed,
+    StepStarted,
+    TestOutput,
+)
 from .docker_probe import describe_version
 
 LOG_DIR = f"{STATE_DIR}/{LOGS}"
@@ -99,17 +107,10 @@ def run(
 ) -> Any:
     """Build and check `root`; every progress object goes to `emit`. Returns the VerifyReport."""
     try:
-        from ..docker import build as b
+        from ..docker.buildkit import builder_name
         from ..docker.checks import CheckInterrupted
         from ..docker.client import DaemonLost, DaemonUnreachable, connect
-        from ..docker.verify import (
-            BuildFinished,
-            BuildStarted,
-            TestOutput,
-            VerifyError,
-            builder_name,
-            verify_repo,
-        )
+        from ..docker.verify import VerifyError, verify_repo
     except ImportError as exc:
         raise Unavailable(
             f"the Docker support is not available in this installation ({exc})"
@@ -126,13 +127,13 @@ def run(
             raise Stopped()
         if isinstance(obj, BuildStarted):
             logs.open(obj.target)
-        elif isinstance(obj, b.StepStarted):
+        elif isinstance(obj, StepStarted):
             logs.write(
                 f"Step {obj.n}/{obj.total}{' ' + obj.stage if obj.stage else ''} : {obj.text}"
             )
-        elif isinstance(obj, b.Output | TestOutput):
+        elif isinstance(obj, Output | TestOutput):
             logs.write(obj.line)
-        elif isinstance(obj, b.StepFailed):
+        elif isinstance(obj, StepFailed):
             logs.write(f"FAILED at step {obj.step}: {obj.error}")
         elif isinstance(obj, BuildFinished):
             logs.close()

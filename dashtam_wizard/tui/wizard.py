@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -50,7 +50,7 @@ BACKGROUND_DELAY = 0.5  # s after the first frame: the Docker probe (and a cache
 JOBS = ("apply", "rollback", "report", "verify")  # one at a time; quitting waits for apply/rollback
 
 
-def make_screen(key: str) -> Screen:
+def make_screen(key: str) -> Screen[Any]:
     """The screen for a key of SCREEN_KEYS, its module imported only now.
 
     The app lists these as factories (App.SCREENS): Textual creates each screen the first
@@ -335,7 +335,7 @@ class WizardApp(App[int]):
         self.theme = LIGHT if self.current_theme.dark else DARK
         save_theme(self.theme)
 
-    def get_system_commands(self, screen: Screen):
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for key in SCREEN_KEYS:
             yield SystemCommand(

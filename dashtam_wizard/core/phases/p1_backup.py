@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import replace
+from typing import Any
 
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
@@ -56,7 +57,7 @@ def _requirements(
     return out, held
 
 
-def _declared(data: dict) -> set[str]:
+def _declared(data: dict[str, Any]) -> set[str]:
     names: list[str] = list(data.get("project", {}).get("dependencies", []))
     for group in data.get("dependency-groups", {}).values():
         names += [g for g in group if isinstance(g, str)]

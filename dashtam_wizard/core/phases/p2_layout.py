@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import changes as ch
 from ..context import Ctx
 from ..errors import BadInput
@@ -13,7 +15,7 @@ SECTION = "Migration"
 SECRET_MODE = 0o600
 
 
-def _place(pp: PhasePlan, tree: Tree, src: str, dst: str, make: str, **kw) -> bool:
+def _place(pp: PhasePlan, tree: Tree, src: str, dst: str, make: str, **kw: Any) -> bool:
     """Move or copy `src` to `dst` unless `dst` already holds it; refuse a different file there."""
     have = tree.files.get(dst)
     if have is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from .. import changes as ch
 from .. import dockerfile as df
@@ -36,7 +37,7 @@ def _python_version(stages: list[df.Stage]) -> str:
     return "3.13"
 
 
-def values(ctx: Ctx, stages: list[df.Stage]) -> dict:
+def values(ctx: Ctx, stages: list[df.Stage]) -> dict[str, Any]:
     by = {s.name: s for s in stages}
     py = _python_version(stages)
     uv_image = next((s.image for s in stages if s.image.startswith("ghcr.io/astral-sh/uv:")), None)

@@ -7,6 +7,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dashtam_wizard.apply import ApplyError, history
 from dashtam_wizard.apply.engine import State, read_plan
@@ -21,7 +22,7 @@ class Journal:
     """The pre-migration state of every path the applied records touched."""
 
     applies: list[str]  # applied record ids, oldest first
-    pre: dict[str, tuple[dict, Path]]  # path -> (plan.json "pre" entry, its apply folder)
+    pre: dict[str, tuple[dict[str, Any], Path]]  # path -> (plan.json "pre" entry, its apply folder)
 
     @property
     def dockerfiles(self) -> list[str]:
@@ -56,7 +57,7 @@ def read_journal(root: Path) -> Journal:
             "Dockerfile to compare with (run `dashtam-wizard apply` first)"
         )
     state = State(root)
-    pre: dict[str, tuple[dict, Path]] = {}
+    pre: dict[str, tuple[dict[str, Any], Path]] = {}
     for rec in reversed(applied):  # newest first: an older record's pre-state overwrites
         folder = state.applies / rec.id
         try:

@@ -8,6 +8,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from dashtam_wizard.apply.engine import State
 from dashtam_wizard.apply.fsio import write_atomic
@@ -49,7 +50,7 @@ class Scenario:
         den = self.legacy_s + (ll or 0.0)
         return (self.migrated_s + (lm or 0.0)) / den if den > 0 else float("nan")
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "label": self.label,
@@ -71,8 +72,8 @@ class CompareReport:
     host: str
     rounds: int
     applies: list[str]
-    legacy: dict
-    migrated: dict
+    legacy: dict[str, Any]
+    migrated: dict[str, Any]
     source_file: str
     dependency: str
     scenarios: list[Scenario]
@@ -111,7 +112,7 @@ class CompareReport:
                     )
         return out
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         from ...core.meta import json_meta
 
         return {

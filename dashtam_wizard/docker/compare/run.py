@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import docker
 
@@ -176,7 +177,7 @@ def compare_builds(
         _rmtree(scratch)
 
 
-def _side_json(side: Side) -> dict:
+def _side_json(side: Side) -> dict[str, Any]:
     return {
         "dockerfile": side.dockerfile_rel,
         "target": side.target,
@@ -188,7 +189,7 @@ def _side_json(side: Side) -> dict:
 def _rmtree(path: Path) -> None:
     """Remove the scratch folder even where a build or uv left read-only entries."""
 
-    def again(func: Callable, p: str, _exc: object) -> None:
+    def again(func: Callable[..., Any], p: str, _exc: object) -> None:
         with contextlib.suppress(OSError):
             os.chmod(p, stat.S_IRWXU)
             func(p)

@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..build import _instructions
 from ..context import context_files
@@ -125,7 +126,7 @@ def pick_source_file(legacy: Side, migrated: Side) -> str:
 
     both = pys(legacy) & pys(migrated)
 
-    def key(rel: str) -> tuple:
+    def key(rel: str) -> tuple[Any, ...]:
         parts = rel.split("/")
         return (
             any(p in ("tests", "test", "alembic", "migrations") for p in parts[:-1]),

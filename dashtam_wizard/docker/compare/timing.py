@@ -7,12 +7,15 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import docker
 
 from ...compose_judge import compose_cli
-from ..build import CacheHit, Output, StepStarted, build_stage
+from ...events import CacheHit, Output, StepStarted
+from ..build import build_stage
 from ..buildkit import ComposeBuild, build_with_compose
+from ..client import image_attrs
 from .errors import CompareError
 from .sides import Side
 
@@ -45,7 +48,7 @@ class Timed:
         """Resolve + download + install as uv reports them (bytecode apart)."""
         return sum(v for k, v in self.uv.items() if k != "bytecode")
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "seconds": round(self.seconds, 3),
             "steps": self.steps,
@@ -93,7 +96,7 @@ def timed_build(client: docker.DockerClient, side: Side, what: str) -> Timed:
             tag,
             on,
             dockerfile=side.dockerfile,
-            image_id=lambda tag: str(client.api.inspect_image(tag)["Id"]),
+            image_id=lambda tag: str(image_attrs(client, tag)["Id"]),
             uid_gid=side.buildargs,
         )
         with contextlib.suppress(

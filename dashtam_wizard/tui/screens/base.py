@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..app import WizardApp
 
 
-class WizardScreen(Screen):
+class WizardScreen(Screen[Any]):
     """Subclasses compose `body()` and draw the app's RepoState in `show_state()`."""
 
     key = ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
@@ -50,7 +52,7 @@ class ChangeList(OptionList):
             super().__init__()
             self.change = change
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.changes: list[Change] = []
         self.applied = False  # showing what an earlier apply did: read-only

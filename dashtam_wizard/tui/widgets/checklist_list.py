@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
@@ -38,7 +40,7 @@ class ChecklistList(OptionList):
             super().__init__()
             self.item = item
 
-    def __init__(self, sections: bool = False, **kwargs) -> None:
+    def __init__(self, sections: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sections = sections
         self.items: dict[str, ChecklistItem] = {}

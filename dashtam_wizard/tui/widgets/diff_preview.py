@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -13,6 +14,9 @@ from textual.widgets import Static
 
 from ...core.diff import before_after, copy_size
 from ...core.model import Change, Kind
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
 
 MAX_LINES = 400  # beyond this a preview costs more than it tells; the CLI prints it all
 SPLIT_MIN = 60  # columns a side of the split view needs to show a line of a compose file
@@ -194,7 +198,7 @@ def _diff_view_class() -> type:
                 self._highlighted_code_lines = lines
                 self.refresh(recompose=True)
 
-        def compose(self):  # noqa: ANN202 - DiffView's ComposeResult
+        def compose(self) -> ComposeResult:
             if self._highlighted_code_lines is None:
                 key = self._key()
                 size = key[0].count("\n") + key[1].count("\n")
@@ -259,7 +263,7 @@ class DiffPreview(VerticalScroll):
         for lines in self.query(DiffLines):
             lines.scroll_code(delta)
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.change: Change | None = None
         self.split = False  # unified fits the preview pane; d switches
@@ -276,7 +280,7 @@ class DiffPreview(VerticalScroll):
         head = f"{lock}[b]{Content(change.summary).markup}[/b]  [dim]{change.id}[/]"
         if change.why:
             head += f"\n[i]why:[/i] {Content(change.why).markup}"
-        widgets: list = [Static(Content.from_markup(head), classes="preview-head")]
+        widgets: list[Any] = [Static(Content.from_markup(head), classes="preview-head")]
         if change.secret:  # the 🔒 says it where 24 rows leave no room for this line
             widgets.append(
                 Static(
