@@ -75,7 +75,7 @@ def main() -> int:
         res.save()
         return 0
     try:
-        from dashtam_wizard.compose_judge import compose_cli
+        from dashtam_wizard.compose_judge import compose_cli, resolve_tree
         from dashtam_wizard.core.gate import repo_calls
         from dashtam_wizard.core.snapshot import read_tree
         from dashtam_wizard.docker.buildkit import (
@@ -111,8 +111,11 @@ def main() -> int:
     dockerfile = find_dockerfile(repo)
     stages = read_stages((repo / dockerfile).read_text())
     targets = default_targets(repo, dockerfile, stages)
-    calls = [(c.where, c.args) for c in repo_calls(read_tree(repo), repo.resolve())]
-    plans = plan_builds(cmd, repo.resolve(), calls, dockerfile, targets)
+    tree = read_tree(repo)
+    found = repo_calls(tree, repo.resolve())
+    resolved = resolve_tree(tree, repo.name, [c.args for c in found if c.unknown is None])
+    calls = [(c.where, c.args) for c in found]
+    plans = plan_builds(repo.resolve(), resolved, calls, dockerfile, targets)
     own = RESULTS / "work" / "verify-own"
     own.mkdir(parents=True, exist_ok=True)
 

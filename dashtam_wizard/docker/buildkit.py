@@ -24,12 +24,13 @@ import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..core.gate import REPO
 from ..events import BuildDone, BuildEvent, BuildResult, CacheHit, Output, StepFailed, StepStarted
 from .build import summarise
 from .client import LABELS, compose_env
@@ -79,36 +80,17 @@ def builder_name() -> str:
     return describe(cmd) if cmd is not None else CLASSIC
 
 
-def resolve(cmd: tuple[str, ...], repo: Path, args: tuple[str, ...]) -> dict[str, Any] | None:
-    """`config --format json` of a command, run in the repo (None: Compose refused it)."""
-    try:
-        out = subprocess.run(
-            [*cmd, *args, "config", "--format", "json"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if out.returncode != 0 or not out.stdout.lstrip().startswith("{"):
-        return None
-    try:
-        model: dict[str, Any] = json.loads(out.stdout)
-        return model
-    except ValueError:
-        return None
-
-
 def plan_builds(
-    cmd: tuple[str, ...],
     repo: Path,
+    resolved: Mapping[tuple[str, ...], dict[str, Any] | str],
     calls: list[tuple[str, tuple[str, ...]]],
     dockerfile: str,
     targets: list[str | None],
 ) -> dict[str | None, ComposeBuild]:
     """For each target, the first command of the repo (`calls`: where, args) with a service
-    that builds it from `dockerfile`; targets no command builds are left out."""
+    that builds it from `dockerfile`; targets no command builds are left out. `resolved`:
+    what each command resolves to (compose_judge.resolve_tree, paths as `<repo>/…`), the
+    same answers the env checks compare, so the repo's commands are resolved once."""
     want = (repo / dockerfile).resolve()
     found: dict[str | None, ComposeBuild] = {}
     seen: set[tuple[str, ...]] = set()
@@ -116,15 +98,18 @@ def plan_builds(
         if args in seen or any("$" in a for a in args):
             continue
         seen.add(args)
-        cfg = resolve(cmd, repo, args)
-        for name, svc in sorted(((cfg or {}).get("services") or {}).items()):
+        cfg = resolved.get(args)
+        services = (cfg.get("services") or {}) if isinstance(cfg, dict) else {}
+        for name, svc in sorted(services.items()):
             b = svc.get("build") if isinstance(svc, dict) else None
-            if not isinstance(b, dict) or not b.get("context"):
-                continue
-            context = Path(b["context"])
-            if not context.is_absolute():
+            context = str(b.get("context") or "") if isinstance(b, dict) else ""
+            if not isinstance(b, dict) or not (context == REPO or context.startswith(REPO + "/")):
                 continue  # a git URL or remote context: not this repo's Dockerfile
-            if (context / (b.get("dockerfile") or "Dockerfile")).resolve() != want:
+            local = repo / context[len(REPO) + 1 :]
+            named = str(b.get("dockerfile") or "Dockerfile")
+            if named.startswith(REPO + "/"):
+                named = str(repo / named[len(REPO) + 1 :])
+            if (local / named).resolve() != want:
                 continue
             target = b.get("target")
             if target in targets and target not in found:

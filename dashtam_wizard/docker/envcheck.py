@@ -23,6 +23,7 @@ import re
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,11 @@ def plan_jobs(
     calls: list[Call],
     dockerfile: str,
     tags: dict[str | None, str],
+    now: Mapping[tuple[str, ...], dict[str, Any] | str],
 ) -> tuple[list[EnvJob], bool]:
     """Every (command, service building `dockerfile` with a built target) once per compose
-    file and service; and whether a baseline was there to compare with."""
-    args_list = [c.args for c in calls if c.unknown is None]
-    now = resolve_tree(tree, repo.name, args_list)
+    file and service; and whether a baseline was there to compare with. `now`: what each
+    command resolves to on `tree` (compose_judge.resolve_tree), as the builds were planned."""
     before_of: dict[tuple[str, ...], tuple[str, ...]] = {}
     then: dict[tuple[str, ...], dict[str, Any] | str] = {}
     if baseline is not None:

@@ -26,7 +26,7 @@ from rich.table import Table
 from urllib3.exceptions import HTTPError as TransportError
 
 from ..apply.baseline import load_baseline
-from ..compose_judge import compose_cli
+from ..compose_judge import compose_cli, resolve_tree
 from ..core.gate import repo_calls
 from ..core.seal import tree_digest
 from ..core.snapshot import Tree, read_tree
@@ -275,10 +275,13 @@ def _verify_repo(
     )
     compose = None if classic else compose_cli()
     plans: dict[str | None, ComposeBuild] = {}
+    resolved: dict[tuple[str, ...], dict[str, Any] | str] = {}
     if compose is not None:
         report.builder = describe(compose)
         calls = repo_calls(tree, repo)
-        plans = plan_builds(compose, repo, [(c.where, c.args) for c in calls], dockerfile, targets)
+        # one resolution of the repo's commands for the builds and the env checks alike
+        resolved = resolve_tree(tree, repo.name, [c.args for c in calls if c.unknown is None])
+        plans = plan_builds(repo, resolved, [(c.where, c.args) for c in calls], dockerfile, targets)
 
     def image_id(tag: str) -> str | None:
         try:
@@ -413,7 +416,7 @@ def _verify_repo(
         baseline = load_baseline(repo, tree)
         built = {t: image_tag(repo, t or "default") for t in images}
         jobs, _ = plan_jobs(
-            repo, tree, baseline.tree if baseline else None, calls, dockerfile, built
+            repo, tree, baseline.tree if baseline else None, calls, dockerfile, built, resolved
         )
         env_jobs: list[tuple[Callable[..., CheckResult], tuple[Any, ...]]] = [
             (check_env_via_compose, (compose, repo, job, show_secrets)) for job in jobs
