@@ -181,7 +181,7 @@ def run_wizard(repo: Path, out: Path, total: int, budget: float) -> None:
 
     try:  # the real progress classes; the screen dispatches on their names
         from dashtam_wizard.docker.build import BuildResult, Output, StepStarted
-        from dashtam_wizard.docker.verify import BuildFinished, BuildStarted
+        from dashtam_wizard.events import BuildFinished, BuildStarted
     except ImportError:  # no Docker SDK: stand-ins with the same names and fields
         from dataclasses import dataclass
 

@@ -494,7 +494,7 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
         raise BadInput("--rounds", "only applies with --compare-builds")
     from rich.console import Console as RichConsole
 
-    from .docker.verify import run_verify
+    from .present.verify import run_verify
 
     root = _repo(args.path)
     _unfinished(root)

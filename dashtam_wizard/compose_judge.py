@@ -29,7 +29,6 @@ from typing import Any
 from .core.context import Options, chosen
 from .core.gate import REPO, Call, Difference, Verdict, attribute, compare, pairs
 from .core.model import Plan
-from .core.resolve import missing_named
 from .core.snapshot import Entry, Tree
 
 
@@ -201,6 +200,8 @@ def judge(
             hit = cache_get(digests[job[0]], job[1])
             if hit is not None:
                 results[job] = hit
+        from .core.resolve import missing_named  # not at import: a repeat `plan` loads no YAML
+
         # a clone that cannot run a call at all before (a file it names is not committed) has
         # nothing to compare after: Compose fails on a named file that is not there, always
         needed: set[_Job] = set()

@@ -17,11 +17,11 @@ import pytest
 from dotenv import dotenv_values
 from rich.console import Console
 
-import dashtam_wizard.docker.verify as verify_mod
+import dashtam_wizard.present.verify as verify_mod
 from dashtam_wizard.core.secrets import is_secret_key
 from dashtam_wizard.docker.checks import check_env
 from dashtam_wizard.docker.services import repo_services
-from dashtam_wizard.docker.verify import run_verify
+from dashtam_wizard.present.verify import run_verify
 from tests.dockerd import (  # noqa: F401
     dockerd_client,
     legacy_repo,

@@ -2,7 +2,7 @@
 
 core and events (pure data) < apply (journal, writes) < plancache/compose_judge/convert (the engine's
 adapters) < docker (the daemon) < service (the doors both front ends go through) < tui,
-cli, render, demo (front ends). A module may import
+cli, render, present, demo (front ends; present/ holds the CLI's presenters). A module may import
 its own layer and the ones below, at module level or inside a function alike: a lazy
 import that runs back up is still a dependency. test_import_contract.py checks the other
 half at run time (core and `plan` load neither Textual nor the Docker SDK).

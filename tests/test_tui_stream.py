@@ -14,7 +14,7 @@ from textual.widgets import Log
 
 from dashtam_wizard.demo import write_sample
 from dashtam_wizard.docker.build import Output, StepStarted
-from dashtam_wizard.docker.verify import BuildStarted
+from dashtam_wizard.events import BuildStarted
 from dashtam_wizard.tui import messages as msg
 from dashtam_wizard.tui.app import WizardApp
 from dashtam_wizard.tui.verify_run import Batcher

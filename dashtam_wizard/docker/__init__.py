@@ -20,7 +20,7 @@ from .build import build_stage, iter_build
 from .client import LABEL, LABELS, DaemonUnreachable, connect
 from .context import ContextReport, context_report
 from .extract import ExtractError, extract_project_files
-from .verify import VerifyReport, run_verify, verify_repo
+from .verify import VerifyReport, verify_repo
 
 __all__ = [
     "LABEL",
@@ -42,6 +42,5 @@ __all__ = [
     "context_report",
     "extract_project_files",
     "iter_build",
-    "run_verify",
     "verify_repo",
 ]

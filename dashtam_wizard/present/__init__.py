@@ -1,0 +1,1 @@
+"""What the CLI prints: presenters of the engines' typed results (the adapters only report)."""
