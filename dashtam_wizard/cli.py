@@ -482,7 +482,8 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_verify(args: argparse.Namespace, console: Console) -> int:
     if args.compare_builds:  # lazy: only this path loads the comparison (and the docker SDK)
-        from .docker.compare import DEFAULT_ROUNDS, run_compare
+        from .docker.compare import DEFAULT_ROUNDS
+        from .present.compare import run_compare
 
         return run_compare(
             _repo(args.path),
@@ -517,7 +518,7 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
 def cmd_extract(args: argparse.Namespace, console: Console) -> int:
     from rich.console import Console as RichConsole
 
-    from .docker.extract import run_extract
+    from .present.extract import run_extract
 
     return run_extract(
         _repo(args.path), console, write=args.yes, err=RichConsole(stderr=True, highlight=False)

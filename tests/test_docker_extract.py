@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from dashtam_wizard.docker.extract import ExtractError, extract_project_files, run_extract
+from dashtam_wizard.docker.extract import ExtractError, extract_project_files
+from dashtam_wizard.present.extract import run_extract
 from tests.conftest import manifest, run_cli
 from tests.dockerd import dockerd_client, legacy_repo  # noqa: F401
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from .errors import CompareError
 from .legacy import copy_repo, read_journal, restore_legacy
-from .render import run_compare
 from .report import COMPARE_FILE
 from .run import DEFAULT_ROUNDS, compare_builds
 
@@ -43,5 +42,4 @@ __all__ = [
     "copy_repo",
     "read_journal",
     "restore_legacy",
-    "run_compare",
 ]

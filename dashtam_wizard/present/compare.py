@@ -1,4 +1,4 @@
-"""The command: `run_compare` connects, compares, saves and prints the results table (or the
+"""`verify --compare-builds` as printed: `run_compare` connects, compares, saves and prints the results table (or the
 JSON); failures are one line on stderr with the exit code."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..client import DaemonUnreachable, configured_host, connect, unreachable_message
-from .errors import CompareError
-from .legacy import read_journal
-from .report import CompareReport, save
-from .run import DEFAULT_ROUNDS, compare_builds
-from .sides import _rel
+from ..docker.client import DaemonUnreachable, configured_host, connect, unreachable_message
+from ..docker.compare.errors import CompareError
+from ..docker.compare.legacy import read_journal
+from ..docker.compare.report import CompareReport, save
+from ..docker.compare.run import DEFAULT_ROUNDS, compare_builds
+from ..docker.compare.sides import _rel
 
 
 def _secs(x: float) -> str:
