@@ -25,7 +25,11 @@ LAYERS = {
     "service": 4,
 }
 FRONT = 5
-OUTSIDE = {0: ("textual", "docker", "rich"), 1: ("textual", "docker", "rich")}
+OUTSIDE = {
+    0: ("textual", "docker", "rich"),
+    1: ("textual", "docker", "rich"),
+    3: ("textual", "rich"),  # the daemon adapter reports typed results; present/ prints them
+}
 
 
 def _layer(module: str) -> int:
