@@ -12,12 +12,8 @@ else stays in the service's `environment:` (which overrides env_file) and the pl
 from __future__ import annotations
 
 import copy
-import posixpath
 from collections.abc import Mapping
 from typing import Any
-
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.scalarstring import ScalarString
 
 from .. import changes as ch
 from .. import yamlio
@@ -25,14 +21,9 @@ from ..compose import (
     all_references,
     drop_empty,
     env_items,
-    is_path,
-    join_short_volume,
-    norm_rel,
     passed_through,
     remove_env_keys,
-    resolve_str,
     set_env_file,
-    split_short_volume,
 )
 from ..compose_schema import validate
 from ..context import Ctx
@@ -41,294 +32,18 @@ from ..envfile import append_lines, parse_env, render_value
 from ..errors import BadInput
 from ..interpolate import InterpolationError, references, resolve
 from ..model import ChecklistItem, Evidence, Note, PhasePlan
-from ..resolve import service_views
 from ..siblings import ALL, Held, Siblings
 from ..snapshot import Tree
+from .compose_check import UNSET, compare_views, views_of, with_texts
+from .compose_env import check_implicit_env, refuse_include, variables_of
+from .compose_paths import Rewriter
 
 SECTION = "Migration"
-RO_FILES = ("pyproject.toml", "uv.lock", "alembic.ini")
-
-
-def _is_env_path(rel: str) -> bool:
-    name = posixpath.basename(rel)
-    return (name == ".env" or name.startswith(".env.")) and not name.endswith(".example")
-
-
-class Rewriter:
-    def __init__(
-        self, ctx: Ctx, tree: Tree, old_dir: str, env: Mapping[str, str] | None = None
-    ) -> None:
-        self.ctx, self.tree, self.old_dir = ctx, tree, old_dir
-        self.env = env or {}  # the project's variables, to see where a `${VAR}` path points
-        self.notes: list[Note] = []
-
-    def path(self, p: str, bind: bool = False) -> str:
-        """`p` (relative to the old compose folder) written relative to compose/.
-
-        `bind`: `p` is a short-syntax volume source, where only `.`/`/`/`~` mean a path.
-        """
-        if p.startswith(("/", "~")):
-            return p
-        if "$" in p:
-            return self._var_path(p, bind)
-        rel = self.ctx.new_path(norm_rel(self.old_dir, p))
-        new = posixpath.relpath(rel, "compose")
-        return new if new.startswith(".") else f"./{new}"
-
-    def _var_path(self, p: str, bind: bool) -> str:
-        """A path with a variable in it: Compose resolves it relative to the compose file's folder
-        after interpolation, so from compose/ it needs a `../` in front whenever it is relative."""
-        if self.old_dir != "":
-            return p
-        if p.startswith(("./", "../")):  # relative whatever the variable holds
-            return "../" + p.removeprefix("./")
-        if not p.startswith("$"):
-            return p if bind else "../" + p
-        value = resolve_str(p, self.env)
-        relative = (
-            value.startswith(".") if bind else bool(value) and not value.startswith(("/", "~"))
-        )
-        if not relative or "://" in value:
-            return p  # absolute, a named volume or a URL with today's values: stays as it is
-        self.notes.append(
-            Note(
-                "warn",
-                f"`{p}` is `{value}` with today's values, a path relative to the compose "
-                f"file: written as `../{p}` so it still points there from compose/. An absolute "
-                "value set later would need the `../` removed.",
-            )
-        )
-        return "../" + p
-
-    def volumes(self, svc: CommentedMap, notes: list[Note], name: str) -> None:
-        vols = svc.get("volumes")
-        if not vols:
-            return
-        drop: list[int] = []
-        for i, vol in enumerate(vols):
-            if isinstance(vol, str):
-                src, dst, mode = split_short_volume(vol)
-                if dst is not None and is_path(src) and not src.startswith(("/", "~")):
-                    if _is_env_path(norm_rel(self.old_dir, resolve_str(src, self.env))):
-                        notes.append(
-                            Note(
-                                "info",
-                                f"{name}: removed the `{vol}` mount — env_file now provides those values",
-                            )
-                        )
-                        drop.append(i)
-                        continue
-                    new = join_short_volume(self.path(src, bind=True), dst, mode)
-                    if new != vol:  # keep the item's quoting style
-                        vols[i] = type(vol)(new) if isinstance(vol, ScalarString) else new
-            elif (
-                hasattr(vol, "get")
-                and vol.get("type") == "bind"
-                and isinstance(vol.get("source"), str)
-            ):
-                src = vol["source"]
-                if _is_env_path(norm_rel(self.old_dir, resolve_str(src, self.env))):
-                    notes.append(
-                        Note(
-                            "info",
-                            f"{name}: removed the bind mount of {src} — env_file replaces it",
-                        )
-                    )
-                    drop.append(i)
-                    continue
-                vol["source"] = self.path(src)
-        for i in reversed(drop):  # rewritten items stay where they are; only the .env mounts go
-            del vols[i]
-
-    def build(self, svc: CommentedMap) -> None:
-        b = svc.get("build")
-        if isinstance(b, str):
-            moved = self._moved_dockerfile(b, "Dockerfile")
-            svc["build"] = self.path(b)
-            if moved is not None:  # the implicit <context>/Dockerfile moved: name where it went
-                svc["build"] = CommentedMap([("context", svc["build"]), ("dockerfile", moved)])
-        elif hasattr(b, "get"):
-            context = str(b.get("context", "."))
-            if (
-                "dockerfile_inline" not in b
-                and (
-                    moved := self._moved_dockerfile(context, str(b.get("dockerfile", "Dockerfile")))
-                )
-                is not None
-            ):
-                b["dockerfile"] = moved
-            if "context" in b:
-                b["context"] = self.path(str(b["context"]))
-            else:
-                b.insert(0, "context", self.path("."))
-
-    def _moved_dockerfile(self, context: str, dockerfile: str) -> str | None:
-        """Where a build's Dockerfile went (relative to its context, which stays the same
-        folder), when an earlier phase moved it; None when it did not move."""
-        if "$" in context + dockerfile or "://" in context or dockerfile.startswith("/"):
-            return None
-        repo_ctx = norm_rel(self.old_dir, context)
-        new = self.ctx.moved.get(norm_rel(repo_ctx, dockerfile))
-        return None if new is None else posixpath.relpath(new, repo_ctx or ".")
-
-    def ro_mounts(self, svc: CommentedMap) -> list[str]:
-        vols = svc.get("volumes")
-        if not svc.get("build") or not vols:
-            return []
-        targets = []
-        code: list[str] = []  # targets of the repo's own folders mounted by name (./src:/app/src)
-        for v in vols:
-            if isinstance(v, str):
-                src, dst, _ = split_short_volume(v)
-                if dst and is_path(src):
-                    targets.append(dst)
-            elif hasattr(v, "get") and v.get("type") == "bind":
-                src, dst = str(v.get("source", "")), str(v.get("target"))
-                targets.append(dst)
-            else:
-                continue
-            if (
-                dst
-                and src.startswith(".")
-                and dst.count("/") >= 2
-                and posixpath.basename(src.rstrip("/")) == posixpath.basename(dst.rstrip("/"))
-            ):
-                code.append(dst)
-        # the app folder is where the service mounts its source, never a socket's folder
-        # (/var/run/docker.sock) or a proxy's config
-        app = next((t.rsplit("/", 1)[0] for t in code), None)
-        if app is None:
-            return []
-        added = []
-        for f in RO_FILES:
-            dst = f"{app}/{f}"
-            if f in self.tree.files and dst not in targets:
-                vols.append(f"../{f}:{dst}:ro")
-                added.append(f)
-        return added
 
 
 def _shared(node: Any) -> bool:
     anchor = getattr(node, "anchor", None)
     return bool(anchor and anchor.value) or bool(getattr(node, "merge", None))
-
-
-def _project_env(ctx: Ctx, cf: ComposeFile) -> dict[str, str]:
-    if cf.env_file_before is None:
-        return {}
-    text = ctx.original.text(cf.env_file_before)
-    return parse_env(text, cf.env_file_before) if text is not None else {}
-
-
-def _refuse_include(cf: ComposeFile, doc: Any) -> None:
-    """`include:` pulls in files whose paths, env files and variables resolve from their own
-    folders and whose services the rewrite never sees: refused rather than half-migrated."""
-    if hasattr(doc, "get") and "include" in doc:
-        try:
-            line = doc.lc.key("include")[0] + 1
-        except (AttributeError, KeyError, TypeError, IndexError):
-            line = None
-        raise BadInput(
-            cf.path,
-            "uses top-level `include:`, which the wizard does not migrate (the included "
-            "files' paths, env files and services would be left behind); inline the included "
-            "services or migrate this file by hand",
-            line,
-        )
-
-
-def _used_variables(ctx: Ctx, doc: Any, p_before: Mapping[str, str]) -> set[str]:
-    """`${VAR}`s of the file and of the env files its services read (those interpolate
-    against the project's variables first), and the keys a service takes from them."""
-    used = set(all_references(doc)) | passed_through(doc)
-    views = _views(doc, "", dict(p_before), ctx.original.text) or {}
-    for rel in {rel for view in views.values() for rel in view.env_files}:
-        used |= references(ctx.original.text(rel) or "")
-    return used
-
-
-def _differ_said(used: set[str], a: Mapping[str, str], b: Mapping[str, str]) -> str:
-    differ = sorted(k for k in used if a.get(k) != b.get(k))
-    unset = [k for k in differ if k not in b]
-    other = [k for k in differ if k in b]
-    return "; ".join(
-        x
-        for x in (
-            f"does not set {', '.join(unset)}" if unset else "",
-            f"sets {', '.join(other)} differently" if other else "",
-        )
-        if x
-    )
-
-
-def _check_implicit_env(
-    ctx: Ctx,
-    cf: ComposeFile,
-    doc: Any,
-    p_before: Mapping[str, str],
-    env_now: Mapping[str, str],
-    env_target: str,
-) -> None:
-    """Every command of the file must interpolate alike, before and after.
-
-    A command without --env-file interpolated from the project folder's .env; migrated, it
-    reads env_target. And the migrated file is written for one interpolation (the values it
-    resolves move into env_target): two commands of the same file that read different env
-    files (`--env-file .env.ci` in one recipe, none in another) cannot both keep theirs.
-    Refused, naming the command, when a `${VAR}` the file uses has a different value."""
-    used: set[str] | None = None
-    folder = posixpath.dirname(cf.path)
-    project_env = posixpath.join(folder, ".env")
-    for inv in cf.invocations:
-        if inv.partial or (
-            inv.files and posixpath.normpath(inv.files[0].removeprefix("./")) != cf.path
-        ):
-            continue  # another file first: its folder decides, judged with that file
-        if "$" in (inv.env_file or "") or any("$" in f for f in inv.files):
-            continue  # chosen when it runs (`--env-file "$ENV_FILE"`): not judged, not guessed
-        read = (
-            posixpath.normpath(inv.env_file.removeprefix("./"))
-            if inv.env_file
-            else project_env
-            if project_env in ctx.original.files
-            else None
-        )
-        if read == cf.env_file_before:
-            continue
-        text = ctx.original.text(read) if read else ""
-        env_i = parse_env(text, read) if text and read else {}
-        used = _used_variables(ctx, doc, p_before) if used is None else used
-        if said := _differ_said(used, p_before, env_i):
-            other = next(
-                (
-                    i
-                    for i in cf.invocations
-                    if i.env_file
-                    and posixpath.normpath(i.env_file.removeprefix("./")) == cf.env_file_before
-                ),
-                None,
-            )
-            where = f"{other.path}:{other.line}" if other is not None else "another command"
-            raise BadInput(
-                inv.path,
-                f"runs Compose on {cf.path} interpolating from {read or 'no env file'}, "
-                f"while {where} interpolates from {cf.env_file_before}; {read or 'the first'} {said}. "
-                "The migrated file can keep only one: give both commands the same --env-file, "
-                "then run again",
-                inv.line,
-            )
-    implicit = [i for i in cf.invocations if not i.env_file]
-    if cf.env_file_before != ".env" or not implicit:
-        return
-    used = _used_variables(ctx, doc, p_before) if used is None else used
-    if said := _differ_said(used, p_before, env_now):
-        raise BadInput(
-            implicit[0].path,
-            f"runs Compose on {cf.path} without --env-file, so it interpolates from "
-            f".env; migrated it would read {env_target}, which {said}. "
-            "Name the env file you mean with --env-file (or make the two agree), then run again",
-            implicit[0].line,
-        )
 
 
 def _moved_why(moving: int, new: int, env_target: str) -> str:
@@ -350,7 +65,7 @@ def migrate_file(
     old_dir = "" if cf.path != cf.target else "compose"
     before = yamlio.load(text, path)
     validate(before, path)
-    _refuse_include(cf, before)
+    refuse_include(cf, before)
     held = Held()
     if siblings is not None:
         siblings.check_merge_order(cf)
@@ -359,7 +74,7 @@ def migrate_file(
     env_target = f"env/.env.{cf.env}"
     env_text = tree.text(env_target)
     p_before = (
-        _project_env(ctx, cf)
+        variables_of(ctx, cf)
         if old_dir == ""
         else (parse_env(env_text, env_target) if env_text else {})
     )
@@ -370,7 +85,7 @@ def migrate_file(
     if old_dir == "" and env_text is not None:
         # against the env file as phase 4 found it: values other files move in are theirs to check
         start = siblings.tree.text(env_target) if siblings is not None else env_text
-        _check_implicit_env(
+        check_implicit_env(
             ctx, cf, before, p_before, parse_env(start, env_target) if start else {}, env_target
         )
 
@@ -491,10 +206,10 @@ def migrate_file(
     # Round-trip parsing is most of this phase's time: for a file that has not moved yet the
     # before-views depend on nothing the loop changes, so take them now and let the first
     # rewrite edit `before` itself instead of parsing the file a second time.
-    views_before: Any = _UNSET
+    views_before: Any = UNSET
     reuse: Any = None
     if old_dir == "":
-        views_before = _views(before, old_dir, p_before, ctx.original.text)
+        views_before = views_of(before, old_dir, p_before, ctx.original.text)
         reuse = before
     while True:
         doc, notes, added_ro = _rewrite(
@@ -507,11 +222,11 @@ def migrate_file(
         if lines and env_text is not None:
             block = [f"# Moved from {path} by dashtam-wizard (resolved as Compose did)"] + lines
             new_env = append_lines(env_text, block)
-        new_tree = _with(tree, {path: new_text, env_target: new_env})
+        new_tree = with_texts(tree, {path: new_text, env_target: new_env})
         # a service's `<<:` merged values are copies, stale once the anchor was rewritten:
         # what Compose will read is the text, so judge that
         judged = yamlio.load(new_text, path) if "<<" in new_text else doc
-        changed, moved_binds, gained = _compare(
+        changed, moved_binds, gained = compare_views(
             ctx, before, old_dir, p_before, judged, new_tree, env_target, views_before, tree
         )
         back = {k for _, k in changed if k in moving}
@@ -524,7 +239,7 @@ def migrate_file(
             # against the project's variables first: with a moved K there, its values change
             read = {
                 p
-                for v in (_views(judged, "compose", {}, new_tree.text) or {}).values()
+                for v in (views_of(judged, "compose", {}, new_tree.text) or {}).values()
                 for p in v.env_files
             }
             texts = [env_text or ""] + [new_tree.text(p) or "" for p in read - {env_target}]
@@ -763,63 +478,6 @@ def _rewrite(
             )
         )
     return doc, notes, added_ro
-
-
-def _with(tree: Tree, texts: dict[str, str | None]) -> Tree:
-    """`tree` with some files' text replaced (a virtual tree, nothing is written)."""
-    changes = [c for p, t in texts.items() if t is not None and (c := ch.write(4, tree, p, t))]
-    return ch.apply_virtual(tree, changes)
-
-
-_UNSET = object()
-
-
-def _views(doc: Any, base_dir: str, project_env: dict[str, str], read: Any) -> Any:
-    """service_views, or None when Compose itself would reject the file (nothing to compare)."""
-    try:
-        return service_views(doc, base_dir, project_env, read)
-    except BadInput:
-        return None
-
-
-def _compare(
-    ctx: Ctx,
-    before: Any,
-    old_dir: str,
-    p_before: dict[str, str],
-    after: Any,
-    new_tree: Tree,
-    env_target: str,
-    views_before: Any = _UNSET,
-    start: Tree | None = None,
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
-    """What each container sees before and after: the (service, key) values and (service, target)
-    bind mounts that differ, and the services that receive keys they did not have. `start`:
-    the tree phase 4 began this file with (a file already in compose/ reads its env files
-    there, as they were before this rewrite appended to one)."""
-    if views_before is _UNSET:
-        read_before = ctx.original.text if old_dir == "" else (start or new_tree).text
-        views_before = _views(before, old_dir, p_before, read_before)
-    env_after_text = new_tree.text(env_target)
-    p_after = parse_env(env_after_text, env_target) if env_after_text else {}
-    vb = views_before
-    va = _views(after, "compose", p_after, new_tree.text)
-    if vb is None or va is None:
-        return [], [], []
-    changed: list[tuple[str, str]] = []
-    binds: list[tuple[str, str]] = []
-    gained: list[str] = []
-    for name, b in vb.items():
-        a = va.get(name)
-        if a is None:
-            continue
-        changed += [(name, k) for k, v in b.env.items() if a.env.get(k) != v]
-        for dst, src in b.binds.items():
-            if not _is_env_path(src) and a.binds.get(dst) != ctx.new_path(src):
-                binds.append((name, dst))
-        if set(a.env) - set(b.env):
-            gained.append(name)
-    return changed, binds, gained
 
 
 def _plan_files(ctx: Ctx, tree: Tree, siblings: Siblings) -> tuple[PhasePlan, Tree]:
