@@ -245,7 +245,7 @@ def test_forged_verify_and_checklist_results_tick_nothing(sample: Path) -> None:
 
 def test_sealed_results_count_only_for_the_contents_verified(sample: Path) -> None:
     """A real seal (this user's key) on results of other contents: stale, not ticked."""
-    from dashtam_wizard.apply.engine import State
+    from dashtam_wizard.apply.state import State
     from dashtam_wizard.apply.trust import seal
     from dashtam_wizard.core.seal import tree_digest
     from dashtam_wizard.core.snapshot import read_tree

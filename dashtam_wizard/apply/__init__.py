@@ -9,9 +9,11 @@ Fault injection for tests: `DASHTAM_WIZARD_CRASH_AT=<k>` (see `faults`).
 
 from __future__ import annotations
 
-from .engine import adopt_state, apply_changes, history, recover, rollback, tree_manifest
+from .engine import apply_changes, tree_manifest
 from .faults import last_point_count
 from .records import ApplyError, ApplyRecord, RollbackResult
+from .state import adopt_state, history
+from .undo import recover, rollback
 
 __all__ = [
     "ApplyError",

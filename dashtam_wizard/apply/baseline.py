@@ -18,9 +18,9 @@ from typing import Any
 from ..core.context import Baseline
 from ..core.snapshot import Entry, Tree
 from ..core.statedir import STATE_DIR
-from .engine import State, history, read_plan
 from .fsio import sha256_bytes
 from .records import ApplyError
+from .state import State, history, read_plan
 
 OWN_OUTPUT = "report:"  # ids of the wizard's own output (the migration report), not of the plan
 

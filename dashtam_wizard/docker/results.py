@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dashtam_wizard.apply.engine import State
 from dashtam_wizard.apply.fsio import write_atomic
+from dashtam_wizard.apply.state import State
 from dashtam_wizard.apply.trust import problem, seal
 from dashtam_wizard.core.statedir import VERIFY_FILE
 

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 
 from ..apply import history, trust
-from ..apply.engine import State
 from ..apply.fsio import write_atomic
+from ..apply.state import State
 from ..apply.trust import seal
 from ..core import changes as ch
 from ..core.checklist import load_manual, load_verify, status

@@ -79,8 +79,8 @@ class LogFiles:
         self.fh: IO[str] | None = None
 
     def open(self, target: str | None) -> None:
-        from ..apply.engine import State
         from ..apply.fsio import make_private_dir
+        from ..apply.state import State
 
         self.close()
         State(self.root).ensure()

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from dashtam_wizard.apply import ApplyError, history
-from dashtam_wizard.apply.engine import State, read_plan
 from dashtam_wizard.apply.fsio import sha256_bytes
+from dashtam_wizard.apply.state import State, read_plan
 from dashtam_wizard.core.statedir import APPLIES, PLAN, STATE_DIR
 
 from .errors import CompareError

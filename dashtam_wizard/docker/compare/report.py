@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dashtam_wizard.apply.engine import State
 from dashtam_wizard.apply.fsio import write_atomic
+from dashtam_wizard.apply.state import State
 
 from ...core.statedir import COMPARE_FILE as COMPARE_FILE
 from .timing import Timed, _round, _short
