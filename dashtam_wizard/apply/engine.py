@@ -1,17 +1,8 @@
-"""apply / rollback / recover: one journaled transaction per apply, undone byte for byte.
+"""apply: one journaled transaction per apply, undone byte for byte by apply/undo.py.
 
-Layout of `<repo>/.dashtam-wizard/` (0700; files 0600; `.gitignore` says `*`):
-    lock                      pid + start time of the running wizard (flock'd)
-    applies/<id>/plan.json    the steps, and the pre-apply state of every touched path
-    applies/<id>/pre/<n>      pre-apply content of every touched file
-    applies/<id>/git-index    `.git/index` as it was (only when the apply runs `git mv`)
-    applies/<id>/journal      "begin" before each step, commit, rb-begin/rb-done
-    rollback.json             ids of a multi-apply rollback in progress
-    saved/<timestamp>/<path>  user edits made after an apply, kept aside by a rollback
-
-Undo is state based, not replayed: rollback puts every path of `plan.json` back to its
-recorded state, whatever subset of the steps really happened. So undoing is idempotent: an
-apply or a rollback killed at any point is finished by running rollback/recover again.
+The state folder (its layout, records, history) is apply/state.py's; undoing is
+apply/undo.py's. Here: check everything before the first write, journal each step, write
+atomically, and on a failure hand the recorded state to undo.
 """
 
 from __future__ import annotations
