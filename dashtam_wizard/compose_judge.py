@@ -284,15 +284,14 @@ def _same_in_clone(job: _Job, trees: dict[tuple[str, str], Tree], root_name: str
     return (("", side), args)
 
 
-_DIFFER: dict[tuple[int, int], tuple[frozenset[str], re.Pattern[str]]] = {}
+_DIFFER: list[tuple[Tree, Tree, frozenset[str], re.Pattern[str]]] = []
 
 
 def _differ(here: Tree, clone: Tree) -> tuple[frozenset[str], re.Pattern[str]]:
     """The files a clone holds otherwise than the working tree, and a pattern finding any
-    of their names in a text (asked once per call: kept for the pair being judged)."""
-    key = (id(here), id(clone))
-    if key not in _DIFFER:
-        _DIFFER.clear()
+    of their names in a text (asked once per call: kept for the pair being judged, by
+    identity, the trees held so no later pair can be taken for them)."""
+    if not (_DIFFER and _DIFFER[0][0] is here and _DIFFER[0][1] is clone):
         differ = frozenset(
             p
             for p in here.files.keys() | clone.files.keys()
@@ -302,8 +301,8 @@ def _differ(here: Tree, clone: Tree) -> tuple[frozenset[str], re.Pattern[str]]:
         )
         names = sorted({posixpath.basename(p) for p in differ}, key=len, reverse=True)
         alt = "|".join(map(re.escape, names)) or "(?!)"
-        _DIFFER[key] = (differ, re.compile(rf"(?<![\w.-])(?:{alt})(?![\w.-])"))
-    return _DIFFER[key]
+        _DIFFER[:] = [(here, clone, differ, re.compile(rf"(?<![\w.-])(?:{alt})(?![\w.-])"))]
+    return _DIFFER[0][2], _DIFFER[0][3]
 
 
 def _by_side(views: _Views) -> dict[tuple[str, str], Tree]:
