@@ -13,6 +13,7 @@ building and checking run in thread workers and report back as messages.
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
@@ -20,7 +21,7 @@ from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from .screens.verify import VerifyScreen
 
 WATCH_INTERVAL = 2.0  # s between looks at the repo for changes made outside the wizard
+IDLE_GC_EVERY = 2.0  # s: a full GC runs this often, when no key or click came for as long
 BACKGROUND_DELAY = 0.5  # s after the first frame: the Docker probe (and a cached start's backend)
 JOBS = ("apply", "rollback", "report", "verify")  # one at a time; quitting waits for apply/rollback
 
@@ -130,6 +132,8 @@ class WizardApp(App[int]):
         self.demo = demo
         self.docker_probe = docker_probe
         self.gate_check = gate_check  # off: screens say nothing of the gate until apply runs it
+        self._gc_threshold: tuple[int, int, int] | None = None  # the thresholds before the app
+        self._last_input = 0.0  # time.monotonic() of the last key or click
         self.watch_interval = watch_interval  # s between looks for changes made outside (0: none)
         self._early_state = (state, recovered) if state is not None else None
         self._recovered_early = None if state is not None else recovered  # (see on_mount)
@@ -192,6 +196,13 @@ class WizardApp(App[int]):
         if not gc.isenabled():  # `app.run` kept the cyclic GC off for the start-up
             gc.freeze()  # what start-up made lives as long as the app: never scan it again
             gc.enable()
+        # A full collection scans every object the app holds (~250,000 once a repo is
+        # planned): 0.3-1 s, and a key pressed meanwhile waited for it — the p99 of
+        # bench_keys.py was those. The young generations stay automatic (cheap); the full
+        # one runs when no key or click came for a second.
+        self._gc_threshold = gc.get_threshold()
+        gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], 1_000_000)
+        self.set_interval(IDLE_GC_EVERY, self._collect_when_idle)
         # The Docker probe (the SDK loads in the backend, which may still have to start)
         # can wait a moment: the user's first keys come first on a busy machine.
         self.set_timer(BACKGROUND_DELAY, self._background_after_paint)
@@ -346,7 +357,21 @@ class WizardApp(App[int]):
 
         return answer_here(op, args)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(
+            event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp
+        ):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _collect_when_idle(self) -> None:
+        """The full collection the thresholds no longer start, while nobody is typing."""
+        if time.monotonic() - self._last_input >= IDLE_GC_EVERY:
+            gc.collect()
+
     def on_unmount(self) -> None:
+        if self._gc_threshold is not None:  # the process may live on (tests, an embedding)
+            gc.set_threshold(*self._gc_threshold)
         with self._backend_lock:
             self._start_backend_later = False  # none is started after this
             backend = self.backend
