@@ -560,3 +560,21 @@ async def test_history_shows_local_times_and_what_each_apply_did(repo: Path) -> 
         await press(pilot, "1", "a", "y", "h")
         text = screen_text(app)
     assert "(just now)" in text and "+00:00" not in text, text
+
+
+async def test_full_garbage_collection_waits_for_a_pause_in_the_keys(repo: Path) -> None:
+    """A full collection scans every object a planned repo holds (most of a second): it
+    must not run mid-keystroke, and must still run once the user pauses (memory stays
+    bounded); the process gets its GC thresholds back when the app ends."""
+    import gc
+
+    before_app = gc.get_threshold()
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "down", "down")
+        assert gc.get_threshold()[2] > 100_000  # not started by allocation
+        full = gc.get_stats()[2]["collections"]
+        await pilot.pause(5)  # no key for longer than IDLE_GC_EVERY
+        assert gc.get_stats()[2]["collections"] > full
+    assert gc.get_threshold() == before_app
