@@ -86,7 +86,9 @@ class OverviewScreen(WizardScreen):
                     yield Static("", id="stage")
                     yield DockerStatus(id="docker")
 
-    def _render_trees(self, state: RepoState, colors: dict[str, str] | None = None) -> None:
+    def _render_trees(
+        self, state: RepoState, colors: dict[str, str] | None = None, later: bool = True
+    ) -> None:
         changes = state.selected()
         colors = colors or self.tree_colors()
         for tree_id, tree, target in (
@@ -95,16 +97,23 @@ class OverviewScreen(WizardScreen):
         ):
             widget = self.query_one(tree_id, Static)
             room = widget.parent.content_size.height if widget.parent is not None else 0  # type: ignore[attr-defined]
-            widget.update(
-                trees.render(tree, state.name, trees.marks(changes, target), room, colors)
-            )
+            if later or self._rooms.get(tree_id) != room:
+                widget.update(
+                    trees.render(tree, state.name, trees.marks(changes, target), room, colors)
+                )
+            self._rooms[tree_id] = room
+        if later:  # the panes' heights settle once the rest of the screen is laid out
+            self.call_after_refresh(self._render_trees, state, colors, False)
 
     def tree_colors(self) -> dict[str, str]:
         """The trees' colours in the current theme's text colours (readable on it)."""
         return trees.palette(self.app.get_css_variables())
 
+    _rooms: dict[str, int]  # the height each tree was last cut to
+
     def on_mount(self) -> None:
         super().on_mount()
+        self._rooms = {}
         self.query_one("#legend", Static).update(trees.legend(self.tree_colors()))
         self.watch(self.app, "theme", self._themed, init=False)
 
