@@ -109,11 +109,14 @@ class OverviewScreen(WizardScreen):
         """The trees' colours in the current theme's text colours (readable on it)."""
         return trees.palette(self.app.get_css_variables())
 
-    _rooms: dict[str, int]  # the height each tree was last cut to
+    def __init__(self) -> None:
+        super().__init__()
+        self._rooms: dict[
+            str, int
+        ] = {}  # the height each tree was last cut to (state may come first)
 
     def on_mount(self) -> None:
         super().on_mount()
-        self._rooms = {}
         self.query_one("#legend", Static).update(trees.legend(self.tree_colors()))
         self.watch(self.app, "theme", self._themed, init=False)
 
