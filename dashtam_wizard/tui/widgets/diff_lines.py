@@ -81,6 +81,13 @@ def rows_of(
     return rows
 
 
+def _pieces(code: Content | None, room: int) -> list[Content | None]:
+    """One line of code as the rows it wraps to at `room` columns."""
+    if code is None or code.cell_length <= room:
+        return [code]
+    return list[Content | None](code.wrap(room))
+
+
 class DiffLines(Widget):
     """The rows of one diff, unified or split, cut or wrapped at the pane's width."""
 
@@ -132,15 +139,9 @@ class DiffLines(Widget):
                 out.append(None)
                 continue
             a, b = row
-            pieces_a = (
-                a.code.wrap(room) if a.code is not None and a.code.cell_length > room else [a.code]
-            )
-            pieces_b = (
-                b.code.wrap(room) if b.code is not None and b.code.cell_length > room else [b.code]
-            )
             if not self.split:  # unified: the code is one of the two halves
                 code = a.code if a.code is not None else b.code
-                pieces = code.wrap(room) if code is not None and code.cell_length > room else [code]
+                pieces = _pieces(code, room)
                 holder = 0 if a.code is not None else 1
                 for k, piece in enumerate(pieces):
                     na, nb = (a.number, b.number) if k == 0 else (None, None)
@@ -148,6 +149,7 @@ class DiffLines(Widget):
                     hb = Half(nb, b.mark, piece if holder == 1 else None, k > 0)
                     out.append((ha, hb))
                 continue
+            pieces_a, pieces_b = _pieces(a.code, room), _pieces(b.code, room)
             for k in range(max(len(pieces_a), len(pieces_b))):
                 out.append(
                     (
