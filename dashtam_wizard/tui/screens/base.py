@@ -20,6 +20,9 @@ class WizardScreen(Screen[Any]):
     """Subclasses compose `body()` and draw the app's RepoState in `show_state()`."""
 
     key = ""
+    # drawn just after the first frame: a key that opens the screen answers with its frame
+    # (bench_keys: a phase's first visit took 90-160 ms to first frame when drawn before)
+    DRAW_AFTER_FIRST_FRAME = True
 
     def __init__(self) -> None:
         super().__init__(name=self.key)
@@ -40,7 +43,11 @@ class WizardScreen(Screen[Any]):
 
     def on_mount(self) -> None:
         self.watch(self.app, "generation", self._generation_changed, init=False)
-        self.redraw()
+        if self.DRAW_AFTER_FIRST_FRAME:
+            self._shown = self.wizard.generation  # (on_screen_resume: not before that frame)
+            self.call_after_refresh(self.redraw)
+        else:
+            self.redraw()
 
     def on_screen_resume(self) -> None:
         if self._shown != self.wizard.generation:

@@ -65,6 +65,7 @@ def problems_detail(state: RepoState) -> str:
 class OverviewScreen(WizardScreen):
     BINDINGS = [Binding("a", "app.apply", "Apply all")]  # every pending phase, from here
     key = "overview"
+    DRAW_AFTER_FIRST_FRAME = False  # the state may be here at start-up: in the first frame
 
     def body(self) -> ComposeResult:
         with Vertical(id="overview"):
@@ -116,7 +117,8 @@ class OverviewScreen(WizardScreen):
         ] = {}  # the height each tree was last cut to (state may come first)
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # WizardScreen.on_mount runs after this one (Textual calls each class's handler down
+        # the MRO): calling it here too drew the overview twice, and on every re-plan after
         self.query_one("#legend", Static).update(trees.legend(self.tree_colors()))
         self.watch(self.app, "theme", self._themed, init=False)
 

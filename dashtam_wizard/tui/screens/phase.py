@@ -49,7 +49,7 @@ class PhaseScreen(WizardScreen):
                         classes="pane-title",
                         id="changes-title",
                     )
-                    yield Static("", id="no-changes")
+                    yield Static(Content.from_markup("[dim]⋯[/]"), id="no-changes")
                     yield ChangeList(id="changes")
                     yield Label("Checklist", classes="pane-title")
                     yield ChecklistList(id="phase-checklist")
