@@ -1,0 +1,175 @@
+"""The repo as the TUI holds it: its planned state, the user's toggles and ticks, the gate.
+
+The base of the app (`WizardApp` adds start-up and navigation, `JobsApp` the jobs).
+Planning, the gate and checklist saves go to the backend process (`backend.py`), so this
+process keeps the GIL for drawing and keys; a worker thread only waits for the answer,
+or does the work itself if the backend is gone. Screens draw `state` whenever
+`generation` changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from threading import Lock
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.reactive import reactive
+from textual.worker import get_current_worker
+
+from ..core.context import Options
+from ..core.model import Change, ChecklistItem
+from . import messages as msg
+from .backend import Backend, BackendGone
+
+if TYPE_CHECKING:
+    from ..service.state import RepoState
+
+
+class RepoApp(App[int]):
+    generation: reactive[int] = reactive(0, init=False)  # bumped whenever state/manual ticks change
+    # the equivalence gate for the shown state: (blocking lines, calls not judged); None: checking
+    gate: tuple[list[str], list[str]] | None = None
+    _loads = 0  # states shown so far: a gate answer is for one of them
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        gate_check: bool,
+        backend: Backend | None,
+        state: RepoState | None,
+    ) -> None:
+        """A `state` from the state cache starts the backend later (first needed), for the
+        jobs; a `backend` may be planning already; otherwise the backend starts now."""
+        super().__init__()
+        self.root = Path(root).resolve()
+        self.gate_check = gate_check  # off: screens say nothing of the gate until apply runs it
+        self.backend = backend if backend or state else Backend.start(self.root)
+        self._start_backend_later = state is not None and backend is None
+        self._backend_lock = Lock()
+        self.options = Options()
+        self.state: RepoState | None = None
+        self.load_error: tuple[str, str] | None = None
+        self.manual: dict[str, bool] = {}  # checklist items only a person can tick (saved)
+        self._manual_loaded = False  # taken from the first state; the app's copy leads after
+        self._save_lock = Lock()  # saves in threads (backend gone) must not interleave
+
+    def _first_load_done(self) -> None:
+        """The repo is on screen (or its error): start-up's follow-ups (WizardApp)."""
+
+    def _get_backend(self) -> Backend | None:
+        """The backend; started now if the first state came from the cache (any thread)."""
+        with self._backend_lock:
+            if self._start_backend_later:
+                self._start_backend_later = False
+                self.backend = Backend.start(self.root, first=False)
+            return self.backend
+
+    @property
+    def current_key(self) -> str:
+        return self.screen.name or ""
+
+    @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
+    def reload(self, options: Options, first: bool = False) -> None:
+        worker = get_current_worker()
+        answer = self._in_backend(
+            "load", self.root, options, first, cancelled=lambda: worker.is_cancelled
+        )
+        if worker.is_cancelled:
+            return
+        state, recovered = answer
+        self.post_message(msg.StateLoaded(state, recovered))
+
+    def _in_backend(
+        self, op: str, *args: Any, cancelled: Callable[[], bool] = lambda: False
+    ) -> Any:
+        """Run a backend request from a worker thread; in the thread itself if it is gone."""
+        backend = self._get_backend()
+        if backend is not None:
+            try:
+                return backend.call(op, *args, cancelled=cancelled)
+            except BackendGone:
+                self.backend = None  # from now on every job works in this process
+        from .backend import answer_here
+
+        return answer_here(op, args)
+
+    def on_state_loaded(self, message: msg.StateLoaded) -> None:
+        self._show_state(message.state, message.recovered)
+
+    def _show_state(self, state: RepoState, recovered: str | None) -> None:
+        self.state = state
+        if self.load_error is not None:
+            self.clear_notifications()  # the error they repeat is gone
+        self.load_error = None
+        if not self._manual_loaded:
+            self._manual_loaded = True
+            self.manual = {**state.manual, **self.manual}
+        if recovered:
+            self._notify_recovered(recovered)
+        self.gate = None  # this state is not judged yet
+        self._loads += 1
+        self.generation += 1
+        self._first_load_done()
+        if state.selected() and self.gate_check:
+            self.check_gate(self.options, self._loads)
+
+    @work(thread=True, exclusive=True, group="gate", exit_on_error=False)
+    def check_gate(self, options: Options, generation: int) -> None:
+        """The gate apply runs, ahead of time: the Overview and the phase screens show what
+        it blocks before the user asks to apply."""
+        worker = get_current_worker()
+        blocked, unjudged = self._in_backend(
+            "gate", self.root, options, cancelled=lambda: worker.is_cancelled
+        )
+        if not worker.is_cancelled:
+            self.post_message(msg.GateChecked(generation, blocked, unjudged))
+
+    def on_gate_checked(self, message: msg.GateChecked) -> None:
+        if message.generation != self._loads:
+            return  # an answer for a state no longer shown
+        self.gate = (message.blocked, message.unjudged)
+        self.generation += 1
+
+    def _notify_recovered(self, summary: str) -> None:
+        self.notify(
+            summary,
+            severity="warning",
+            timeout=8,
+            markup=False,
+        )
+
+    def toggle_change(self, change: Change) -> bool:
+        """Switch a change on/off; re-plan (later phases depend on it). Returns the new state."""
+        o = self.options
+        skip, include = set(o.skip), set(o.include)
+        now = not o.selected(change)
+        if change.default:
+            (skip.discard if now else skip.add)(change.id)
+        else:
+            (include.add if now else include.discard)(change.id)
+        self.options = replace(o, skip=frozenset(skip), include=frozenset(include))
+        self.reload(self.options)
+        return now
+
+    def tick(self, item: ChecklistItem) -> None:
+        """Tick or untick an item only a person can judge; saved in the state dir."""
+        self.manual[item.text] = not self.manual.get(item.text, False)
+        self.generation += 1
+        self.save_manual()
+
+    @work(thread=True, group="manual", exit_on_error=False)
+    def save_manual(self) -> None:
+        with self._save_lock:  # one save at a time, each of the latest ticks: the last wins
+            self._in_backend("save_manual", self.root, dict(self.manual))
+
+    def on_unmount(self) -> None:
+        with self._backend_lock:
+            self._start_backend_later = False  # none is started after this
+            backend = self.backend
+        if backend is not None:
+            backend.close()
