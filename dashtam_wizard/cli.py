@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cli_args import COMMANDS, parser, tui_parser
 from .core.errors import BadInput, NothingToMigrate
+from .service.repo import open_repo, recover_interrupted, refuse_unfinished, writable_repo
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -20,17 +22,6 @@ if TYPE_CHECKING:
     from .core.model import Change
     from .core.snapshot import Tree
 
-COMMANDS = (
-    "plan",
-    "apply",
-    "rollback",
-    "status",
-    "report",
-    "verify",
-    "demo",
-    "extract",
-    "completion",
-)
 EXIT_OK, EXIT_PENDING, EXIT_BAD = 0, 1, 2
 
 
@@ -49,226 +40,10 @@ class LazyConsole:
         return getattr(self._console, name)
 
 
-class _Version(argparse.Action):
-    """`--version`: the installed version, looked up only when asked (importing
-    importlib.metadata costs ~0.1 s, which every other command would pay)."""
-
-    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
-
-    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
-        from .core.meta import tool_version
-
-        print(f"dashtam-wizard {tool_version()}")
-        parser.exit()
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="dashtam-wizard",
-        description="Restructure a Python service's Docker and build layout: preview every change, apply it "
-        "as one transaction, verify it on a real Docker daemon, roll it back byte for byte. "
-        "`dashtam-wizard [PATH]` opens the wizard on a repo (default: .); `dashtam-wizard --demo` on a "
-        "copy of the bundled sample.",
-    )
-    p.add_argument("-V", "--version", action=_Version)
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
-    def path_arg(sp: argparse.ArgumentParser) -> None:
-        a = sp.add_argument("path", nargs="?", default=".", type=Path, help="the repo (default: .)")
-        a.complete = {"bash": "_shtab_compgen_dirs", "zsh": "_files -/"}  # type: ignore[attr-defined]
-
-    sp = sub.add_parser("plan", help="print every phase's changes with diffs (touches nothing)")
-    path_arg(sp)
-    sp.add_argument("--phase", type=int, action="append", choices=range(1, 8), metavar="N")
-    sp.add_argument("--check", action="store_true", help="exit 1 if anything is left to do")
-    sp.add_argument("--json", action="store_true")
-    sp.add_argument("--show-secrets", action="store_true", help="do not mask secret values")
-    sp.add_argument("--no-diff", action="store_true", help="list changes without diffs")
-    sp.add_argument(
-        "--no-cache", action="store_true", help="plan from scratch (ignore the plan cache)"
-    )
-    sp.add_argument(
-        "--convert",
-        action="store_true",
-        help="for a Poetry/Pipenv/pip-tools/requirements project: include what migrate-to-uv "
-        "makes of it (pyproject.toml for uv, uv.lock; needs the package index) as phase 1 changes",
-    )
-    sp.add_argument(
-        "--with-compose",
-        action="store_true",
-        help="judge every Compose call before and after with the real Compose (what apply does), "
-        "not the wizard's own model",
-    )
-
-    sp = sub.add_parser("apply", help="apply the plan (or some phases) as one transaction")
-    path_arg(sp)
-    sp.add_argument("--phase", type=int, action="append", choices=range(1, 8), metavar="N")
-    sp.add_argument(
-        "--skip",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="leave out a change (id from plan)",
-    )
-    sp.add_argument(
-        "--include",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="include an off-by-default change",
-    )
-    sp.add_argument(
-        "--convert",
-        action="store_true",
-        help="for a Poetry/Pipenv/pip-tools/requirements project: include what migrate-to-uv "
-        "makes of it (pyproject.toml for uv, uv.lock; needs the package index) as phase 1 changes",
-    )
-    sp.add_argument("--yes", action="store_true", help="required: confirm the apply")
-
-    sp = sub.add_parser("rollback", help="undo the latest apply (or more) byte for byte")
-    path_arg(sp)
-    sp.add_argument("--list", action="store_true", help="list applies that can be rolled back")
-    g = sp.add_mutually_exclusive_group()
-    g.add_argument("--to", metavar="ID", help="undo every apply back to and including ID")
-    g.add_argument("--all", action="store_true", help="undo every apply")
-    sp.add_argument("--yes", action="store_true", help="required: confirm the rollback")
-    sp.add_argument(
-        "--trust-state",
-        action="store_true",
-        help="use a .dashtam-wizard/ folder not made here (a copied repo, an older version's), "
-        "after checking every record in it",
-    )
-
-    sp = sub.add_parser("status", help="the plan's Migration Checklist, ticked from evidence")
-    path_arg(sp)
-    sp.add_argument("--json", action="store_true")
-
-    sp = sub.add_parser(
-        "verify", help="build the stages on the Docker daemon and run the plan's checks"
-    )
-    path_arg(sp)
-    sp.add_argument("--stage", action="append", metavar="NAME")
-    sp.add_argument("--json", action="store_true")
-    sp.add_argument(
-        "--format",
-        choices=("text", "github", "sarif"),
-        default="text",
-        help="github: also print each failure as a GitHub Actions annotation (file and line); "
-        "sarif: print only a SARIF 2.1.0 document (code scanning) of the failures",
-    )
-    sp.add_argument("--show-secrets", action="store_true")
-    sp.add_argument(
-        "--run-tests",
-        action="store_true",
-        help="also run the test suite in the development container",
-    )
-    sp.add_argument(
-        "--compare-builds",
-        action="store_true",
-        help="time dev rebuilds (no change, source edit, new dependency): legacy Dockerfile "
-        "from the apply journal vs the migrated one, in a scratch copy",
-    )
-    sp.add_argument(
-        "--rounds",
-        type=int,
-        default=None,
-        metavar="N",
-        help="with --compare-builds: rounds to take the median of (default 2)",
-    )
-
-    sp = sub.add_parser(
-        "extract", help="copy pyproject.toml and uv.lock out of the running app container"
-    )
-    path_arg(sp)
-    sp.add_argument("--yes", action="store_true", help="write them (otherwise show the diff only)")
-
-    sp = sub.add_parser(
-        "report", help="the migration report: what changed, how it verified, how to undo"
-    )
-    path_arg(sp)
-    sp.add_argument(
-        "--write",
-        action="store_true",
-        help="write docs/migration-report.md (as one transaction, undone by rollback) "
-        "instead of printing it",
-    )
-
-    sp = sub.add_parser("demo", help="write the bundled legacy sample into DIR (a git repo)")
-    sp.add_argument("dir", type=Path)
-
-    sp = sub.add_parser(
-        "completion",
-        help="print a shell completion script: "
-        'eval "$(dashtam-wizard completion bash)" (or zsh, tcsh)',
-    )
-    sp.add_argument("shell", choices=("bash", "zsh", "tcsh"))
-    return p
-
-
-def _tui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="dashtam-wizard", add_help=False)
-    p.add_argument("path", nargs="?", default=".", type=Path)
-    p.add_argument("--demo", action="store_true")
-    p.add_argument(
-        "--convert",
-        action="store_true",
-        help="propose migrate-to-uv's conversion of a Poetry/Pipenv/pip-tools/requirements "
-        "project in phase 1",
-    )
-    return p
-
-
-def _repo(path: Path) -> Path:
-    root = path.expanduser().resolve()
-    if not root.is_dir():
-        raise BadInput(str(path), "is not a directory")
-    return root
-
-
-def _writable_repo(path: Path) -> Path:
-    """The repo, for a command that writes it: not as root on another user's repository,
-    where moved files and the state would become root's and the owner could not roll back."""
-    import os
-
-    root = _repo(path)
-    owner = root.stat().st_uid
-    if os.geteuid() == 0 and owner != 0:
-        raise BadInput(
-            str(root),
-            f"belongs to uid {owner}; run the wizard as that user, not as root (files it "
-            "writes would become root's, and the owner could not read them or roll back)",
-        )
-    return root
-
-
-def _unfinished(root: Path) -> None:
-    """Every read-only command first says when an apply or rollback was interrupted, and
-    what finishes it, instead of planning a half-done tree (one line, exit 2)."""
-    from .core.statedir import INTENT, STATE_DIR
-
-    if not (root / STATE_DIR).is_dir():
-        return
-    from .apply import history
-    from .apply.trust import problem
-
-    if problem(root) is not None:
-        return  # never read; apply/rollback say why
-    state = root / STATE_DIR
-    if (state / INTENT).exists() or any(r.status == "incomplete" for r in history(root)):
-        raise BadInput(
-            STATE_DIR,
-            "an apply or rollback was interrupted and is not finished; run "
-            "`dashtam-wizard rollback --yes` (or open the wizard) to finish it, then look again",
-        )
-
-
 def _recover(root: Path, console: Console) -> None:
-    from .apply import recover
-
-    result = recover(root)
-    if result is not None:
-        console.print(f"[yellow]Recovered an interrupted operation: {result.summary()}[/yellow]")
+    said = recover_interrupted(root)
+    if said is not None:
+        console.print(said, style="yellow", markup=False, highlight=False)
 
 
 def _options(
@@ -294,10 +69,10 @@ def _options(
 def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     from .core.snapshot import read_tree
     from .plancache import plan_for
-    from .render import plan_json, print_plan
+    from .render import plan_json, print_check, print_plan
 
-    root = _repo(args.path)
-    _unfinished(root)
+    root = open_repo(args.path)
+    refuse_unfinished(root)
     tree = read_tree(root)  # read once: the plan, the conversion and the gate all look at it
     options = _options(root, args, tree=tree)
     try:
@@ -324,28 +99,9 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         import json
 
-        doc = plan_json(plan, phases, args.show_secrets)
-        doc["gate"] = {
-            "judge": verdict.judge,
-            "compared": verdict.compared,
-            "resolutions": verdict.calls,
-            "unjudged": verdict.unjudged,
-            "blocked": [vars(d) for d in verdict.differences],
-        }
-        print(json.dumps(doc, indent=2))
+        print(json.dumps(plan_json(plan, phases, args.show_secrets, verdict), indent=2))
     elif args.check:
-        if pending:
-            ids = [c.id for c in plan.changes(phases) if c.default]
-            print(f"{len(ids)} change(s) pending — run `dashtam-wizard plan` to see them:")
-            for cid in ids:
-                print(f"  {cid}")
-        else:
-            print("Nothing left to do: the repo is migrated.")
-        from .render import Out, print_gate
-
-        out = Out(sys.stdout, None)
-        print_gate(out, verdict)
-        out.flush()
+        print_check(sys.stdout, plan, phases, verdict)
     else:
         print_plan(
             sys.stdout, plan, phases, args.show_secrets, diffs=not args.no_diff, gate=verdict
@@ -357,7 +113,7 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
 def cmd_apply(args: argparse.Namespace, console: Console) -> int:
     from .plancache import cached_plan
 
-    root = _writable_repo(args.path)
+    root = writable_repo(args.path)
     if not args.yes:
         console.print("apply changes files: review `dashtam-wizard plan` first, then add --yes.")
         return EXIT_BAD
@@ -396,7 +152,7 @@ def cmd_apply(args: argparse.Namespace, console: Console) -> int:
 def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
     from .apply import adopt_state, history, rollback
 
-    root = _writable_repo(args.path)
+    root = writable_repo(args.path)
     if args.trust_state:
         adopt_state(root)
         console.print(
@@ -425,33 +181,19 @@ def cmd_rollback(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
     from .core.context import Options
-    from .core.meta import json_meta
-    from .render import item_json, print_checklist, print_problems
+    from .render import print_checklist, print_problems, status_json
     from .service.loader import load
     from .service.state import with_ticks
 
-    root = _repo(args.path)
-    _unfinished(root)
+    root = open_repo(args.path)
+    refuse_unfinished(root)
     state = load(root, Options())
     items = with_ticks(state.items, state.manual)  # what the user ticked by hand in the wizard
     problems = [p for p in state.problems if p.present]
     if args.json:
         import json
 
-        doc = {
-            **json_meta("status"),
-            "root": str(root),
-            "items": [item_json(i) for i in items],
-            "problems": [
-                {
-                    "severity": "high" if p.icon == "🔴" else "medium",
-                    "title": p.title,
-                    "evidence": p.evidence,
-                }
-                for p in problems
-            ],
-        }
-        print(json.dumps(doc, indent=2))
+        print(json.dumps(status_json(root, items, problems), indent=2))
     else:
         print_checklist(console, items)
         print_problems(console, problems)
@@ -465,12 +207,12 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     from .service.loader import load
 
     if not args.write:
-        root = _repo(args.path)
-        _unfinished(root)
+        root = open_repo(args.path)
+        refuse_unfinished(root)
         state = load(root, Options())
         sys.stdout.write(report.build(state, state.manual))
         return EXIT_OK
-    root = _writable_repo(args.path)
+    root = writable_repo(args.path)
     _recover(root, console)
     state = load(root, Options())
     path = report.write(state, state.manual)
@@ -486,7 +228,7 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
         from .present.compare import run_compare
 
         return run_compare(
-            _repo(args.path),
+            open_repo(args.path),
             console,
             rounds=DEFAULT_ROUNDS if args.rounds is None else args.rounds,
             as_json=args.json,
@@ -497,8 +239,8 @@ def cmd_verify(args: argparse.Namespace, console: Console) -> int:
 
     from .present.verify import run_verify
 
-    root = _repo(args.path)
-    _unfinished(root)
+    root = open_repo(args.path)
+    refuse_unfinished(root)
     # Exit 2 "could not run" (no daemon, daemon lost mid-run, check container killed): one
     # line on stderr like every command's; stdout keeps the build progress.
     err = RichConsole(stderr=True, highlight=False)
@@ -521,7 +263,7 @@ def cmd_extract(args: argparse.Namespace, console: Console) -> int:
     from .present.extract import run_extract
 
     return run_extract(
-        _repo(args.path), console, write=args.yes, err=RichConsole(stderr=True, highlight=False)
+        open_repo(args.path), console, write=args.yes, err=RichConsole(stderr=True, highlight=False)
     )
 
 
@@ -530,10 +272,10 @@ def cmd_completion(args: argparse.Namespace, console: Console) -> int:
     cannot fall behind; `--demo`/`--convert` of the TUI are offered at the top level too."""
     import shtab
 
-    parser = _parser()
-    parser.add_argument("--demo", action="store_true", help="the TUI on the bundled sample")
-    parser.add_argument("--convert", action="store_true", help="the TUI with --convert")
-    print(shtab.complete(parser, args.shell))
+    grammar = parser()
+    grammar.add_argument("--demo", action="store_true", help="the TUI on the bundled sample")
+    grammar.add_argument("--convert", action="store_true", help="the TUI with --convert")
+    print(shtab.complete(grammar, args.shell))
     return EXIT_OK
 
 
@@ -551,7 +293,7 @@ def run_tui(path: Path | None, demo: bool, console: Console, convert: bool = Fal
 
         root = temp_sample()
     else:
-        root = _repo(path or Path("."))
+        root = open_repo(path or Path("."))
     try:
         from .tui.app import run as tui_run
     except ImportError:
@@ -616,12 +358,12 @@ def main(argv: list[str] | None = None) -> int:
 
             if threading_main():
                 signal.signal(signal.SIGTERM, _on_sigterm)
-            args = _parser().parse_args(argv)
+            args = parser().parse_args(argv)
             if args.command is None:
-                _parser().print_help()
+                parser().print_help()
                 return EXIT_OK
             return HANDLERS[args.command](args, console)
-        targs = _tui_parser().parse_args(argv)
+        targs = tui_parser().parse_args(argv)
         return run_tui(targs.path, targs.demo, console, targs.convert)
     except BadInput as exc:
         err.print(f"dashtam-wizard: {exc.one_line()}", markup=False, soft_wrap=True)

@@ -116,7 +116,9 @@ def item_json(i: ChecklistItem) -> dict[str, Any]:
     }
 
 
-def plan_json(plan: Plan, phases: set[int] | None, show_secrets: bool) -> dict[str, Any]:
+def plan_json(
+    plan: Plan, phases: set[int] | None, show_secrets: bool, gate: Verdict | None = None
+) -> dict[str, Any]:
     return {
         **json_meta("plan"),
         "root": plan.root,
@@ -132,6 +134,34 @@ def plan_json(plan: Plan, phases: set[int] | None, show_secrets: bool) -> dict[s
             }
             for p in plan.phases
             if phases is None or p.number in phases
+        ],
+        **({} if gate is None else {"gate": gate_json(gate)}),
+    }
+
+
+def gate_json(gate: Verdict) -> dict[str, Any]:
+    return {
+        "judge": gate.judge,
+        "compared": gate.compared,
+        "resolutions": gate.calls,
+        "unjudged": gate.unjudged,
+        "blocked": [vars(d) for d in gate.differences],
+    }
+
+
+def status_json(root: object, items: list[ChecklistItem], problems: list[Any]) -> dict[str, Any]:
+    """`status --json`: the checklist with its ticks and the problems still present."""
+    return {
+        **json_meta("status"),
+        "root": str(root),
+        "items": [item_json(i) for i in items],
+        "problems": [
+            {
+                "severity": "high" if p.icon == "🔴" else "medium",
+                "title": p.title,
+                "evidence": p.evidence,
+            }
+            for p in problems
         ],
     }
 
@@ -229,6 +259,19 @@ def print_summary(
         out.line(f"  next: dashtam-wizard apply {plan.root}{which} --yes")
     else:
         out.line(f"  next: dashtam-wizard verify {plan.root}")
+
+
+def print_check(stream: IO[str], plan: Plan, phases: set[int] | None, gate: Verdict) -> None:
+    """`plan --check`: the ids still pending (or that nothing is), then the gate's answer."""
+    ids = [c.id for c in plan.changes(phases) if c.default]
+    if ids:
+        stream.write(f"{len(ids)} change(s) pending — run `dashtam-wizard plan` to see them:\n")
+        stream.writelines(f"  {cid}\n" for cid in ids)
+    else:
+        stream.write("Nothing left to do: the repo is migrated.\n")
+    out = Out(stream, None)
+    print_gate(out, gate)
+    out.flush()
 
 
 def print_gate(out: Out, gate: Verdict) -> None:

@@ -8,7 +8,12 @@ command line.
 from __future__ import annotations
 
 import json
+import re
+import signal
 from pathlib import Path
+
+from dashtam_wizard.apply.faults import ENV
+from dashtam_wizard.tui.backend import first_load_here
 
 from .conftest import manifest, run_cli
 
@@ -60,3 +65,36 @@ def test_status_shows_the_problems_and_report_is_the_tuis(sample: Path) -> None:
     assert "### Apply 0001-" in report
     assert run_cli("rollback", str(sample), "--yes").returncode == 0
     assert not (sample / "docs/migration-report.md").exists()
+
+
+def test_an_interrupted_apply_is_finished_alike_by_both_front_ends(sample: Path) -> None:
+    """One rule (service/repo.py) for a crash mid-apply: read-only commands refuse in one
+    line naming what finishes it; the TUI's first load, and a command that writes, finish
+    it first and say so in the same words, the files back as before the apply."""
+    before = manifest(sample)
+
+    def crash() -> None:
+        killed = run_cli("apply", str(sample), "--yes", env={ENV: "100"})
+        assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+        assert manifest(sample) != before  # half-applied
+
+    crash()
+    for command in ("status", "plan", "report"):
+        res = run_cli(command, str(sample))
+        assert res.returncode == 2, (command, res.stdout + res.stderr)
+        assert res.stderr.count("\n") == 1 and "rollback --yes" in res.stderr, res.stderr
+    _state, tui_said = first_load_here(sample)  # the TUI, before Textual loads
+    assert manifest(sample) == before
+
+    crash()
+    res = run_cli("report", str(sample), "--write")  # writes: finishes the apply first
+    assert res.returncode == 0, res.stdout + res.stderr
+    cli_said = res.stdout.splitlines()[0]
+    assert run_cli("rollback", str(sample), "--yes").returncode == 0  # the report's transaction
+    assert manifest(sample) == before
+
+    def words(said: str | None) -> str:
+        return re.sub(r"\b\d{4}-\d{8}-\d{6}\b", "<id>", said or "")
+
+    assert words(tui_said).startswith("Recovered an interrupted operation: Rolled back <id>: ")
+    assert words(cli_said) == words(tui_said)

@@ -24,7 +24,6 @@ app does the work in a thread instead, as it did before there was a backend.
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import struct
 import subprocess
@@ -35,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ..core.statedir import STATE_DIR
+from ..service.repo import recover_interrupted
 
 if TYPE_CHECKING:
     from ..core.context import Options
@@ -134,7 +133,7 @@ def answer_here(op: str, args: tuple[Any, ...]) -> Any:
     """Do a request in this process: the child's work, and the app's fallback without one."""
     if op == "load":
         root, options, first = args
-        recovered = _recover(root) if first else None
+        recovered = recover_interrupted(root, untrusted_ok=True) if first else None
         return load(root, options), recovered
     if op == "save_manual":
         from ..service.loader import save_manual
@@ -159,24 +158,6 @@ def gate(root: Path, options: Options) -> tuple[list[str], list[str]]:
     tree = read_tree(root)
     verdict = check_plan(root, tree, plan_for(tree, root, options), options)
     return [d.line() for d in verdict.differences], list(verdict.unjudged)
-
-
-def _recover(root: Path) -> str | None:
-    """Finish an apply or rollback a crash interrupted: the sentence to show, or None.
-
-    A state folder this user did not make here is not touched: the sentence says so.
-
-    Without a state dir there is nothing to finish (and the apply engine is not loaded).
-    """
-    if not os.path.lexists(root / STATE_DIR):
-        return None
-    from ..apply import recover, trust
-
-    untrusted = trust.problem(root)
-    if untrusted is not None:  # never acted on: the user is told, and told how to adopt it
-        return untrusted
-    result = recover(root)
-    return None if result is None else f"Recovered an interrupted operation: {result.summary()}"
 
 
 def load(root: Path, options: Options) -> RepoState:
@@ -223,7 +204,7 @@ def first_load_here(root: Path) -> tuple[RepoState | None, str | None]:
     from ..plancache import enabled
 
     root = root.resolve()
-    recovered = _recover(root)
+    recovered = recover_interrupted(root, untrusted_ok=True)
     if not enabled():  # DASHTAM_WIZARD_NO_CACHE: nothing to look up
         return None, recovered
     return _cached(root, Options())[0], recovered
