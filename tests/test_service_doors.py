@@ -13,9 +13,12 @@ import signal
 from pathlib import Path
 
 from dashtam_wizard.apply.faults import ENV
+from dashtam_wizard.tui.app import WizardApp
 from dashtam_wizard.tui.backend import first_load_here
+from dashtam_wizard.tui.screens.confirm import ConfirmModal
 
 from .conftest import manifest, run_cli
+from .test_tui_support import press, settle
 
 
 def test_an_unknown_id_and_a_phase_ahead_of_a_pending_one_are_refused(sample: Path) -> None:
@@ -98,3 +101,19 @@ def test_an_interrupted_apply_is_finished_alike_by_both_front_ends(sample: Path)
 
     assert words(tui_said).startswith("Recovered an interrupted operation: Rolled back <id>: ")
     assert words(cli_said) == words(tui_said)
+
+
+async def test_the_tui_keeps_the_same_phase_order(sample: Path) -> None:
+    """`a` on phase 3 with phase 1 pending: the rule `apply --phase 3` refuses by
+    (doors.earlier_pending), said in the TUI's words; no dialog, nothing written."""
+    before = manifest(sample)
+    app = WizardApp(sample, docker_probe=False, gate_check=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "3", "a")
+        assert not isinstance(app.screen, ConfirmModal)
+        said = [n.message for n in app._notifications]  # noqa: SLF001
+        assert "Phase 1 has pending changes: apply it first (or A for all remaining)." in said
+        await press(pilot, "1", "a")  # phase 1 itself is not held back
+        assert isinstance(app.screen, ConfirmModal)
+    assert manifest(sample) == before

@@ -18,7 +18,7 @@ from ..compose_judge import require_equivalent
 from ..core.context import Options, chosen
 from ..core.model import Change, Plan
 
-__all__ = ["apply_chosen", "chosen", "refusal"]
+__all__ = ["apply_chosen", "chosen", "earlier_pending", "refusal"]
 
 
 def refusal(plan: Plan, options: Options, phases: set[int] | None = None) -> str | None:
@@ -27,20 +27,27 @@ def refusal(plan: Plan, options: Options, phases: set[int] | None = None) -> str
     unknown = [i for i in [*options.skip, *options.include] if i not in known]
     if unknown:
         return f"unknown change id: {sorted(unknown)[0]} (see `dashtam-wizard plan` for ids)"
-    if phases:
-        earlier = [
+    first = earlier_pending(plan, options, phases)
+    if first is not None:
+        return f"phase {first} has pending changes: apply it first (or add --phase {first})"
+    return None
+
+
+def earlier_pending(plan: Plan, options: Options, phases: set[int] | None) -> int | None:
+    """The first phase before the chosen ones that still has chosen changes: phases apply
+    in order (each is planned on the tree the earlier ones leave), so that one goes first."""
+    if not phases:
+        return None
+    return next(
+        (
             p.number
             for p in plan.phases
             if p.number not in phases
             and p.number < max(phases)
             and any(options.selected(c) for c in p.changes)
-        ]
-        if earlier:
-            return (
-                f"phase {earlier[0]} has pending changes: apply it first "
-                f"(or add --phase {earlier[0]})"
-            )
-    return None
+        ),
+        None,
+    )
 
 
 def apply_chosen(

@@ -69,10 +69,12 @@ class JobsApp(RepoApp):
 
         screen = self.screen
         if not everything and isinstance(screen, PhaseScreen):
-            earlier = [n for n in pending if n < screen.number]
-            if earlier:
+            from ..service.doors import earlier_pending
+
+            first = earlier_pending(state.plan, state.options, {screen.number})
+            if first is not None:
                 self.notify(
-                    f"Phase {earlier[0]} has pending changes: apply it first (or A for all remaining).",
+                    f"Phase {first} has pending changes: apply it first (or A for all remaining).",
                     severity="warning",
                     markup=False,
                 )
