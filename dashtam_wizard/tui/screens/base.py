@@ -45,6 +45,7 @@ class WizardScreen(Screen[Any]):
         self.watch(self.app, "generation", self._generation_changed, init=False)
         if self.DRAW_AFTER_FIRST_FRAME:
             self._shown = self.wizard.generation  # (on_screen_resume: not before that frame)
+            self.query_one(NavBar).show_state(self.wizard.state)  # cheap: where you are, now
             self.call_after_refresh(self.redraw)
         else:
             self.redraw()
