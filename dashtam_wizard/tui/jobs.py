@@ -179,6 +179,9 @@ class JobsApp(RepoApp):
 
         self.push_screen(ConfirmModal(title, lines, "Roll back", danger=True), confirmed)
 
+    def on_rollback_asked(self, message: msg.RollbackAsked) -> None:
+        self.action_rollback(message.to, message.everything)
+
     @work(thread=True, group="rollback", exit_on_error=False)
     def run_rollback(self, to: str | None, everything: bool) -> None:
         from ..apply import rollback

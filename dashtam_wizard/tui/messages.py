@@ -82,3 +82,13 @@ class GateChecked(Message):
         self.generation = generation
         self.blocked = blocked
         self.unjudged = unjudged
+
+
+class RollbackAsked(Message):
+    """A screen asks for a rollback (the latest apply, back to `to`, or `everything`):
+    the app confirms it and runs it, as for ctrl+z."""
+
+    def __init__(self, to: str | None = None, everything: bool = False) -> None:
+        super().__init__()
+        self.to = to
+        self.everything = everything

@@ -21,12 +21,13 @@ from textual.reactive import reactive
 from textual.worker import get_current_worker
 
 from ..core.context import Options
-from ..core.model import Change, ChecklistItem
 from . import messages as msg
 from .backend import Backend, BackendGone
 
 if TYPE_CHECKING:
     from ..service.state import RepoState
+    from .widgets.change_list import ChangeList
+    from .widgets.checklist_list import ChecklistList
 
 
 class RepoApp(App[int]):
@@ -143,22 +144,22 @@ class RepoApp(App[int]):
             markup=False,
         )
 
-    def toggle_change(self, change: Change) -> bool:
-        """Switch a change on/off; re-plan (later phases depend on it). Returns the new state."""
-        o = self.options
+    # the screens' lists post these; they bubble up to the app, which records them
+
+    def on_change_list_toggled(self, event: ChangeList.Toggled) -> None:
+        """A change switched on/off: re-plan (later phases depend on it)."""
+        o, change = self.options, event.change
         skip, include = set(o.skip), set(o.include)
-        now = not o.selected(change)
         if change.default:
-            (skip.discard if now else skip.add)(change.id)
+            (skip.discard if event.selected else skip.add)(change.id)
         else:
-            (include.add if now else include.discard)(change.id)
+            (include.add if event.selected else include.discard)(change.id)
         self.options = replace(o, skip=frozenset(skip), include=frozenset(include))
         self.reload(self.options)
-        return now
 
-    def tick(self, item: ChecklistItem) -> None:
-        """Tick or untick an item only a person can judge; saved in the state dir."""
-        self.manual[item.text] = not self.manual.get(item.text, False)
+    def on_checklist_list_ticked(self, event: ChecklistList.Ticked) -> None:
+        """An item only a person can judge, ticked or unticked; saved in the state dir."""
+        self.manual[event.item.text] = not self.manual.get(event.item.text, False)
         self.generation += 1
         self.save_manual()
 

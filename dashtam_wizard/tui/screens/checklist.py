@@ -34,6 +34,3 @@ class ChecklistScreen(WizardScreen):
             "[dim]✅ done · ⬜ not yet · ❔ needs verify or a person · space ticks manual items[/]"
         )
         self.query_one(ChecklistList).show_items(state.items, manual)
-
-    def on_checklist_list_ticked(self, event: ChecklistList.Ticked) -> None:
-        self.wizard.tick(event.item)

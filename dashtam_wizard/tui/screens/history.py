@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
+from ..messages import RollbackAsked
 from .base import WizardScreen
 
 
@@ -84,18 +85,18 @@ class HistoryScreen(WizardScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "rollback-latest":
-            self.wizard.action_rollback()
+            self.post_message(RollbackAsked())
         elif event.button.id == "rollback-all":
-            self.wizard.action_rollback(everything=True)
+            self.post_message(RollbackAsked(everything=True))
         else:
             self.action_rollback_to()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.wizard.action_rollback(to=str(event.row_key.value))
+        self.post_message(RollbackAsked(to=str(event.row_key.value)))
 
     def action_rollback_to(self) -> None:
         table = self.query_one(DataTable)
         if table.row_count == 0:
             return
         row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        self.wizard.action_rollback(to=str(row.value))
+        self.post_message(RollbackAsked(to=str(row.value)))

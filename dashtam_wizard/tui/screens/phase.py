@@ -128,13 +128,6 @@ class PhaseScreen(WizardScreen):
         if isinstance(event.option_list, ChangeList):
             self._preview()
 
-    def on_change_list_toggled(self, event: ChangeList.Toggled) -> None:
-        selected = self.wizard.toggle_change(event.change)
-        self.query_one(ChangeList).mark(event.change, selected)
-
-    def on_checklist_list_ticked(self, event: ChecklistList.Ticked) -> None:
-        self.wizard.tick(event.item)
-
     def action_secrets(self) -> None:
         preview = self.query_one(DiffPreview)
         preview.show_secrets = not preview.show_secrets

@@ -48,19 +48,25 @@ class ChangeList(OptionList):
     BINDINGS = [Binding("space", "toggle", "Include/skip")]
 
     class Toggled(Message):
-        def __init__(self, change: Change) -> None:
+        """The user switched `change` on (`selected`) or off; shown at once, the app
+        records it and re-plans (which redraws the list)."""
+
+        def __init__(self, change: Change, selected: bool) -> None:
             super().__init__()
             self.change = change
+            self.selected = selected
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.changes: list[Change] = []
         self.applied = False  # showing what an earlier apply did: read-only
+        self.selected: dict[str, bool] = {}  # as shown: a toggle flips what the user sees
 
     def show_changes(self, changes: list[Change], options: Options, applied: bool = False) -> None:
         current = self.highlighted_option.id if self.highlighted_option else None
         self.changes = list(changes)
         self.applied = applied
+        self.selected = {c.id: options.selected(c) for c in changes}
         self.set_options(
             [
                 Option(applied_prompt(c) if applied else prompt(c, options.selected(c)), id=c.id)
@@ -70,10 +76,6 @@ class ChangeList(OptionList):
         ids = [c.id for c in changes]
         if changes:
             self.highlighted = ids.index(current) if current in ids else 0
-
-    def mark(self, change: Change, selected: bool) -> None:
-        """Show a toggle at once; the re-plan that follows redraws the whole list."""
-        self.replace_option_prompt(change.id, prompt(change, selected))
 
     @property
     def current(self) -> Change | None:
@@ -85,7 +87,10 @@ class ChangeList(OptionList):
         if self.applied:
             self.notify("Already applied: ctrl+z rolls it back.", timeout=4)
         elif self.current is not None:
-            self.post_message(self.Toggled(self.current))
+            change = self.current
+            now = self.selected[change.id] = not self.selected[change.id]
+            self.replace_option_prompt(change.id, prompt(change, now))
+            self.post_message(self.Toggled(change, now))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
