@@ -24,6 +24,7 @@ from textual.screen import Screen
 
 from .backend import Backend
 from .jobs import JobsApp
+from .screens.base import WizardScreen
 from .screens.overview import OverviewScreen
 from .themes import DARK, LIGHT, dark_theme, light_theme, save_theme, saved_theme
 from .widgets.navbar import SCREENS as SCREEN_KEYS
@@ -76,7 +77,7 @@ class WizardApp(JobsApp):
         *(Binding(str(n), f"goto('phase-{n}')", f"Phase {n}", show=False) for n in range(2, 8)),
         Binding("n", "step(1)", "Next"),
         Binding("p", "step(-1)", "Prev"),
-        Binding("a", "apply", "Apply"),
+        Binding("a", "apply", "Apply all"),  # on a phase screen its own `a` applies that phase
         Binding("A", "apply(True)", "Apply all", show=False),
         Binding("v", "verify", "Verify"),
         Binding("c", "goto('checklist')", "Checklist", show=False),
@@ -258,6 +259,8 @@ class WizardApp(JobsApp):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if isinstance(screen, WizardScreen):
+            yield from screen.commands()
         for key in SCREEN_KEYS:
             yield SystemCommand(
                 f"Go to {label(key)}",

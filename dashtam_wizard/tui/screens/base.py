@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.screen import Screen
 
 from ..widgets.activity import ActivityBar
@@ -39,6 +40,10 @@ class WizardScreen(Screen[Any]):
         yield KeyBar()
 
     def body(self) -> ComposeResult:
+        yield from ()
+
+    def commands(self) -> Iterable[SystemCommand]:
+        """This screen's own actions for the command palette (the app adds its own)."""
         yield from ()
 
     def on_mount(self) -> None:

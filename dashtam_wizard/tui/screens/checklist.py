@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.containers import Vertical
 from textual.widgets import Static
 
@@ -23,6 +24,13 @@ class ChecklistScreen(WizardScreen):
         with Vertical(id="checklist-body"):
             yield Static("Migration Checklist", id="checklist-title")
             yield ChecklistList(sections=True, id="checklist")
+
+    def commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Tick this item",
+            "Tick or untick the highlighted item only a person can judge (space)",
+            self.query_one(ChecklistList).action_toggle,
+        )
 
     def show_state(self, state: RepoState | None) -> None:
         if state is None:

@@ -35,9 +35,18 @@ class ConfirmModal(ModalScreen[bool]):
                     f"{self.ok} (y)", id="yes", variant="error" if self.danger else "primary"
                 )
                 yield Button("Cancel (n)", id="no")
+            enter = "Cancel" if self.danger else self.ok
+            yield Static(
+                Content.from_markup(
+                    f"[dim]enter: {Content(enter).markup} · y: {Content(self.ok).markup} · "
+                    "n or esc: Cancel[/]"
+                ),
+                id="confirm-hint",
+            )
 
     def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
+        # what cannot be redone (a rollback) takes a deliberate y: enter cancels it
+        self.query_one("#no" if self.danger else "#yes", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
@@ -55,6 +56,18 @@ class HistoryScreen(WizardScreen):
                 yield Button("Roll back to selected (enter)", id="rollback-to")
                 yield Button("Roll back everything", id="rollback-all", variant="error")
             yield Static("", id="rollback-result")
+
+    def commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Roll back to the selected apply",
+            "Undo the selected apply and every later one (enter)",
+            self.action_rollback_to,
+        )
+        yield SystemCommand(
+            "Roll back everything",
+            "Undo every apply recorded in this repo",
+            lambda: self.post_message(RollbackAsked(everything=True)),
+        )
 
     def on_mount(self) -> None:
         # Textual then calls WizardScreen.on_mount itself (handlers run down the MRO), which

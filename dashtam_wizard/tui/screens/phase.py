@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -54,6 +55,29 @@ class PhaseScreen(WizardScreen):
                     yield Label("Checklist", classes="pane-title")
                     yield ChecklistList(id="phase-checklist")
                 yield DiffPreview(id="preview")
+
+    def commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Include/skip this change",
+            "Switch the highlighted change on or off; later phases are planned again (space)",
+            self.query_one(ChangeList).action_toggle,
+        )
+        yield SystemCommand(
+            "Tick this checklist item",
+            "Tick or untick the highlighted item only a person can judge (space in the checklist)",
+            self.query_one(ChecklistList).action_toggle,
+        )
+        yield SystemCommand(
+            "Show/hide secrets",
+            "Reveal or mask secret values in the preview (s)",
+            self.action_secrets,
+        )
+        yield SystemCommand(
+            "Split/unified diff", "Old and new side by side, or one column (d)", self.action_split
+        )
+        yield SystemCommand(
+            "Wrap long lines", "Wrap lines past the pane's edge, or cut them (w)", self.action_wrap
+        )
 
     def show_state(self, state: RepoState | None) -> None:
         if state is None:
