@@ -200,7 +200,9 @@ def judge(
             hit = cache_get(digests[job[0]], job[1])
             if hit is not None:
                 results[job] = hit
-        from .core.resolve import missing_named  # not at import: a repeat `plan` loads no YAML
+        from .core.resolve.project import (
+            missing_named,
+        )  # not at import: a repeat `plan` loads no YAML
 
         # a clone that cannot run a call at all before (a file it names is not committed) has
         # nothing to compare after: Compose fails on a named file that is not there, always
@@ -268,7 +270,9 @@ def _same_in_clone(job: _Job, trees: dict[tuple[str, str], Tree], root_name: str
     differ, named = _differ(here, trees[(view, side)])
     if not differ:
         return (("", side), args)
-    from .core.resolve import Unmodelled, command_files, resolve_call
+    from .core.resolve.config import resolve_call
+    from .core.resolve.project import command_files
+    from .core.resolve.shapes import Unmodelled
 
     reads: set[str] = set()
     try:
@@ -314,7 +318,8 @@ def _own_answers(
     todo: list[tuple[str, Call, Call]], views: _Views, root_name: str
 ) -> dict[_Job, Any]:
     """The own model's resolutions, keyed like the judge's (no scratch copy, no subprocess)."""
-    from .core.resolve import Unmodelled, resolve_call
+    from .core.resolve.config import resolve_call
+    from .core.resolve.shapes import Unmodelled
 
     trees = _by_side(views)
     out: dict[_Job, Any] = {}

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..compose_judge import resolve_tree
 from ..core.gate import REPO, Call, pairs
-from ..core.resolve import command_files
+from ..core.resolve.project import command_files
 from ..core.secrets import mask_value
 from ..core.snapshot import Tree
 from ..events import CheckResult
