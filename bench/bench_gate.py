@@ -2,7 +2,7 @@
 """8. The equivalence gate: what it adds to `apply`, on the sample and on the 50x repo.
 
 In-process, with the function both front ends call before an apply writes anything
-(`compose_judge.check_plan`: the baseline and the planned tree written to scratch
+(`judge.check.check_plan`: the baseline and the planned tree written to scratch
 folders, every distinct Compose call resolved on both, and on a fresh clone's view of
 both, in parallel). Measured with the Compose binary, and with the wizard's own Compose
 model (`own=True`: what `plan` judges with, and `apply` when there is no Compose CLI).
@@ -39,18 +39,18 @@ use_bench_pycache()
 
 from gen_scale import generate  # noqa: E402
 
-from dashtam_wizard import compose_judge  # noqa: E402
 from dashtam_wizard.core.changes import apply_virtual  # noqa: E402
 from dashtam_wizard.core.context import Options, chosen  # noqa: E402
 from dashtam_wizard.core.gate import pairs  # noqa: E402
 from dashtam_wizard.core.snapshot import read_tree  # noqa: E402
+from dashtam_wizard.judge import binary, check, scratch  # noqa: E402
 from dashtam_wizard.plancache import plan_for  # noqa: E402
 
 
 def measure(res: Results, label: str, root: Path, n: int) -> None:
     tree = read_tree(root)
     plan = plan_for(tree, root, use_cache=False)
-    cli = compose_judge.compose_cli()
+    cli = binary.compose_cli()
     if cli is None:
         res.skip(f"{label}: gate", "no Compose v2 CLI")
         return
@@ -58,7 +58,7 @@ def measure(res: Results, label: str, root: Path, n: int) -> None:
     after = apply_virtual(tree, chosen(plan, Options()))
     after_root = RESULTS / "work" / f"{label.replace(' ', '-')}-after" / root.name
     shutil.rmtree(after_root.parent, ignore_errors=True)
-    compose_judge._write(after, after_root)
+    scratch.write(after, after_root)
     judged_calls = [(root, b.args) for b, a in pairs(tree, after, root.name) if a and not b.unknown]
     judged_calls += [
         (after_root, a.args) for b, a in pairs(tree, after, root.name) if a and not b.unknown
@@ -69,7 +69,7 @@ def measure(res: Results, label: str, root: Path, n: int) -> None:
         os.environ["DASHTAM_WIZARD_NO_CACHE"] = "1" if cold else "0"
         try:
             t = time.perf_counter()
-            verdict = compose_judge.check_plan(root, tree, plan, Options(), own=own)
+            verdict = check.check_plan(root, tree, plan, Options(), own=own)
             assert not verdict.differences, verdict.differences[:1]
             return time.perf_counter() - t
         finally:

@@ -75,7 +75,6 @@ def main() -> int:
         res.save()
         return 0
     try:
-        from dashtam_wizard.compose_judge import compose_cli, resolve_tree
         from dashtam_wizard.core.gate import repo_calls
         from dashtam_wizard.core.snapshot import read_tree
         from dashtam_wizard.docker.buildkit import (
@@ -87,6 +86,8 @@ def main() -> int:
         from dashtam_wizard.docker.client import connect
         from dashtam_wizard.docker.stages import read_stages
         from dashtam_wizard.docker.verify import default_targets, find_dockerfile
+        from dashtam_wizard.judge.binary import compose_cli
+        from dashtam_wizard.judge.scratch import resolve_tree
     except ImportError as exc:
         res.skip("verify overhead", f"the docker adapter is not importable: {exc}")
         res.save()

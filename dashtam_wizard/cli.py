@@ -92,7 +92,7 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
         for c in p.changes
         if c.default
     )
-    from .compose_judge import check_plan
+    from .judge.check import check_plan
 
     # the own model unless asked for the real Compose (which apply always asks when present)
     verdict = check_plan(root, tree, plan, options, own=not args.with_compose)

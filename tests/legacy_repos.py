@@ -13,7 +13,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from dashtam_wizard.compose_judge import compose_cli
+from dashtam_wizard.judge.binary import compose_cli
 
 _VALUED = ("-f", "--file", "--env-file", "-p", "--project-name")
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from dashtam_wizard.compose_judge import compose_cli, judge
 from dashtam_wizard.core.snapshot import Entry
+from dashtam_wizard.judge.binary import compose_cli
+from dashtam_wizard.judge.verdict import judge
 
 from .conftest import run_cli
 from .legacy_repos import config, make_calls, write_repo

@@ -1,6 +1,6 @@
 """The project's own layers, checked on its source: no import runs back up.
 
-core and events (pure data) < apply (journal, writes) < plancache/compose_judge/convert (the engine's
+core and events (pure data) < apply (journal, writes) < plancache/judge/convert (the engine's
 adapters) < docker (the daemon) < service (the doors both front ends go through) < tui,
 cli, render, present, demo (front ends; present/ holds the CLI's presenters). A module may import
 its own layer and the ones below, at module level or inside a function alike: a lazy
@@ -19,7 +19,7 @@ LAYERS = {
     "events": 0,  # what builds and verify report: plain data, imports nothing of ours
     "apply": 1,
     "plancache": 2,
-    "compose_judge": 2,
+    "judge": 2,  # the real Compose as the equivalence gate's judge
     "convert": 2,
     "docker": 3,
     "service": 4,

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from dashtam_wizard.compose_judge import compose_cli
 from dashtam_wizard.core.gate import compare
 from dashtam_wizard.core.snapshot import read_tree
+from dashtam_wizard.judge.binary import compose_cli
 
 from .conftest import manifest, run_cli
 from .legacy_repos import fresh_clone, global_args, resolve, write_repo

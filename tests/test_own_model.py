@@ -21,11 +21,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from dashtam_wizard.compose_judge import compose_cli, judge, resolve_tree
 from dashtam_wizard.core import changes as ch
 from dashtam_wizard.core.gate import pairs
-from dashtam_wizard.core.resolve import Unmodelled, resolve_call
+from dashtam_wizard.core.resolve.config import resolve_call
+from dashtam_wizard.core.resolve.shapes import Unmodelled
 from dashtam_wizard.core.snapshot import Tree, read_tree
+from dashtam_wizard.judge.binary import compose_cli
+from dashtam_wizard.judge.scratch import resolve_tree
+from dashtam_wizard.judge.verdict import judge
 from dashtam_wizard.plancache import plan_for
 
 from .compose_strategies import Layout, layouts, write_layout

@@ -36,7 +36,7 @@ from dashtam_wizard.core.envfile import parse_env
 from dashtam_wizard.core.errors import BadInput
 from dashtam_wizard.core.interpolate import InterpolationError, resolve
 from dashtam_wizard.core.planner import build_plan
-from dashtam_wizard.core.resolve import service_views
+from dashtam_wizard.core.resolve.services import service_views
 
 from .compose_strategies import (
     COMPOSE_NAME,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dashtam_wizard.compose_judge import compose_cli
+from dashtam_wizard.judge.binary import compose_cli
 
 from .conftest import run_cli
 from .legacy_repos import clone_breaker, config, fresh_clone, make_calls, write_repo

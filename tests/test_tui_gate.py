@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dashtam_wizard.compose_judge import compose_cli
+from dashtam_wizard.judge.binary import compose_cli
 from dashtam_wizard.tui.app import WizardApp
 
 from .conftest import manifest

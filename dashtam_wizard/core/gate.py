@@ -77,7 +77,8 @@ def attribute(
     either side (its own line, its compose and env files, the Dockerfiles it builds; in a
     fresh clone also .gitignore), as the own model finds them. Skipping them is the way out
     (`--skip`), never around the gate."""
-    from .resolve import Unmodelled, resolve_call
+    from .resolve.config import resolve_call
+    from .resolve.shapes import Unmodelled
 
     if not verdict.differences:
         return

@@ -74,7 +74,7 @@ CLASSIC = "classic builder (Docker SDK; no Compose v2 CLI found)"
 
 def builder_name() -> str:
     """What verify and the build comparison build with here, as every output names it."""
-    from ..compose_judge import compose_cli
+    from ..judge.binary import compose_cli
 
     cmd = compose_cli()
     return describe(cmd) if cmd is not None else CLASSIC
@@ -89,7 +89,7 @@ def plan_builds(
 ) -> dict[str | None, ComposeBuild]:
     """For each target, the first command of the repo (`calls`: where, args) with a service
     that builds it from `dockerfile`; targets no command builds are left out. `resolved`:
-    what each command resolves to (compose_judge.resolve_tree, paths as `<repo>/…`), the
+    what each command resolves to (judge.scratch.resolve_tree, paths as `<repo>/…`), the
     same answers the env checks compare, so the repo's commands are resolved once."""
     want = (repo / dockerfile).resolve()
     found: dict[str | None, ComposeBuild] = {}

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..compose_judge import resolve_tree
 from ..core.gate import REPO, Call, pairs
-from ..core.resolve import command_files
+from ..core.resolve.project import command_files
 from ..core.secrets import mask_value
 from ..core.snapshot import Tree
 from ..events import CheckResult
+from ..judge.scratch import resolve_tree
 from .client import LABELS, compose_env
 from .services import key_line, services_of
 
@@ -66,7 +66,7 @@ def plan_jobs(
 ) -> tuple[list[EnvJob], bool]:
     """Every (command, service building `dockerfile` with a built target) once per compose
     file and service; and whether a baseline was there to compare with. `now`: what each
-    command resolves to on `tree` (compose_judge.resolve_tree), as the builds were planned."""
+    command resolves to on `tree` (judge.scratch.resolve_tree), as the builds were planned."""
     before_of: dict[tuple[str, ...], tuple[str, ...]] = {}
     then: dict[tuple[str, ...], dict[str, Any] | str] = {}
     if baseline is not None:

@@ -1,7 +1,7 @@
 """The compose services the repo's own commands run, as the Docker checks need them.
 
 Build context, Dockerfile and target, env files, environment and bind mounts come from the
-core's Compose model (`core.resolve.resolve_services`), per command of the repo
+core's Compose model (`core.resolve.services.resolve_services`), per command of the repo
 (`core.gate.repo_calls`: Makefiles, scripts, CI), with `-f` files merged, the project's
 `.env` or `--env-file` interpolated and env files read as Compose reads them: the model
 the equivalence gate compares, so verify checks what those commands run. A compose file
@@ -17,12 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashtam_wizard.core.gate import repo_calls
-from dashtam_wizard.core.resolve import (
-    ResolvedService,
-    Unmodelled,
-    command_files,
-    resolve_services,
-)
+from dashtam_wizard.core.resolve.project import command_files
+from dashtam_wizard.core.resolve.services import ResolvedService, resolve_services
+from dashtam_wizard.core.resolve.shapes import Unmodelled
 from dashtam_wizard.core.snapshot import Tree, read_tree
 
 COMPOSE_GLOBS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml")

@@ -22,7 +22,6 @@ from requests.exceptions import RequestException
 from urllib3.exceptions import HTTPError as TransportError
 
 from ..apply.baseline import load_baseline
-from ..compose_judge import compose_cli, resolve_tree
 from ..core.gate import repo_calls
 from ..core.seal import tree_digest
 from ..core.snapshot import Tree, read_tree
@@ -35,6 +34,8 @@ from ..events import (
     StepStarted,
     TestOutput,
 )
+from ..judge.binary import compose_cli
+from ..judge.scratch import resolve_tree
 from . import checks as ck
 from .build import build_stage
 from .buildkit import CLASSIC, ComposeBuild, build_with_compose, describe, plan_builds

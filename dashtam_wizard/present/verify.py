@@ -15,7 +15,6 @@ from rich.markup import escape
 from rich.table import Table
 from urllib3.exceptions import HTTPError as TransportError
 
-from ..compose_judge import compose_cli
 from ..docker import checks as ck
 from ..docker.buildkit import builder_name
 from ..docker.client import (
@@ -40,6 +39,7 @@ from ..events import (
     StepStarted,
     TestOutput,
 )
+from ..judge.binary import compose_cli
 
 # -- rendering ----------------------------------------------------------------------------------
 ICON = {"pass": "✅", "warn": "⚠️ ", "fail": "❌"}

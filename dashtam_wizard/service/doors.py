@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..apply import apply_changes
 from ..apply.records import ApplyRecord
-from ..compose_judge import require_equivalent
 from ..core.context import Options, chosen
 from ..core.model import Change, Plan
+from ..judge.check import require_equivalent
 
 __all__ = ["apply_chosen", "chosen", "earlier_pending", "refusal"]
 

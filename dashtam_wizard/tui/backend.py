@@ -151,8 +151,8 @@ def answer_here(op: str, args: tuple[Any, ...]) -> Any:
 def gate(root: Path, options: Options) -> tuple[list[str], list[str]]:
     """The equivalence gate for the plan as chosen: (blocking differences, calls not judged),
     each a line. Run by the app in a worker after the state is shown, before apply."""
-    from ..compose_judge import check_plan
     from ..core.snapshot import read_tree
+    from ..judge.check import check_plan
     from ..plancache import plan_for
 
     tree = read_tree(root)

@@ -1,5 +1,5 @@
 """Phase 4's own check: what each container sees before and after a rewrite, asked of
-the one Compose model (core.resolve.service_views), nothing written."""
+the one Compose model (core.resolve.services.service_views), nothing written."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .. import changes as ch
 from ..context import Ctx
 from ..envfile import parse_env
 from ..errors import BadInput
-from ..resolve import service_views
+from ..resolve.services import service_views
 from ..snapshot import Tree
 from .compose_paths import is_env_path
 

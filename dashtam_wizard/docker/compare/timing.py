@@ -11,8 +11,8 @@ from typing import Any
 
 import docker
 
-from ...compose_judge import compose_cli
 from ...events import CacheHit, Output, StepStarted
+from ...judge.binary import compose_cli
 from ..build import build_stage
 from ..buildkit import ComposeBuild, build_with_compose
 from ..client import image_attrs
