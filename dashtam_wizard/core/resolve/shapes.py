@@ -2,8 +2,9 @@
 writes them (`<repo>/…`, `<home>/…`), mounts keyed by target, env lists as mappings.
 
 Apart so that one command's merged files (project.py) and phase 4's view of one document
-(services.py) normalise a service by the same rules; `REPO` and `Unmodelled` live here,
-the lowest module, because every other one writes or raises them.
+(services.py) normalise a service by the same rules; `Unmodelled` lives here, the lowest
+module, because every other one raises it (`REPO`, the repo's folder as every resolved
+path spells it, is the gate's: one spelling for the model, the judge and docker/).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..compose import env_items, split_short_volume
+from ..gate import REPO  # the repo's folder, as the gate writes resolved paths
 from ..interpolate import InterpolationError, resolve
-
-REPO = "<repo>"  # the repo's folder, as the gate writes resolved paths
 
 
 class Unmodelled(Exception):
