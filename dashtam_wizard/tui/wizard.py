@@ -151,7 +151,7 @@ class WizardApp(App[int]):
         self.busy: str | None = None
         self._seen: str | None = None  # the repo's fingerprint at the last look (watch_repo)
         self.last_rollback: str | None = None
-        self.last_verify: Any = None  # docker.verify.VerifyReport of this session
+        self.last_verify: Any = None  # docker.report.VerifyReport of this session
         self._quit_when_idle = False
 
     # ---- screens and navigation -------------------------------------------------------
