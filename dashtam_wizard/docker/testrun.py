@@ -71,7 +71,7 @@ def run_tests(
             on_line=line,
         )
     except DockerException as exc:
-        return ck._error(name, exc)
+        return ck.error(name, exc)
     tail = next((t.strip() for t in reversed(last) if t.strip()), "")
     if ran.exit_code is None:
         return CheckResult(name, False, "timed out after 30 min")

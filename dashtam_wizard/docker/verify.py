@@ -31,6 +31,7 @@ from .containers import Probe, sweep_orphans
 from .context import context_report
 from .envcheck import check_env as check_env_via_compose
 from .envcheck import plan_jobs
+from .healthcheck import check_healthcheck, check_healthcheck_runs
 from .report import VerifyReport
 from .services import ComposeService, repo_services
 from .stages import arg_default, chain, read_stages, target_line, user_line
@@ -227,7 +228,7 @@ def _verify_repo(
         except DockerException as exc:
             if bind:
                 bind.cleanup()
-            add(ck._error(f"probe container [{label}]", exc, at_from))
+            add(ck.error(f"probe container [{label}]", exc, at_from))
             continue
         try:
             add(ck.check_identity(probe, label, t_uid, t_gid, where(u_line)))
@@ -242,8 +243,8 @@ def _verify_repo(
         if target and target.lower() in PRODUCTION:
             hc_line = next((ln for st in chain(df_stages, target) for ln in st.healthchecks), None)
             hc_where = where(hc_line or target_line(df_stages, target))
-            add(ck.check_healthcheck(attrs, label, hc_where))
-            ran = ck.check_healthcheck_runs(client, image, attrs, label, hc_where)
+            add(check_healthcheck(attrs, label, hc_where))
+            ran = check_healthcheck_runs(client, image, attrs, label, hc_where)
             if ran is not None:
                 add(ran)
 
