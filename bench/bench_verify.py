@@ -2,7 +2,7 @@
 """5. Verify overhead: the wizard's builds of the sample's stages vs Compose building them.
 
 The migrated sample (`demo` + `apply --yes`). For each stage `verify` builds
-(docker.verify.default_targets), the wizard's build (docker.buildkit.build_with_compose:
+(docker.targets.default_targets), the wizard's build (docker.buildkit.build_with_compose:
 `docker compose … --progress json build` with BuildKit, decoded as a typed stream, with
 the arguments of the repo's own command and an override that renames the image) is
 timed against a raw `docker compose … build SERVICE` of the same command and service
@@ -85,7 +85,7 @@ def main() -> int:
         )
         from dashtam_wizard.docker.client import connect
         from dashtam_wizard.docker.stages import read_stages
-        from dashtam_wizard.docker.verify import default_targets, find_dockerfile
+        from dashtam_wizard.docker.targets import default_targets, find_dockerfile
         from dashtam_wizard.judge.binary import compose_cli
         from dashtam_wizard.judge.scratch import resolve_tree
     except ImportError as exc:

@@ -1,7 +1,7 @@
-"""apply: one journaled transaction per apply, undone byte for byte by apply/undo.py.
+"""apply: one journaled transaction per apply, undone byte for byte by apply/restore.py.
 
 The state folder (its layout, records, history) is apply/state.py's; undoing is
-apply/undo.py's. Here: check everything before the first write, journal each step, write
+apply/restore.py's. Here: check everything before the first write, journal each step, write
 atomically, and on a failure hand the recorded state to undo.
 """
 
@@ -37,8 +37,8 @@ from .gitindex import GitRepo, digest, git_dir
 from .lock import RepoLock
 from .prepare import Step, TxPlan, prepare
 from .records import ApplyError, ApplyRecord
+from .restore import undo
 from .state import State, _root, _status, _sweep, _tmp, read_plan
-from .undo import _undo
 
 OnApplyStep = Callable[[int, int, Change], None]
 OnRollbackStep = Callable[[int, int, str], None]
@@ -218,7 +218,7 @@ def _execute(
         journal.append(j, commit)
     except BaseException as exc:
         try:
-            _undo(root, state, rec_dir)
+            undo(root, state, rec_dir)
         except BaseException as undo_exc:
             raise ApplyError(
                 f"{_where(exc, root, step)}: apply failed ({_why(exc)}) and undoing it did not finish "

@@ -20,7 +20,8 @@ from .build import build_stage, iter_build
 from .client import LABEL, LABELS, DaemonUnreachable, connect
 from .context import ContextReport, context_report
 from .extract import ExtractError, extract_project_files
-from .verify import VerifyReport, verify_repo
+from .report import VerifyReport
+from .verify import verify_repo
 
 __all__ = [
     "LABEL",

@@ -7,13 +7,10 @@ Values of environment variables never appear in evidence unmasked: they go throu
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import tempfile
-import time
 import uuid
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +21,7 @@ from docker.errors import DockerException
 from dashtam_wizard.core.secrets import mask_value
 
 from ..events import CheckResult
-from .containers import ContainerGone, Probe, _labels, run_once
+from .containers import ContainerGone, Probe, run_once
 from .context import ContextReport
 from .services import ComposeService
 
@@ -42,7 +39,7 @@ class CheckInterrupted(Exception):
     """
 
 
-def _error(name: str, exc: Exception, where: str | None = None) -> CheckResult:
+def error(name: str, exc: Exception, where: str | None = None) -> CheckResult:
     """The result of a check that could not run; raises CheckInterrupted instead when its
     container was killed under it (every check routes its Docker errors through here)."""
     if isinstance(exc, ContainerGone):
@@ -78,7 +75,7 @@ def check_identity(probe: Probe, label: str, uid: int, gid: int, where: str | No
     try:
         ran = probe.run("whoami 2>&1; id -u; id -g")
     except DockerException as exc:
-        return _error(name, exc, where)
+        return error(name, exc, where)
     lines = ran.text.split()
     who, u, g = (lines + ["?", "?", "?"])[:3]
     evidence = f"whoami={who}, id -u={u}, id -g={g}"
@@ -104,7 +101,7 @@ def check_app_owner(
     try:
         ran = probe.run(script, user="0:0")
     except DockerException as exc:
-        return _error(name, exc, where)
+        return error(name, exc, where)
     lines = ran.text.splitlines()
     if not lines or lines[0] == "MISSING":
         return CheckResult(name, False, f"{app_dir} does not exist in the image", where)
@@ -175,7 +172,7 @@ def check_bind_mount(
             f"touch {shlex.quote(bind.container + '/' + created.name)}", stdout_only=False
         )
     except DockerException as exc:
-        return _error(name, exc, where)
+        return error(name, exc, where)
     if not ran.ok or not created.exists():
         why = ran.text.strip()[:200] or f"exit {ran.exit_code}"
         return CheckResult(
@@ -253,7 +250,7 @@ def check_env(
     try:
         ran = run_once(client, image, "env -0", environment=expected, timeout=60, stdout_only=True)
     except DockerException as exc:
-        return _error(name, exc, where)
+        return error(name, exc, where)
     seen: dict[str, str] = {}
     for item in ran.output.split(b"\0"):
         k, sep, v = item.decode("utf-8", errors="replace").partition("=")
@@ -281,99 +278,7 @@ def check_env(
     )
 
 
-# -- 5. healthcheck -----------------------------------------------------------------------------
-def check_healthcheck(image_attrs: dict[str, Any], label: str, where: str | None) -> CheckResult:
-    name = f"HEALTHCHECK [{label}]"
-    hc = (image_attrs.get("Config") or {}).get("Healthcheck") or {}
-    test = hc.get("Test") or []
-    if not test or test[0] == "NONE":
-        return CheckResult(name, False, "the image has no HEALTHCHECK", where)
-    cmd = " ".join(test[1:]) if test[0] in ("CMD", "CMD-SHELL") else " ".join(test)
-    return CheckResult(name, True, f"HEALTHCHECK {cmd[:160]}", where)
-
-
-def check_healthcheck_runs(
-    client: docker.DockerClient,
-    image: str,
-    image_attrs: dict[str, Any],
-    label: str,
-    where: str | None,
-    budget: float = 20.0,
-) -> CheckResult | None:
-    """Start the image as it runs (its own CMD, nothing beside it) and run its HEALTHCHECK
-    in it until it passes. Its presence alone proves little: a wrong port or path passes
-    `check_healthcheck` and fails every health probe in production. An app that exits
-    without its databases is said as such (a warning: the command was not executed); one
-    that runs while its probe is refused for the whole budget fails. None: no HEALTHCHECK
-    (`check_healthcheck` fails for that)."""
-    name = f"HEALTHCHECK runs [{label}]"
-    hc = (image_attrs.get("Config") or {}).get("Healthcheck") or {}
-    test = hc.get("Test") or []
-    if not test or test[0] == "NONE":
-        return None
-    cmd = list(test[1:]) if test[0] == "CMD" else ["/bin/sh", "-c", " ".join(test[1:])]
-    shown = " ".join(test[1:])[:120]
-    budget = max(budget, (hc.get("StartPeriod") or 0) / 1e9 + 10)
-    try:
-        container = client.containers.run(image, detach=True, labels=_labels())
-    except DockerException as exc:
-        return _error(name, exc, where)
-    try:
-        start = time.monotonic()
-        out = ""
-        while time.monotonic() - start < budget:
-            container.reload()
-            if container.status != "running":
-                code = (container.attrs.get("State") or {}).get("ExitCode")
-                raw = container.logs(tail=30)
-                text = (raw if isinstance(raw, bytes) else b"".join(raw)).decode(errors="replace")
-                lines = text.strip().splitlines()
-                # the error line says more than a traceback's footer ("Background on this
-                # error at …"): the last line naming an error, else the last line
-                errors = [ln for ln in lines if re.search(r"\w(Error|Exception)\b", ln)] or lines
-                last = mask_value("", errors[-1].strip())[:160] if errors else "no output"
-                return CheckResult(
-                    name,
-                    True,
-                    f"not executed: started alone (no databases beside it) the container "
-                    f"stopped (exit {code}: {last}); run `{shown}` in it with its services up",
-                    where,
-                    warning=True,
-                )
-            ran = container.exec_run(cmd)
-            output = ran.output if isinstance(ran.output, bytes) else b""
-            out = mask_value("", output.decode(errors="replace").strip())
-            if ran.exit_code == 0:
-                return CheckResult(
-                    name,
-                    True,
-                    f"`{shown}` exits 0 in the started container "
-                    f"({time.monotonic() - start:.1f} s after start)",
-                    where,
-                )
-            time.sleep(0.5)
-        probe_said = out.splitlines()[-1][:160] if out else "no output"
-        if any(w in out.lower() for w in ("refused", "failed to connect", "couldn't connect")):
-            return CheckResult(
-                name,
-                False,
-                f"the app runs but `{shown}` is refused for {budget:.0f} s ({probe_said}): it probes "
-                "a port or address nothing listens on",
-                where,
-            )
-        return CheckResult(
-            name,
-            True,
-            f"the app runs but `{shown}` failed for {budget:.0f} s ({probe_said}); it may need its "
-            "databases",
-            where,
-            warning=True,
-        )
-    except DockerException as exc:
-        return _error(name, exc, where)
-    finally:
-        with suppress(DockerException):
-            container.remove(force=True)
+# -- 5. healthcheck: healthcheck.py (it starts the image's own CMD) --------------------------
 
 
 # -- 6. secrets ----------------------------------------------------------------------------------
@@ -405,7 +310,7 @@ def check_image_secrets(
     try:
         ran = probe.run(script, user="0:0")
     except DockerException as exc:
-        return _error(name, exc, where)
+        return error(name, exc, where)
     found = [ln for ln in ran.text.splitlines() if ln.startswith("/")]
     if found:
         more = ", …" if len(found) > 6 else ""

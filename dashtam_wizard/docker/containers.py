@@ -26,7 +26,7 @@ from .client import LABELS
 OWNER = "dashtam-wizard.owner"
 
 
-def _labels() -> dict[str, str]:
+def labels() -> dict[str, str]:
     return {**LABELS, OWNER: f"{socket.gethostname()}:{os.getpid()}"}
 
 
@@ -154,7 +154,7 @@ def run_once(
         image=image,
         entrypoint=["sh", "-c"],
         command=[script],
-        labels=_labels(),
+        labels=labels(),
         environment=environment or {},
         volumes=binds or {},
         detach=True,
@@ -216,7 +216,7 @@ class Probe:
             image=image,
             entrypoint=["sleep"],
             command=["3600"],
-            labels=_labels(),
+            labels=labels(),
             volumes=binds or {},
             network_mode="none",
             detach=True,

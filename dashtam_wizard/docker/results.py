@@ -18,7 +18,7 @@ from dashtam_wizard.apply.trust import problem, seal
 from dashtam_wizard.core.statedir import VERIFY_FILE
 
 if TYPE_CHECKING:
-    from .verify import VerifyReport
+    from .report import VerifyReport
 
 PREFIXES = {
     "user": ("non-root USER", "runs as "),

@@ -8,149 +8,39 @@ Nothing in the repository is written: builds read it, probes use a temporary dir
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import docker
 from docker.errors import DockerException
-from requests.exceptions import RequestException
-from urllib3.exceptions import HTTPError as TransportError
 
 from ..apply.baseline import load_baseline
 from ..core.gate import repo_calls
 from ..core.seal import tree_digest
-from ..core.snapshot import Tree, read_tree
-from ..events import (
-    BuildFinished,
-    BuildResult,
-    BuildStarted,
-    CheckResult,
-    Progress,
-    StepStarted,
-    TestOutput,
-)
+from ..core.snapshot import read_tree
+from ..events import BuildFinished, BuildStarted, CheckResult, Progress
 from ..judge.binary import compose_cli
 from ..judge.scratch import resolve_tree
 from . import checks as ck
+from . import testrun
 from .build import build_stage
-from .buildkit import CLASSIC, ComposeBuild, build_with_compose, describe, plan_builds
-from .client import (
-    DaemonLost,
-    configured_host,
-    endpoint,
-    image_attrs,
-    is_local,
-    lost_message,
-    ping_error,
-)
-from .containers import Probe, run_once, sweep_orphans
-from .context import ContextReport, context_report
+from .buildkit import ComposeBuild, build_with_compose, describe, plan_builds
+from .client import endpoint, image_attrs, is_local
+from .containers import Probe, sweep_orphans
+from .context import context_report
 from .envcheck import check_env as check_env_via_compose
 from .envcheck import plan_jobs
-from .services import ComposeService, build_targets, repo_services
-from .stages import StageInfo, arg_default, chain, read_stages, target_line, user_line
+from .healthcheck import check_healthcheck, check_healthcheck_runs
+from .report import VerifyReport
+from .services import ComposeService, repo_services
+from .stages import arg_default, chain, read_stages, target_line, user_line
+from .targets import PRODUCTION, default_targets, find_dockerfile, image_tag
+from .watch import TRANSPORT, Watch
 
-DOCKERFILES = ("docker/Dockerfile", "Dockerfile")
-PRODUCTION = {"production", "prod"}
 DEFAULT_UID = 1000
 PROBES = 4  # containers run at once by the checks
-
-
-@dataclass
-class VerifyReport:
-    repo: Path
-    host: str
-    dockerfile: str
-    targets: list[str | None]
-    context: ContextReport | None = None
-    builds: list[BuildResult] = field(default_factory=list)
-    checks: list[CheckResult] = field(default_factory=list)
-    unsaved: str | None = None  # why the results were not saved for `status`, if they were not
-    builder: str = CLASSIC
-    endpoint: str = ""  # how the daemon was chosen: DOCKER_HOST, context NAME, default socket
-
-    @property
-    def ok(self) -> bool:
-        return all(c.passed for c in self.checks)
-
-    def to_json(self) -> dict[str, Any]:
-        from ..core.meta import json_meta
-
-        return {
-            **json_meta("verify"),
-            "ok": self.ok,
-            "repo": str(self.repo),
-            "docker_host": self.host,
-            "docker_endpoint": self.endpoint,
-            "builder": self.builder,
-            "dockerfile": self.dockerfile,
-            "context": None
-            if self.context is None
-            else {
-                "files": self.context.files,
-                "bytes": self.context.bytes,
-                "dockerignore": self.context.dockerignore,
-                "secret_files": self.context.secret_files,
-            },
-            "builds": [
-                {
-                    "target": b.target,
-                    "ok": b.ok,
-                    "image_id": b.image_id,
-                    "tag": b.tag,
-                    "steps": b.steps,
-                    "cache_hits": b.cache_hits,
-                    "seconds": round(b.seconds, 2),
-                    "error": b.failed.error if b.failed else None,
-                    "where": b.where,
-                }
-                for b in self.builds
-            ],
-            "checks": [c.to_json() for c in self.checks],
-        }
-
-
-class VerifyError(Exception):
-    """The repo cannot be verified (no Dockerfile...); `str()` is the message."""
-
-
-def find_dockerfile(repo: Path) -> str:
-    for rel in DOCKERFILES:
-        if (repo / rel).is_file():
-            return rel
-    raise VerifyError(f"{repo} has no docker/Dockerfile (or Dockerfile): nothing to build")
-
-
-def default_targets(
-    repo: Path, dockerfile: str, stages: list[StageInfo], tree: Tree | None = None
-) -> list[str | None]:
-    """The stages compose builds from the Dockerfile, plus production (for its HEALTHCHECK)."""
-    targets = build_targets(repo, dockerfile, tree)
-    names = {s.name.lower(): s.name for s in stages}
-    for prod in ("production", "prod"):
-        if prod in names and names[prod] not in targets:
-            targets.append(names[prod])
-            break
-    if not targets:
-        targets = [names[n] for n in ("development", "production") if n in names] or [None]
-    return targets
-
-
-def _slug(name: str) -> str:
-    s = re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("._-")
-    return s or "project"
-
-
-def image_tag(repo: Path, target: str) -> str:
-    """`dashtam-wizard/<repo name>-<hash of its path>:<target>`: the wizard's own names, one
-    per checkout, so two checkouts of a project never overwrite each other's images."""
-    digest = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:8]
-    return f"dashtam-wizard/{_slug(repo.name)}-{digest}:{_slug(target)}"
 
 
 def _int(value: str | None, default: int) -> int:
@@ -158,48 +48,6 @@ def _int(value: str | None, default: int) -> int:
         return int(value) if value is not None else default
     except ValueError:
         return default
-
-
-# Errors that can mean "the daemon went away": checked with a ping before they are believed.
-_TRANSPORT = (DockerException, RequestException, TransportError, OSError)
-
-
-class _Watch:
-    """Passes progress on to `emit` and remembers what verify is doing, so a daemon that
-    stops answering is reported as "during the build of stage X (step n/N)".
-
-    A killed daemon ends a build stream much like a failing step does, so after a failed
-    build the daemon is pinged: if it is gone, DaemonLost, not a build failure blamed on
-    the Dockerfile (and not one failure per remaining stage).
-    """
-
-    def __init__(self, client: docker.DockerClient, emit: Callable[[Progress], None] | None):
-        self.client = client
-        self.emit = emit
-        self.stage = "default"
-        self.during = "the start of verify"
-
-    def __call__(self, obj: Progress) -> None:
-        if isinstance(obj, BuildStarted):
-            self.stage = obj.target or "default"
-            self.during = f"the build of stage {self.stage}"
-        elif isinstance(obj, StepStarted):
-            self.during = f"the build of stage {self.stage} (step {obj.n}/{obj.total})"
-        elif isinstance(obj, BuildFinished):
-            if not obj.result.ok and (lost := self.lost()) is not None:
-                raise lost
-            self.during = f"the checks after building stage {self.stage}"
-        elif isinstance(obj, TestOutput):
-            self.during = "the test run"
-        if self.emit is not None:
-            self.emit(obj)
-
-    def lost(self) -> DaemonLost | None:
-        """DaemonLost (naming what was running) if the daemon no longer answers a ping."""
-        reason = ping_error(self.client)
-        if reason is None:
-            return None
-        return DaemonLost(lost_message(configured_host(), self.during, reason))
 
 
 def verify_repo(
@@ -217,12 +65,12 @@ def verify_repo(
     both stop the run with one line (and no results saved) rather than failing checks.
     Check containers an earlier, killed run left behind are removed first.
     """
-    watch = _Watch(client, emit)
-    with contextlib.suppress(*_TRANSPORT):  # best effort; a dead daemon is found below
+    watch = Watch(client, emit)
+    with contextlib.suppress(*TRANSPORT):  # best effort; a dead daemon is found below
         sweep_orphans(client)
     try:
         return _verify_repo(client, repo, stages, emit=watch, **options)
-    except _TRANSPORT:
+    except TRANSPORT:
         if (lost := watch.lost()) is not None:
             raise lost from None
         raise
@@ -381,7 +229,7 @@ def _verify_repo(
         except DockerException as exc:
             if bind:
                 bind.cleanup()
-            add(ck._error(f"probe container [{label}]", exc, at_from))
+            add(ck.error(f"probe container [{label}]", exc, at_from))
             continue
         try:
             add(ck.check_identity(probe, label, t_uid, t_gid, where(u_line)))
@@ -396,8 +244,8 @@ def _verify_repo(
         if target and target.lower() in PRODUCTION:
             hc_line = next((ln for st in chain(df_stages, target) for ln in st.healthchecks), None)
             hc_where = where(hc_line or target_line(df_stages, target))
-            add(ck.check_healthcheck(attrs, label, hc_where))
-            ran = ck.check_healthcheck_runs(client, image, attrs, label, hc_where)
+            add(check_healthcheck(attrs, label, hc_where))
+            ran = check_healthcheck_runs(client, image, attrs, label, hc_where)
             if ran is not None:
                 add(ran)
 
@@ -420,7 +268,7 @@ def _verify_repo(
         add(res)
 
     if run_tests:
-        add(_run_tests(client, repo, targets, images, app_services, test_cmd, say, local))
+        add(testrun.run_tests(client, repo, targets, images, app_services, test_cmd, say, local))
     from .results import save
 
     save(report, verified)
@@ -445,63 +293,3 @@ def _wants_bind_check(
         return target in mounted
     candidates = [t for t in targets if not (t and t.lower() in PRODUCTION)] or targets
     return target == candidates[0]
-
-
-def _run_tests(
-    client: docker.DockerClient,
-    repo: Path,
-    targets: list[str | None],
-    images: dict[str | None, str],
-    services: list[ComposeService],
-    test_cmd: str,
-    say: Callable[[Progress], None],
-    local: bool,
-) -> CheckResult:
-    dev = next(
-        (t for t in targets if t and t.lower().startswith("dev")), targets[0] if targets else None
-    )
-    name = f"tests `{test_cmd}` [{dev or 'default'}]"
-    if dev not in images:
-        return CheckResult(name, False, "the development image did not build")
-    service = next((s for s in services if s.target == dev), None)
-    binds: dict[str, dict[str, str]] = {}
-    env: dict[str, str] = {}
-    if service is not None:
-        env, _problems = ck.expected_env(service)
-        if local:
-            for b in service.binds:
-                if b.source.exists():
-                    binds[str(b.source)] = {
-                        "bind": b.target,
-                        "mode": "ro",
-                    }  # never write to the repo
-    if (
-        local
-        and (repo / "tests").is_dir()
-        and not any(v["bind"] == "/app/tests" for v in binds.values())
-    ):
-        binds[str(repo / "tests")] = {"bind": "/app/tests", "mode": "ro"}
-    last: list[str] = []
-
-    def line(text: str) -> None:
-        last.append(text)
-        del last[:-3]
-        say(TestOutput(text))
-
-    try:
-        ran = run_once(
-            client,
-            images[dev],
-            f"cd /app && {test_cmd}",
-            environment=env,
-            binds=binds,
-            network=True,
-            timeout=1800,
-            on_line=line,
-        )
-    except DockerException as exc:
-        return ck._error(name, exc)
-    tail = next((t.strip() for t in reversed(last) if t.strip()), "")
-    if ran.exit_code is None:
-        return CheckResult(name, False, "timed out after 30 min")
-    return CheckResult(name, ran.ok, f"exit {ran.exit_code}: {tail}"[:200])

@@ -26,7 +26,9 @@ from ..docker.client import (
     unreachable_message,
 )
 from ..docker.context import context_report, human_size
-from ..docker.verify import VerifyError, VerifyReport, find_dockerfile, verify_repo
+from ..docker.report import VerifyReport
+from ..docker.targets import VerifyError, find_dockerfile
+from ..docker.verify import verify_repo
 from ..events import (
     BuildDone,
     BuildFinished,

@@ -45,7 +45,7 @@ class JobsApp(RepoApp):
         super().__init__(root, gate_check=gate_check, backend=backend, state=state)
         self.busy: str | None = None
         self.last_rollback: str | None = None
-        self.last_verify: Any = None  # docker.verify.VerifyReport of this session
+        self.last_verify: Any = None  # docker.report.VerifyReport of this session
         self._quit_when_idle = False
 
     def _idle_state(self) -> RepoState | None:

@@ -110,7 +110,8 @@ def run(
         from ..docker.buildkit import builder_name
         from ..docker.checks import CheckInterrupted
         from ..docker.client import DaemonLost, DaemonUnreachable, connect
-        from ..docker.verify import VerifyError, verify_repo
+        from ..docker.targets import VerifyError
+        from ..docker.verify import verify_repo
     except ImportError as exc:
         raise Unavailable(
             f"the Docker support is not available in this installation ({exc})"

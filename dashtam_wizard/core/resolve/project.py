@@ -16,11 +16,12 @@ from typing import Any
 
 from ..detect import _normalize_project, default_files
 from ..errors import BadInput
+from ..gate import REPO
 from ..interpolate import InterpolationError
 from ..snapshot import Tree
 from ..yamlio import load_plain
 from .envfiles import Fails, read_env
-from .shapes import REPO, Unmodelled, interpolate, plain, service
+from .shapes import Unmodelled, interpolate, plain, service
 
 _PROJECT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # keys merged entry by entry when a later file overrides a service (compose-spec merge rules)
