@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,11 +38,15 @@ from .lock import RepoLock
 from .prepare import Step, TxPlan, prepare
 from .records import ApplyError, ApplyRecord
 from .restore import undo
-from .state import State, _root, _status, _sweep, _tmp, read_plan
-
-OnApplyStep = Callable[[int, int, Change], None]
-OnRollbackStep = Callable[[int, int, str], None]
-
+from .state import (
+    OnApplyStep,
+    State,
+    journal_status,
+    read_plan,
+    repo_root,
+    sweep,
+    tmp_beside,
+)
 
 # -- apply -------------------------------------------------------------------------------
 
@@ -59,7 +63,7 @@ def apply_changes(
     before each change is carried out.
     """
     faults.arm()
-    root = _root(repo)
+    root = repo_root(repo)
     changes = list(changes)
     if not changes:
         raise ApplyError(f"{root}: nothing to apply")
@@ -74,10 +78,10 @@ def apply_changes(
     rec_dir: Path | None = None
     try:
         with RepoLock(state.path):
-            _sweep(state)
+            sweep(state)
             for d in state.apply_dirs():
                 plan = read_plan(d)
-                if plan is not None and _status(journal.read(d / JOURNAL)) == "incomplete":
+                if plan is not None and journal_status(journal.read(d / JOURNAL)) == "incomplete":
                     raise ApplyError(
                         f"{STATE_DIR}/{APPLIES}/{d.name}: an interrupted apply or rollback must be "
                         "finished first (run `dashtam-wizard rollback`)"
@@ -178,7 +182,11 @@ def _write_plan(
         "known": {p: sorted(v) for p, v in tx.known.items()},
         "made_dirs": [s.path for s in tx.steps if s.op == "mkdir"],
         "tmp": sorted(
-            {str(_tmp(root, s.path, rid).relative_to(root)) for s in tx.steps if s.op == "write"}
+            {
+                str(tmp_beside(root, s.path, rid).relative_to(root))
+                for s in tx.steps
+                if s.op == "write"
+            }
         ),
         "git": git,
     }
@@ -264,7 +272,10 @@ def _do(root: Path, s: Step, rid: str, repo: GitRepo | None) -> None:
         point()
     elif s.op == "write":
         write_atomic(
-            p, s.data or b"", s.mode if s.mode is not None else 0o644, tmp=_tmp(root, s.path, rid)
+            p,
+            s.data or b"",
+            s.mode if s.mode is not None else 0o644,
+            tmp=tmp_beside(root, s.path, rid),
         )
     elif s.op in ("move", "gitmv"):
         assert s.source is not None
@@ -296,7 +307,7 @@ def _do(root: Path, s: Step, rid: str, repo: GitRepo | None) -> None:
 def tree_manifest(repo: Path) -> dict[str, tuple[str, int]]:
     """relpath -> (sha256, mode) of files, ("dir", mode) of folders, ("link:<target>", 0) of
     symlinks; everything but `.git` and `.dashtam-wizard`. Proves a byte-for-byte restore."""
-    root = _root(repo)
+    root = repo_root(repo)
     out: dict[str, tuple[str, int]] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(dirpath, root)

@@ -30,7 +30,7 @@ from .fsio import (
 from .gitindex import GitRepo, digest, set_entries
 from .prepare import load
 from .records import ApplyError, RollbackResult
-from .state import State, _drop_blobs, _tmp, read_plan
+from .state import State, drop_blobs, read_plan, tmp_beside
 
 
 class _Saver:
@@ -198,7 +198,7 @@ def undo(root: Path, state: State, rec_dir: Path) -> RollbackResult:
                     saver.move(rel)
             elif st is not None:
                 saver.move(rel)
-            write_atomic(p, blobs[rel].read_bytes(), e["mode"], tmp=_tmp(root, rel, rid))
+            write_atomic(p, blobs[rel].read_bytes(), e["mode"], tmp=tmp_beside(root, rel, rid))
             result.restored += 1
         elif e["kind"] == "absent":
             st = _lstat(p)
@@ -256,7 +256,7 @@ def undo(root: Path, state: State, rec_dir: Path) -> RollbackResult:
             )
     result.saved = saver.saved
     journal.append(j, {"ev": "rb-done", "restored": result.restored, "saved": saver.saved})
-    _drop_blobs(rec_dir)
+    drop_blobs(rec_dir)
     return result
 
 

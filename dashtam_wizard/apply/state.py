@@ -123,7 +123,7 @@ class State:
         return name
 
 
-def _root(repo: Path) -> Path:
+def repo_root(repo: Path) -> Path:
     root = Path(repo).expanduser().resolve()
     if not root.is_dir():
         raise ApplyError(f"{repo}: is not a folder", str(repo))
@@ -149,7 +149,7 @@ def read_plan(d: Path) -> dict[str, Any] | None:
     return plan
 
 
-def _status(events: list[dict[str, Any]]) -> Status:
+def journal_status(events: list[dict[str, Any]]) -> Status:
     kinds = {e.get("ev") for e in events}
     if "rb-done" in kinds:
         return "rolled-back"
@@ -158,33 +158,33 @@ def _status(events: list[dict[str, Any]]) -> Status:
     return "applied"
 
 
-def _record(d: Path, plan: dict[str, Any]) -> ApplyRecord:
+def record_of(d: Path, plan: dict[str, Any]) -> ApplyRecord:
     return ApplyRecord(
         plan["id"],
         plan["created"],
         list(plan["phases"]),
         list(plan["change_ids"]),
-        _status(journal.read(d / JOURNAL)),
+        journal_status(journal.read(d / JOURNAL)),
     )
 
 
-def _tmp(root: Path, rel: str, rid: str) -> Path:
+def tmp_beside(root: Path, rel: str, rid: str) -> Path:
     p = root / rel
     return p.with_name(f".{p.name}.{rid}.dwtmp")
 
 
-def _sweep(state: State) -> None:
+def sweep(state: State) -> None:
     """Drop what a crash left that holds no information: an apply folder killed before its
     plan.json (nothing was written yet), and saved copies of already rolled-back applies."""
     for d in state.apply_dirs():
         plan = read_plan(d)
         if plan is None:
             shutil.rmtree(d, ignore_errors=True)
-        elif _status(journal.read(d / JOURNAL)) == "rolled-back":
-            _drop_blobs(d)
+        elif journal_status(journal.read(d / JOURNAL)) == "rolled-back":
+            drop_blobs(d)
 
 
-def _drop_blobs(d: Path) -> None:
+def drop_blobs(d: Path) -> None:
     shutil.rmtree(d / "pre", ignore_errors=True)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(d / GIT_INDEX)
@@ -192,18 +192,18 @@ def _drop_blobs(d: Path) -> None:
 
 def history(repo: Path) -> list[ApplyRecord]:
     """Every recorded apply, oldest first (read-only; no lock taken)."""
-    root = _root(repo)
+    root = repo_root(repo)
     state = State(root)
     if not state.exists():
         return []
     state.require_trusted()
-    return [_record(d, p) for d in state.apply_dirs() if (p := read_plan(d)) is not None]
+    return [record_of(d, p) for d in state.apply_dirs() if (p := read_plan(d)) is not None]
 
 
 def adopt_state(repo: Path) -> None:
     """The user vouches for a state folder the wizard did not make here (a copied repo, an
     older version's folder): every record is checked first, then the folder is marked."""
-    root = _root(repo)
+    root = repo_root(repo)
     state = State(root)
     if not state.exists():
         raise ApplyError(f"{root}: has no {STATE_DIR} folder to trust")

@@ -10,20 +10,23 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 
-from ..core.model import Change
 from ..core.statedir import INTENT, JOURNAL
 from . import faults, journal
 from .fsio import fsync_dir, write_private
 from .lock import RepoLock
 from .records import ApplyError, RollbackResult
 from .restore import undo
-from .state import State, _record, _root, _status, _sweep, read_plan
-
-OnApplyStep = Callable[[int, int, Change], None]
-OnRollbackStep = Callable[[int, int, str], None]
+from .state import (
+    OnRollbackStep,
+    State,
+    journal_status,
+    read_plan,
+    record_of,
+    repo_root,
+    sweep,
+)
 
 
 def rollback(
@@ -40,7 +43,7 @@ def rollback(
     `on_step(i, n, apply_id)` is called before each apply is undone.
     """
     faults.arm()
-    root = _root(repo)
+    root = repo_root(repo)
     state = State(root)
     if not state.exists():
         raise ApplyError(f"{root}: nothing to roll back (no apply recorded here)")
@@ -54,7 +57,7 @@ def rollback(
             return recovered
         result = recovered or RollbackResult()
         records = [
-            (d, _record(d, p)) for d in state.apply_dirs() if (p := read_plan(d)) is not None
+            (d, record_of(d, p)) for d in state.apply_dirs() if (p := read_plan(d)) is not None
         ]
         applied = [(d, r) for d, r in records if r.status == "applied"]
         if to is not None:
@@ -101,7 +104,7 @@ def recover(repo: Path) -> RollbackResult | None:
     Call at start-up before planning. Returns None when there was nothing to finish.
     """
     faults.arm()
-    root = _root(repo)
+    root = repo_root(repo)
     state = State(root)
     if not state.exists():
         return None
@@ -112,10 +115,10 @@ def recover(repo: Path) -> RollbackResult | None:
 
 
 def _recover(root: Path, state: State) -> RollbackResult | None:
-    _sweep(state)
+    sweep(state)
     result: RollbackResult | None = None
     for d in reversed(state.apply_dirs()):
-        if read_plan(d) is not None and _status(journal.read(d / JOURNAL)) == "incomplete":
+        if read_plan(d) is not None and journal_status(journal.read(d / JOURNAL)) == "incomplete":
             result = result or RollbackResult()
             result.merge(undo(root, state, d))
     intent = state.path / INTENT
@@ -129,7 +132,7 @@ def _recover(root: Path, state: State) -> RollbackResult | None:
             if (
                 plan is not None
                 and plan["id"] in ids
-                and _status(journal.read(d / JOURNAL)) == "applied"
+                and journal_status(journal.read(d / JOURNAL)) == "applied"
             ):
                 result = result or RollbackResult()
                 result.merge(undo(root, state, d))

@@ -1,7 +1,7 @@
 """`dashtam-wizard verify`: build the stages compose uses, then check them as the plan says.
 
 `verify_repo()` does the work and reports progress as objects to one callback (the TUI and the
-CLI render the same stream); `run_verify()` renders it with rich and returns the exit code.
+CLI render the same stream; `present.verify.run_verify` prints it for the CLI).
 Nothing in the repository is written: builds read it, probes use a temporary directory.
 """
 
