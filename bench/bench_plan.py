@@ -81,12 +81,12 @@ wrap(planner, "read_tree", "read repo")
 wrap(planner, "detect", "detect")
 try:  # inside phase 4 (the names it imports; skipped if they move)
     from dashtam_wizard.core import yamlio
-    from dashtam_wizard.core.phases import p4_compose as p4
+    from dashtam_wizard.core.phases import compose_moves, p4_compose as p4
     import copy as _copy, types
     wrap(yamlio, "load", "p4 yaml load")
     wrap(yamlio, "dump", "p4 yaml dump")
     shim = types.SimpleNamespace(**vars(_copy))
-    p4.copy = shim
+    compose_moves.copy = shim
     wrap(shim, "deepcopy", "p4 deepcopy")
     for name in ("parse_env", "_verify"):
         if hasattr(p4, name):

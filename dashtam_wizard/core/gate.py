@@ -22,9 +22,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .detect import Invocation, detect
+from .detect import detect
 from .envfile import parse_env
 from .errors import BadInput
+from .invocations import Invocation
 from .model import Change
 from .secrets import mask_value
 from .snapshot import Tree

@@ -11,8 +11,8 @@ import re
 from ..core import dockerfile, yamlio
 from ..core.compose import env_items
 from ..core.detect import Facts
+from ..core.phases.compose_moves import third_party
 from ..core.phases.p1_backup import LEGACY_MARK
-from ..core.phases.p4_compose import third_party
 from ..core.snapshot import Tree
 from .state import Problem
 

@@ -11,39 +11,25 @@ else stays in the service's `environment:` (which overrides env_file) and the pl
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
 from typing import Any
 
 from .. import changes as ch
 from .. import yamlio
-from ..compose import (
-    all_references,
-    drop_empty,
-    env_items,
-    passed_through,
-    remove_env_keys,
-    set_env_file,
-)
 from ..compose_schema import validate
 from ..context import Ctx
-from ..detect import ComposeFile, compose_dir_name
+from ..detect import ComposeFile
 from ..envfile import append_lines, parse_env, render_value
 from ..errors import BadInput
-from ..interpolate import InterpolationError, references, resolve
+from ..interpolate import references
 from ..model import ChecklistItem, Evidence, Note, PhasePlan
-from ..siblings import ALL, Held, Siblings
+from ..siblings import Held, Siblings
 from ..snapshot import Tree
 from .compose_check import UNSET, compare_views, views_of, with_texts
 from .compose_env import check_implicit_env, refuse_include, variables_of
-from .compose_paths import Rewriter
+from .compose_moves import decide_moves
+from .compose_rewrite import rewrite
 
 SECTION = "Migration"
-
-
-def _shared(node: Any) -> bool:
-    anchor = getattr(node, "anchor", None)
-    return bool(anchor and anchor.value) or bool(getattr(node, "merge", None))
 
 
 def _moved_why(moving: int, new: int, env_target: str) -> str:
@@ -90,115 +76,7 @@ def migrate_file(
         )
 
     # 1. decide which hard-coded values can move into the env file
-    values: dict[str, dict[str, str | None]] = {}
-    frozen: set[str] = set()
-    run_time: set[str] = (
-        set()
-    )  # keys whose value only the shell can give (no env file sets its ${VAR})
-    for name, svc in services.items():
-        if svc is None:  # `name:` alone, as an override may write it: nothing to migrate
-            continue
-        if not hasattr(svc, "get"):
-            raise BadInput(path, f"service `{name}` is not a mapping")
-        if held.third_party.get(str(name), third_party(svc)):
-            continue  # its environment: stays as written (it gets no env_file)
-        env = svc.get("environment")
-        if env is not None and _shared(env):
-            frozen.add(str(name))
-        for k, raw in env_items(env):
-            if raw is not None and references(str(raw)) - set(p_before):
-                run_time.add(k)
-            try:
-                values.setdefault(k, {})[str(name)] = (
-                    None if raw is None else resolve(raw, p_before).value
-                )
-            except InterpolationError as exc:
-                raise BadInput(path, f"service `{name}`, {k}: {exc}") from None
-    moving: dict[str, str] = {}
-    reasons: list[str] = []
-    local_only = _local_only(cf, tree)
-    if local_only and values and env_text is not None:
-        reasons.append(
-            f"values stay in environment: {env_target} is not committed (a fresh clone has no "
-            "such file) and no command of this file read an env file before; it is read only if "
-            "present (`required: false`)"
-        )
-    for k, per in values.items():
-        vals = set(per.values())
-        if example or env_text is None or local_only:
-            continue
-        if any(n in frozen for n in per):
-            reasons.append(
-                f"{k}: set through a YAML anchor/merge shared by services; left in place"
-            )
-        elif k in run_time:
-            # `K: ${K}` or `${K:-default}` with no env file setting K: the value comes from the
-            # shell when Compose runs (CI secrets arrive so); written out as today's value
-            # (empty, or the default), the shell could no longer set it
-            reasons.append(
-                f"{k}: takes a variable no env file sets, so its value comes from the shell when "
-                "Compose runs; written to an env file it would be frozen, so it stays in environment:"
-            )
-        elif None in vals:
-            reasons.append(f"{k}: passed through from the shell (no value); stays in environment:")
-        elif by := sorted({held.by[n] for n in per if held.keys.get(n, set()) & {k, ALL}}):
-            reasons.append(
-                f"{k}: {', '.join(by)} is merged with this file by `-f` and sets it too (or reads an "
-                "env_file for the same service); moved, the merged value could change, so it stays "
-                "in environment:"
-            )
-        elif len(vals) > 1:
-            shown = ", ".join(f"{n}" for n in sorted(per))
-            reasons.append(
-                f"{k}: services {shown} set different values; one env file cannot hold both, "
-                "so it stays in each service's environment:"
-            )
-        else:
-            v = next(iter(vals))
-            assert v is not None
-            if k in env_now and env_now[k] != v:
-                reasons.append(
-                    f"{k}: {env_target} already sets a different value; the service's value "
-                    "stays in environment: (it overrides env_file)"
-                )
-            elif render_value(v) is None:
-                reasons.append(
-                    f"{k}: its value cannot be written to an env file losslessly; left in place"
-                )
-            else:
-                moving[k] = v
-    # other files of this env read the same env file for interpolation: their `${K}` (and
-    # those of the env files their services read) would change too
-    for k in [k for k in moving if k in held.references and k not in env_now]:
-        reasons.append(
-            f"{k}: another compose file reading {env_target} uses ${{{k}}}; adding it there "
-            "would change that, so it stays in environment:"
-        )
-        del moving[k]
-    for k in [k for k in moving if k in held.shadowed and k not in env_now]:
-        reasons.append(
-            f"{k}: a service merged by `-f` reads an env file that sets it before {env_target}; "
-            "added there, it would win over that value, so it stays in environment:"
-        )
-        del moving[k]
-    # a remaining ${K} elsewhere in the file must resolve as before once K is in the env file
-    while True:
-        probe = copy.deepcopy(before)
-        for name, svc in (probe.get("services") or {}).items():
-            if hasattr(svc, "get") and not held.third_party.get(str(name), third_party(svc)):
-                remove_env_keys(svc, set(moving))  # someone else's image keeps its environment:
-        refs = all_references(probe) | passed_through(probe)  # `K:` reads the project's K too
-        clash = {
-            k for k, v in moving.items() if k in refs and k not in env_now and p_before.get(k) != v
-        }
-        if not clash:
-            break
-        for k in clash:
-            reasons.append(
-                f"{k}: also used as ${{{k}}} (or `{k}:` with no value) elsewhere in the file; adding it to {env_target} "
-                "would change that, so it stays in environment:"
-            )
-            del moving[k]
+    moving, reasons = decide_moves(cf, tree, before, services, held, p_before, env_text, env_now)
 
     # 2. rewrite, then check what every container would see; a moved value the env file
     # would hand back differently (env_file interpolates against the project's variables,
@@ -212,7 +90,7 @@ def migrate_file(
         views_before = views_of(before, old_dir, p_before, ctx.original.text)
         reuse = before
     while True:
-        doc, notes, added_ro = _rewrite(
+        doc, notes, added_ro = rewrite(
             ctx, tree, cf, text, old_dir, p_before, set(moving), reuse, held
         )
         reuse = None
@@ -317,167 +195,6 @@ def migrate_file(
         )
     pp.notes += notes
     return new_tree
-
-
-def third_party(svc: Any) -> bool:
-    """A service run from an image the repo does not build (a database, a cache, a proxy):
-    the app's env file is none of its business."""
-    return hasattr(svc, "get") and svc.get("build") is None and svc.get("image") is not None
-
-
-def _owner(node: Any, key: str) -> Any:
-    """The mapping that writes `key` for `node`: itself, or the anchor it merges it from."""
-    own = getattr(node, "_ok", None)
-    if own is None or key in own:
-        return node
-    for src in getattr(node, "merge", None) or []:
-        if hasattr(src, "get") and key in src:
-            return _owner(src, key)
-    return node
-
-
-def _local_only(cf: ComposeFile, tree: Tree) -> bool:
-    """The env file will not be committed (untracked, or made by the wizard and ignored) and
-    no command of this compose file read an env file before: a fresh clone (CI, a
-    colleague) would not have it. It is then read only if present (`required: false`), and
-    no value moves into it, where a clone would lose it."""
-    read_one = cf.env_file_before is not None  # its --env-file, or the project folder's .env
-    return not (
-        f"env/.env.{cf.env}" in tree.tracked
-        or read_one
-        or cf.path.endswith(".example")
-        or cf.target.endswith(".example")
-    )
-
-
-def _rewrite(
-    ctx: Ctx,
-    tree: Tree,
-    cf: ComposeFile,
-    text: str,
-    old_dir: str,
-    p_before: dict[str, str],
-    moving: set[str],
-    doc: Any = None,
-    held: Held | None = None,
-) -> tuple[Any, list[Note], set[str]]:
-    """The migrated document: env_file, `moving` keys out of environment:, paths from compose/.
-
-    `doc` is edited in place when given (a parse of `text` nobody reads afterwards).
-    `held`: what files merged with this one by `-f` decide (siblings.py): a service another
-    copy of which already reads the env file gets no env_file here; no `name:` if one names it."""
-    held = held or Held()
-    path = cf.target
-    env_target = f"env/.env.{cf.env}"
-    local_only = _local_only(cf, tree)
-    # parsed afresh, not copy.deepcopy(before): a deep copy turns `<<: *anchor` merge keys into
-    # inline copies (with the merged keys repeated), which the dump would then write out
-    if doc is None:
-        doc = yamlio.load(text, path)
-    rw = Rewriter(ctx, tree, old_dir, p_before)
-    notes: list[Note] = []
-    added_ro: set[str] = set()
-    missing_env: set[str] = set()
-    outside: list[str] = []  # services run from someone else's image
-    env_text = tree.text(env_target)
-    done: set[tuple[str, int]] = set()
-
-    def first(key: str, node: Any) -> bool:
-        """A value merged from an `x-` anchor (`<<: *app`) is one node for every service
-        that merges it: rewritten once, where it is written, not once per service."""
-        if (key, id(node)) in done:
-            return False
-        done.add((key, id(node)))
-        return True
-
-    for name, svc in (doc.get("services") or {}).items():
-        if svc is None:
-            continue
-        ef_owner = _owner(svc, "env_file")
-        if svc.get("env_file") is not None and first("env_file", ef_owner):
-            ef = ef_owner["env_file"]
-            if isinstance(ef, str):
-                ef_owner["env_file"] = rw.path(ef)
-            else:
-                for i, item in enumerate(ef):
-                    if isinstance(item, str):
-                        ef[i] = rw.path(item)
-                    elif hasattr(item, "get") and "path" in item:
-                        item["path"] = rw.path(str(item["path"]))
-        foreign = held.third_party.get(str(name), third_party(svc))
-        if foreign:
-            # no env_file, no key removed: what it sees is what it saw (paths still follow)
-            if env_text is not None and not path.endswith(".example"):
-                outside.append(str(name))
-        elif str(name) in held.reads_target:
-            notes.append(
-                Note(
-                    "info",
-                    f"{path}: {name} gets no env_file ../{env_target} here: a file merged "
-                    "with this one by `-f` already reads it for that service, later in the merged list",
-                )
-            )
-        elif env_target not in tree.files and not path.endswith(".example"):  # a template may
-            # name a file a deployment provides; naming a file nobody creates would make Compose fail ("env file not found")
-            missing_env.add(str(name))
-        elif first("set_env_file", ef_owner):
-            set_env_file(ef_owner, f"../{env_target}", required=not local_only)
-        if not foreign:
-            remove_env_keys(svc, moving)
-        if first("build", b_owner := _owner(svc, "build")):
-            rw.build(b_owner)
-        if first("volumes", v_owner := _owner(svc, "volumes")):
-            rw.volumes(v_owner, notes, str(name))
-            drop_empty(v_owner, "volumes")
-            if old_dir == "":
-                added_ro.update(rw.ro_mounts(v_owner if "build" in v_owner else svc))
-        if isinstance(svc.get("extends"), Mapping) and "file" in svc["extends"]:
-            svc["extends"]["file"] = rw.path(str(svc["extends"]["file"]))
-    for section in ("secrets", "configs"):
-        for item in (doc.get(section) or {}).values():
-            if hasattr(item, "get") and isinstance(item.get("file"), str):
-                item["file"] = rw.path(item["file"])
-    if missing_env:
-        notes.append(
-            Note(
-                "warn",
-                f"{path}: {', '.join(sorted(missing_env))} get no env_file: {env_target} does "
-                "not exist and nothing creates it; create it (e.g. from env/.env.example) and add "
-                f"`env_file: ../{env_target}` by hand",
-            )
-        )
-    if outside:
-        notes.append(
-            Note(
-                "plan",
-                f"{path}: {', '.join(outside)} (images not built here) "
-                f"{'gets' if len(outside) == 1 else 'get'} no env_file ../{env_target}, which "
-                "would hand {} the app's secrets; environment: stays as written".format(
-                    "it" if len(outside) == 1 else "them"
-                ),
-            )
-        )
-    notes += list(dict.fromkeys(rw.notes))
-    named_by = next((i.project for i in cf.invocations if i.project), None)
-    if (
-        old_dir == ""
-        and not path.endswith(".example")
-        and "name" not in doc
-        and not named_by
-        and "COMPOSE_PROJECT_NAME" not in p_before
-        and not held.named
-    ):
-        project = compose_dir_name(ctx.root_name)
-        doc.insert(0, "name", project)
-        notes.append(
-            Note(
-                "plan",
-                f"{path}: added `name: {project}`. Compose names a project after the compose "
-                "file's folder; from compose/ it would become `compose`, and containers, networks and "
-                f"volumes (your database!) would be new. `{project}` is what it was called before.",
-            )
-        )
-    return doc, notes, added_ro
 
 
 def _plan_files(ctx: Ctx, tree: Tree, siblings: Siblings) -> tuple[PhasePlan, Tree]:

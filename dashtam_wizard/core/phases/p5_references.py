@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from .. import changes as ch
 from ..context import Ctx
-from ..detect import _parse_invocation, command_lines, default_files, implied_moves
+from ..detect import default_files, implied_moves
+from ..invocations import command_lines, parse_invocation
 from ..model import ChecklistItem, Evidence, Note, PhasePlan
 from ..snapshot import Tree
 
@@ -82,7 +83,7 @@ def add_env_files(
     lines = text.split("\n")
     exported = {n: e for n, _line, e in command_lines(path, text, is_make)}
     for i, line in enumerate(lines):
-        inv = _parse_invocation(
+        inv = parse_invocation(
             path, i + 1, line, exported.get(i + 1) if line.startswith("\t") or not is_make else None
         )
         if inv is None or inv.env_file or not inv.files:
@@ -113,7 +114,7 @@ def add_default_files(text: str, path: str, files: list[str], is_make: bool) -> 
     lines = text.split("\n")
     expanded = {n: (s, e) for n, s, e in command_lines(path, text, is_make)}
     for i, line in enumerate(lines):
-        inv = _parse_invocation(path, i + 1, *expanded.get(i + 1, (line, None)))
+        inv = parse_invocation(path, i + 1, *expanded.get(i + 1, (line, None)))
         m = _COMPOSE_CMD.search(line)
         rest = line[m.end() :].split() if m else []
         if inv is None or inv.files or m is None or (rest and rest[0].startswith("$")):
@@ -306,7 +307,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     missing = []
     for path in ctx.facts.makefiles:
         for n, line, exported in command_lines(path, after.text(path) or "", True):
-            inv = _parse_invocation(path, n, line, exported)
+            inv = parse_invocation(path, n, line, exported)
             if (
                 inv
                 and inv.files
