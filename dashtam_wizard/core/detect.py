@@ -51,7 +51,7 @@ class Facts:
     invocations: list[Invocation]
 
 
-def _normalize_project(name: str) -> str:
+def normalize_project(name: str) -> str:
     name = re.sub(r"[^a-z0-9_-]", "", name.lower())
     return name.lstrip("_-") or "app"
 
@@ -66,13 +66,13 @@ def project_name(tree: Tree, root_name: str) -> str:
                 "pyproject.toml", f"is not valid TOML ({exc})", getattr(exc, "lineno", None)
             ) from None
         if isinstance(name, str) and name.strip():
-            return _normalize_project(name)
-    return _normalize_project(root_name)
+            return normalize_project(name)
+    return normalize_project(root_name)
 
 
 def compose_dir_name(root_name: str) -> str:
     """The project name Compose derives from a directory when nothing else names it."""
-    return _normalize_project(root_name)
+    return normalize_project(root_name)
 
 
 _STEP_LABEL = re.compile(r"^\s*(?:-\s*)?(?:name|description|if)\s*:")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..detect import _normalize_project, default_files
+from ..detect import default_files, normalize_project
 from ..errors import BadInput
 from ..gate import REPO
 from ..interpolate import InterpolationError
@@ -166,5 +166,5 @@ def _project(
                 raise Fails(f'invalid project name "{candidate}"')
             return candidate
     if isinstance(model.get("name"), str) and model["name"]:
-        return _normalize_project(model["name"])
-    return _normalize_project(posixpath.basename(folder) if folder else root)
+        return normalize_project(model["name"])
+    return normalize_project(posixpath.basename(folder) if folder else root)
