@@ -52,6 +52,15 @@ def parser() -> argparse.ArgumentParser:
         a = sp.add_argument("path", nargs="?", default=".", type=Path, help="the repo (default: .)")
         a.complete = {"bash": "_shtab_compgen_dirs", "zsh": "_files -/"}  # type: ignore[attr-defined]
 
+    def convert_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--convert",
+            action="store_true",
+            help="for a Poetry/Pipenv/pip-tools/requirements project: include what migrate-to-uv "
+            "makes of it (pyproject.toml for uv, uv.lock; needs the package index) as phase 1 "
+            "changes",
+        )
+
     sp = sub.add_parser("plan", help="print every phase's changes with diffs (touches nothing)")
     path_arg(sp)
     sp.add_argument("--phase", type=int, action="append", choices=range(1, 8), metavar="N")
@@ -62,12 +71,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--no-cache", action="store_true", help="plan from scratch (ignore the plan cache)"
     )
-    sp.add_argument(
-        "--convert",
-        action="store_true",
-        help="for a Poetry/Pipenv/pip-tools/requirements project: include what migrate-to-uv "
-        "makes of it (pyproject.toml for uv, uv.lock; needs the package index) as phase 1 changes",
-    )
+    convert_arg(sp)
     sp.add_argument(
         "--with-compose",
         action="store_true",
@@ -92,12 +96,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="include an off-by-default change",
     )
-    sp.add_argument(
-        "--convert",
-        action="store_true",
-        help="for a Poetry/Pipenv/pip-tools/requirements project: include what migrate-to-uv "
-        "makes of it (pyproject.toml for uv, uv.lock; needs the package index) as phase 1 changes",
-    )
+    convert_arg(sp)
     sp.add_argument("--yes", action="store_true", help="required: confirm the apply")
 
     sp = sub.add_parser("rollback", help="undo the latest apply (or more) byte for byte")
