@@ -16,13 +16,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dashtam_wizard.core.detect import COMPOSE_RE
 from dashtam_wizard.core.gate import repo_calls
 from dashtam_wizard.core.resolve.project import command_files
 from dashtam_wizard.core.resolve.services import ResolvedService, resolve_services
 from dashtam_wizard.core.resolve.shapes import Unmodelled
 from dashtam_wizard.core.snapshot import Tree, read_tree
-
-COMPOSE_GLOBS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml")
 
 
 @dataclass
@@ -76,13 +75,16 @@ def _rel(p: Path, repo: Path) -> str:
         return str(p)
 
 
-def compose_files(repo: Path) -> list[Path]:
+def compose_files(repo: Path, tree: Tree) -> list[Path]:
+    """The compose files at the root and in compose/, named as detection names them
+    (`core.detect.COMPOSE_RE`: one rule for what a compose file is)."""
     found: list[Path] = []
-    for folder in (repo, repo / "compose"):
-        if folder.is_dir():
-            for pattern in COMPOSE_GLOBS:
-                found.extend(p for p in sorted(folder.glob(pattern)) if p.is_file())
-    return list(dict.fromkeys(found))
+    for folder in ("", "compose"):
+        for name in sorted(tree.listdir(folder)):
+            rel = f"{folder}/{name}" if folder else name
+            if COMPOSE_RE.match(name) and rel in tree.files:
+                found.append(repo / rel)
+    return found
 
 
 def key_line(text: str | None, name: str) -> int | None:
@@ -136,7 +138,7 @@ def command_args(repo: Path, tree: Tree) -> list[tuple[str, ...]]:
     there is nothing else."""
     calls = [c.args for c in repo_calls(tree, repo) if c.unknown is None]
     named = {_norm(a) for args in calls for a in command_files(args)}
-    for path in compose_files(repo):
+    for path in compose_files(repo, tree):
         rel = path.relative_to(repo).as_posix()
         if rel not in named:
             calls.append(("-f", rel))
