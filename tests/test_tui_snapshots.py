@@ -42,44 +42,63 @@ SCREENS = {
 }
 
 
-@pytest.mark.parametrize("theme", ["dark", "light"])
-@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+THEMES = pytest.mark.parametrize("theme", ["dark", "light"])
+SIZES = pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+
+
+def _themed(theme: str, *keys: str) -> tuple[str, ...]:
+    return ("t", *keys) if theme == "light" else keys
+
+
+@THEMES
+@SIZES
 @pytest.mark.parametrize("screen", SCREENS)
 def test_screen(
     screen: str, size: tuple[int, int], theme: str, tmp_path: Path, snap_compare
 ) -> None:
-    keys = ("t", *SCREENS[screen]) if theme == "light" else SCREENS[screen]
+    keys = _themed(theme, *SCREENS[screen])
     assert snap_compare(_app(tmp_path), run_before=_keys(*keys), terminal_size=size)
 
 
-def test_apply_confirmation(tmp_path: Path, snap_compare) -> None:
-    assert snap_compare(_app(tmp_path), run_before=_keys("1", "a"), terminal_size=(120, 40))
+@THEMES
+@SIZES
+def test_apply_confirmation(
+    size: tuple[int, int], theme: str, tmp_path: Path, snap_compare
+) -> None:
+    keys = _themed(theme, "1", "a")
+    assert snap_compare(_app(tmp_path), run_before=_keys(*keys), terminal_size=size)
 
 
-def test_blocked_change(tmp_path: Path, snap_compare) -> None:
+@THEMES
+@SIZES
+def test_blocked_change(size: tuple[int, int], theme: str, tmp_path: Path, snap_compare) -> None:
     """A repo the gate refuses (with the real Compose): the Overview says why, phase 4 too."""
     repo = clone_breaker(tmp_path / "svc")
     app = WizardApp(repo, docker_probe=False, gate_check=True)
-    assert snap_compare(app, run_before=_keys("4"), terminal_size=(120, 40))
+    assert snap_compare(app, run_before=_keys(*_themed(theme, "4")), terminal_size=size)
 
 
-def test_applied_phase_review(tmp_path: Path, snap_compare) -> None:
+@THEMES
+@SIZES
+def test_applied_phase_review(
+    size: tuple[int, int], theme: str, tmp_path: Path, snap_compare
+) -> None:
     """Phase 1 after its apply: what was applied, read-only, instead of "Nothing to change"
     (the toast naming the apply's timestamped id is dismissed: it differs every run)."""
 
     async def run_before(pilot) -> None:
-        await _keys("1", "a", "y", "1")(pilot)
+        await _keys(*_themed(theme, "1", "a", "y", "1"))(pilot)
         pilot.app.clear_notifications()
         await settle(pilot)
 
-    assert snap_compare(_app(tmp_path), run_before=run_before, terminal_size=(120, 40))
+    assert snap_compare(_app(tmp_path), run_before=run_before, terminal_size=size)
 
 
-def test_help_120x40(tmp_path: Path, snap_compare) -> None:
-    assert snap_compare(
-        _app(tmp_path), run_before=_keys("4", "question_mark"), terminal_size=(120, 40)
-    )
-
-
-def test_help_80x24(tmp_path: Path, snap_compare) -> None:
-    assert snap_compare(_app(tmp_path), run_before=_keys("2", "f1"), terminal_size=(80, 24))
+@THEMES
+@SIZES
+@pytest.mark.parametrize("key", ["question_mark", "f1"])
+def test_help(key: str, size: tuple[int, int], theme: str, tmp_path: Path, snap_compare) -> None:
+    """`?` on phase 4 and F1 on phase 2: the help names the keys of the screen under it."""
+    screen = "4" if key == "question_mark" else "2"
+    keys = _themed(theme, screen, key)
+    assert snap_compare(_app(tmp_path), run_before=_keys(*keys), terminal_size=size)
