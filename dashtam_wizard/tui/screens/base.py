@@ -21,9 +21,11 @@ class WizardScreen(Screen[Any]):
     """Subclasses compose `body()` and draw the app's RepoState in `show_state()`."""
 
     key = ""
-    # drawn just after the first frame: a key that opens the screen answers with its frame
-    # (bench_keys: a phase's first visit took 90-160 ms to first frame when drawn before)
-    DRAW_AFTER_FIRST_FRAME = True
+    # A screen whose state is slow to draw (a phase's lists and diff) draws it just after
+    # its first frame, so the key that opened it answers at once (bench_keys: a phase's
+    # first visit took 90-160 ms to its first frame otherwise). A cheap one draws it in that
+    # frame: the second layout costs more than it saves (bench_tui: checklist +50 ms).
+    DRAW_AFTER_FIRST_FRAME = False
 
     def __init__(self) -> None:
         super().__init__(name=self.key)

@@ -65,7 +65,6 @@ def problems_detail(state: RepoState) -> str:
 class OverviewScreen(WizardScreen):
     BINDINGS = [Binding("a", "app.apply", "Apply all")]  # every pending phase, from here
     key = "overview"
-    DRAW_AFTER_FIRST_FRAME = False  # the state may be here at start-up: in the first frame
 
     def body(self) -> ComposeResult:
         with Vertical(id="overview"):

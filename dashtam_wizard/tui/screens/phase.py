@@ -33,6 +33,8 @@ class PhaseScreen(WizardScreen):
         Binding("question_mark,f1", "app.help", "Help", key_display="?"),
     ]
 
+    DRAW_AFTER_FIRST_FRAME = True  # its lists and diff: after the frame that answers the key
+
     def __init__(self, number: int) -> None:
         self.number = number
         self.key = f"phase-{number}"
