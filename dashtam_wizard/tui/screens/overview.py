@@ -117,7 +117,7 @@ class OverviewScreen(WizardScreen):
 
     def on_mount(self) -> None:
         # WizardScreen.on_mount runs after this one (Textual calls each class's handler down
-        # the MRO): calling it here too drew the overview twice, and on every re-plan after
+        # the MRO): calling it here too drew the overview twice and watched the state twice
         self.query_one("#legend", Static).update(trees.legend(self.tree_colors()))
         self.watch(self.app, "theme", self._themed, init=False)
 
