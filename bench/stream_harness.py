@@ -161,7 +161,7 @@ def line_text(i: int) -> str:
 # --- the wizard ------------------------------------------------------------------------------
 
 
-def run_wizard(repo: Path, out: Path, total: int, budget: float) -> None:
+def run_wizard(repo: Path, out: Path, total: int, budget: float, in_child: bool = False) -> None:
     import inspect
 
     from dashtam_wizard.tui import messages as msg
@@ -265,6 +265,9 @@ def run_wizard(repo: Path, out: Path, total: int, budget: float) -> None:
     logs = LogFiles(repo)
 
     def produce() -> None:
+        if in_child:  # the backend's way: events made, logged and batched in a child process
+            produce_through_a_child()
+            return
         # exactly what app.run_verify hands to verify_run.run as `emit`
         if BATCHED:
             emit: Any = verify_run.Batcher(lambda objs: app.post_message(msg.VerifyProgress(objs)))
@@ -298,6 +301,25 @@ def run_wizard(repo: Path, out: Path, total: int, budget: float) -> None:
         if BATCHED:
             emit.flush()
 
+    def produce_through_a_child() -> None:
+        # what tui/backend.py does with a verify: the child writes the log and batches the
+        # events (verify_run.Batcher), each batch one pickled PROGRESS frame on its stdout;
+        # the app's reader thread unpickles it and posts one VerifyProgress, as
+        # JobsApp.run_verify's progress callback does
+        import subprocess
+
+        from dashtam_wizard.tui.backend import PROGRESS, _read
+
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "child", str(repo), "-", str(total)],
+            stdout=subprocess.PIPE,
+        )
+        assert proc.stdout is not None
+        while (frame := _read(proc.stdout)) is not None:
+            if frame[1] == PROGRESS:
+                app.post_message(msg.VerifyProgress(frame[2]))
+        proc.wait()
+
     def check_log() -> dict[str, Any]:
         # the saved full log must hold every line, in order (the producer has closed it)
         path = repo / log_path(TARGET)
@@ -306,8 +328,32 @@ def run_wizard(repo: Path, out: Path, total: int, budget: float) -> None:
         return {"log_file": str(path), "log_lines": len(lines), "log_complete": ok}
 
     app.probe.check_log = check_log
-    app.probe.extra.update(batched=BATCHED, buffered=BUFFERED)
+    app.probe.extra.update(batched=BATCHED, buffered=BUFFERED, in_child=in_child)
     app.run()
+
+
+def child_produce(repo: Path, total: int) -> None:
+    """`stream_harness.py child REPO - N`: the backend's side of a verify, on stdout."""
+    from dashtam_wizard.events import BuildFinished, BuildResult, BuildStarted, Output, StepStarted
+    from dashtam_wizard.tui.backend import PROGRESS, _write
+    from dashtam_wizard.tui.verify_run import Batcher, LogFiles
+
+    out = sys.stdout.buffer
+    emit = Batcher(lambda objs: _write(out, (1, PROGRESS, objs)))
+    logs = LogFiles(repo)
+    logs.open(TARGET)
+    emit(BuildStarted(TARGET, 0, 1))
+    for i in range(total):
+        if i % 5000 == 0:
+            step = StepStarted(i // 5000 + 1, total // 5000 + 1, f"RUN step {i // 5000 + 1}")
+            logs.write(f"Step {step.n}/{step.total} : {step.text}")
+            emit(step)
+        o = Output(line_text(i))
+        logs.write(o.line)
+        emit(o)
+    logs.close()
+    emit(BuildFinished(BuildResult(TARGET, "sha256:bench", None, total // 5000 + 1, 0, 1.0)))
+    emit.flush()
 
 
 # --- the peer -------------------------------------------------------------------------------
@@ -362,8 +408,11 @@ def main() -> None:
     total = int(sys.argv[4]) if len(sys.argv) > 4 else 200_000
     budget = float(sys.argv[5]) if len(sys.argv) > 5 else 30.0
     try:
-        if mode == "wizard":
-            run_wizard(repo, out, total, budget)
+        if mode == "child":
+            child_produce(repo, total)
+            return
+        if mode in ("wizard", "wizard-backend"):
+            run_wizard(repo, out, total, budget, in_child=mode == "wizard-backend")
         elif mode == "peer":
             Peer(out, total, budget, 1).run()
         elif mode == "peer-batched":

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from dashtam_wizard.apply import ApplyError, apply_changes, history, recover, rollback
 from dashtam_wizard.apply.records_check import path_problem, plan_problem
-from dashtam_wizard.tui.backend import first_load_here
+from dashtam_wizard.tui.ops import first_load_here
 
 from .conftest import manifest, run_cli
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dashtam_wizard.apply.faults import ENV
 from dashtam_wizard.tui.app import WizardApp
-from dashtam_wizard.tui.backend import first_load_here
+from dashtam_wizard.tui.ops import first_load_here
 from dashtam_wizard.tui.screens.confirm import ConfirmModal
 
 from .conftest import manifest, run_cli

@@ -20,7 +20,7 @@ from dashtam_wizard.core.context import Options
 from dashtam_wizard.core.errors import BadInput
 from dashtam_wizard.demo import write_sample
 from dashtam_wizard.service.loader import save_manual
-from dashtam_wizard.tui import backend, statecache
+from dashtam_wizard.tui import ops, statecache
 from dashtam_wizard.tui.backend import Backend
 from dashtam_wizard.tui.wizard import WizardApp
 
@@ -37,9 +37,9 @@ def ids(state) -> list[str]:
 
 
 def test_the_state_cache_answers_only_for_an_unchanged_repo(repo: Path) -> None:
-    assert backend.first_load_here(repo) == (None, None)  # never looked at
-    planned = backend.load(repo, Options())  # plans and caches
-    cached, recovered = backend.first_load_here(repo)
+    assert ops.first_load_here(repo) == (None, None)  # never looked at
+    planned = ops.load(repo, Options())  # plans and caches
+    cached, recovered = ops.first_load_here(repo)
     assert cached is not None and recovered is None
     assert ids(cached) == ids(planned) and cached.items == planned.items
     assert cached.problems == planned.problems and cached.target.files == planned.target.files
@@ -49,19 +49,19 @@ def test_the_state_cache_answers_only_for_an_unchanged_repo(repo: Path) -> None:
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in folder.glob("*.pickle"))
 
     save_manual(repo, {"Clean up unused files": True})  # ticks are read fresh, not keyed
-    cached, _ = backend.first_load_here(repo)
+    cached, _ = ops.first_load_here(repo)
     assert cached is not None and cached.manual == {"Clean up unused files": True}
 
     with (repo / "requirements.txt").open("a") as fh:
         fh.write("# an edit\n")
-    assert backend.first_load_here(repo) == (None, None)  # any edit is a miss
-    assert ids(backend.load(repo, Options())) == ids(planned)
+    assert ops.first_load_here(repo) == (None, None)  # any edit is a miss
+    assert ids(ops.load(repo, Options())) == ids(planned)
 
 
 def test_no_cache_means_no_state_cache(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DASHTAM_WIZARD_NO_CACHE", "1")
-    backend.load(repo, Options())
-    assert backend.first_load_here(repo) == (None, None)
+    ops.load(repo, Options())
+    assert ops.first_load_here(repo) == (None, None)
 
 
 def test_the_backend_process_plans_and_sends_errors_back(repo: Path, tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_the_backend_process_plans_and_sends_errors_back(repo: Path, tmp_path: P
     assert proc is not None
     try:
         state, recovered = proc.call("load", repo, Options(), True)  # started on its own
-        assert recovered is None and ids(state) == ids(backend.load(repo, Options()))
+        assert recovered is None and ids(state) == ids(ops.load(repo, Options()))
         skip = ids(state)[0]
         again, _ = proc.call("load", repo, Options(skip=frozenset({skip})), False)
         assert skip in again.options.skip and again.selected() == state.selected()[1:]
@@ -84,10 +84,10 @@ def test_the_backend_process_plans_and_sends_errors_back(repo: Path, tmp_path: P
 
 def test_the_child_imports_no_ui_and_a_cached_start_no_planner(repo: Path) -> None:
     """The backend never loads Textual; a cache hit in `app.run` loads no planner."""
-    backend.load(repo, Options())
+    ops.load(repo, Options())
     code = (
-        "import sys\nfrom pathlib import Path\nfrom dashtam_wizard.tui import backend\n"
-        f"state, _ = backend.first_load_here(Path({str(repo)!r}))\nassert state is not None\n"
+        "import sys\nfrom pathlib import Path\nfrom dashtam_wizard.tui import ops\n"
+        f"state, _ = ops.first_load_here(Path({str(repo)!r}))\nassert state is not None\n"
         "print(' '.join(m for m in ('textual', 'ruamel', 'jinja2', 'dashtam_wizard.core.planner')"
         " if m in sys.modules))"
     )
@@ -100,8 +100,8 @@ def test_the_child_imports_no_ui_and_a_cached_start_no_planner(repo: Path) -> No
 async def test_a_cached_start_shows_the_overview_at_once_and_starts_the_backend_later(
     repo: Path,
 ) -> None:
-    backend.load(repo, Options())
-    state, _ = backend.first_load_here(repo)
+    ops.load(repo, Options())
+    state, _ = ops.first_load_here(repo)
     app = WizardApp(repo, docker_probe=False, state=state)
     assert app.backend is None  # nothing planned in the background for the first frame
     async with app.run_test(size=(120, 40)) as pilot:

@@ -11,7 +11,6 @@ import os
 import signal
 import stat
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -190,32 +189,29 @@ async def test_report_after_apply(repo: Path) -> None:
         assert all(check(repo) for check in AFTER.values())
 
 
-async def test_quit_during_an_apply_waits_for_it(
-    repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_quit_during_an_apply_waits_for_it(repo: Path) -> None:
+    """The apply runs in the backend process: it is held there, stopped by the OS."""
     import dashtam_wizard.apply as apply_api
 
-    release = threading.Event()
-    real = apply_api.apply_changes
-
-    def held_apply(*args, **kwargs):  # the real apply, started only when the test says so
-        release.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(apply_api, "apply_changes", held_apply)
     app = WizardApp(repo, docker_probe=False)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
-        await press(pilot, "1", "a")
-        await pilot.press("y")
-        await pilot.pause(0.1)
-        assert (
-            app.busy == "apply" and app.screen.query_one(ActivityBar).display
-        )  # progress is shown
-        await pilot.press("ctrl+q")  # quit while the apply runs
-        await pilot.pause(0.2)
-        assert app.is_running and "Quitting when the apply finishes" in screen_text(app)
-        release.set()
+        assert app.backend is not None
+        child = app.backend._proc.pid
+        os.kill(child, signal.SIGSTOP)  # the apply is asked of a process that cannot run yet
+        try:
+            await press(pilot, "1", "a")
+            await pilot.press("y")
+            await pilot.pause(0.1)
+            assert (
+                app.busy == "apply" and app.screen.query_one(ActivityBar).display
+            )  # progress is shown
+            await pilot.press("ctrl+q")  # quit while the apply runs
+            await pilot.pause(0.2)
+            assert app.is_running and "Quitting when the apply finishes" in screen_text(app)
+            assert not AFTER[1](repo)
+        finally:
+            os.kill(child, signal.SIGCONT)
         for _ in range(2000):
             if not app.is_running:
                 break
@@ -355,6 +351,37 @@ async def test_without_the_backend_process_the_app_works_in_threads(repo: Path) 
         select(app, SKIPPED)
         await press(pilot, "space")  # a re-plan, in a thread
         assert SKIPPED in app.options.skip and "skipped" in screen_text(app)
+
+
+async def test_a_backend_lost_during_an_apply_is_not_applied_twice(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The process doing the apply dies halfway (the crash tests' fault injection: SIGKILL at
+    a journal point): the app does not apply again in its own thread; it finishes the
+    interrupted apply's undo, as a start after any crash does, and says so in one line."""
+    scratch = write_sample(tmp_path / "scratch" / "x")  # count phase 1's journal points
+    apply_changes(scratch, build_plan(scratch).changes({1}), phases=[1])
+    before = manifest(repo)
+    monkeypatch.setenv(ENV, str(last_point_count() * 2 // 3))  # the backend's apply dies
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "a")
+        await pilot.press("y")
+        for _ in range(600):
+            if app.busy is None and app.backend is None:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Interrupted" in text and "Traceback" not in text, text
+        said = " ".join(n.message for n in app._notifications)
+        assert "stopped during the apply. Recovered an interrupted operation: Rolled back" in said
+        assert app.backend is None  # later jobs run in this process
+        assert manifest(repo) == before  # undone, not applied a second time
+        monkeypatch.delenv(ENV)
+        await press(pilot, "a", "y")  # the phase is still there to apply, in this process
+        assert AFTER[1](repo)
 
 
 def test_previews_name_the_language_of_the_files_the_wizard_changes() -> None:

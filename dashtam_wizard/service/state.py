@@ -5,7 +5,7 @@ checklist from `status()`, the apply history. The TUI adds only the Overview's t
 problem evidence, drawn from the same Tree the planner read.
 
 This module is deliberately light (dataclasses and the engine's model only): the state is
-computed in the backend process (`backend.load`, `loader.load`) and unpickled here, so the
+computed in the backend process (`ops.load`, `loader.load`) and unpickled here, so the
 UI process never imports the planner and its libraries just to show a state.
 """
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 def run(root: Path, demo: bool = False, options: Options | None = None) -> int:
     """Entry point used by `dashtam-wizard [PATH]` and `dashtam-wizard --demo`; `options`
     other than the defaults (`--convert`) are planned by the app's first load."""
-    from . import backend
+    from . import backend, ops
 
     # Start-up allocates a lot and frees little (Textual's modules and widgets, the repo's
     # state): the cyclic GC would scan all of it, twice or so, for nothing, ~40 ms each on
@@ -35,7 +35,7 @@ def run(root: Path, demo: bool = False, options: Options | None = None) -> int:
     state = recovered = None
     if options is None:
         try:
-            state, recovered = backend.first_load_here(root)
+            state, recovered = ops.first_load_here(root)
         except Exception:  # noqa: BLE001 - the backend meets it again and the app shows it
             state, recovered = None, None
     started = None if state is not None else backend.Backend.start(root, first=options is None)

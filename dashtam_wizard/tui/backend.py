@@ -1,24 +1,28 @@
-"""The engine in a child process: the repo is planned on another core, never on the UI's GIL.
+"""The TUI's jobs in a child process: planning, apply, verify never run on the UI's GIL.
 
 Why a process and not a worker thread: reading and planning a repo is pure Python for
-hundreds of milliseconds (the planner's libraries to import, round-trip YAML). In a thread
-it holds the GIL, so frames are late and keys wait behind it. The UI process only
-unpickles results (a few ms) and never imports the planner at all.
+hundreds of milliseconds (the planner's libraries to import, round-trip YAML), and a
+verify parses thousands of build lines. In a thread they hold the GIL, so frames are late
+and keys wait behind them. The UI process only unpickles results and progress (a few ms),
+never imports the planner, and loads the Docker SDK only to read a verify's result. What each job does is `ops.run`,
+the same function the app calls in a thread when there is no backend.
 
 At launch (`app.run`, before Textual is imported) the UI process first looks in the state
 cache (`statecache.py`) itself: a repo shown before and unchanged since needs no planning,
 and no second process competing for the CPU while Textual starts; the backend is then
-started after the first frame (`--no-first`), for re-plans, checklist saves and the
-Docker probe. On a miss the backend starts at once and plans the repo with the default
-options while Textual starts.
+started after the first frame (`--no-first`). On a miss the backend starts at once and
+plans the repo with the default options while Textual starts.
 
 Protocol, over the child's stdin/stdout: frames of an 8-byte big-endian length and a
-pickle. Requests are `(seq, op, args)`; the child answers each with `(seq, ok, value)`
-(value: the result, or the exception). Loads and saves are answered in order; a Docker
-probe in a thread of its own, so a slow daemon never holds up a load. Unasked, the child
-sends `(0, ...)`: the first load (`seq` 0 is reserved for it). EOF on stdin ends the
-child. If the child dies (or cannot start), every waiting call raises BackendGone and the
-app does the work in a thread instead, as it did before there was a backend.
+pickle. Requests are `(seq, op, args)`; the child answers each with `(seq, kind, value)`:
+any number of `PROGRESS` frames, then one `DONE` (the result) or `FAILED` (the exception).
+Requests are answered in order, so a load sent after an apply plans the applied repo;
+the Docker probe and verify from threads of their own, so a slow daemon or a long build
+never holds up a load. `(seq, "cancel", (target,))` stops a verify at its next event and
+is not answered. Unasked, the child sends `(0, ...)`: the first load (`seq` 0 is reserved
+for it). EOF on stdin ends the child once the request it is doing is done. If the child
+dies (or cannot start), every waiting call raises BackendGone and the app does the work in
+a thread instead, except a write it had already sent, which is not done twice.
 """
 
 from __future__ import annotations
@@ -32,14 +36,9 @@ import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
-from ..service.repo import recover_interrupted
-
-if TYPE_CHECKING:
-    from ..core.context import Options
-    from ..core.snapshot import Tree
-    from ..service.state import RepoState
+from . import ops
 
 HEADER = struct.Struct(">Q")
 FIRST = 0  # the seq of the load the child starts on its own
@@ -48,8 +47,30 @@ FIRST = 0  # the seq of the load the child starts on its own
 CHILD = "import sys; from dashtam_wizard.tui.backend import main; sys.exit(main(sys.argv[1:]))"
 
 
+DONE, FAILED, PROGRESS = "done", "failed", "progress"
+
+
 class BackendGone(Exception):
-    """The backend process is not running (never started, crashed or closed)."""
+    """The backend process is not running (never started, crashed or closed).
+
+    `sent`: the request had reached it, so it may have been done in part.
+    """
+
+    def __init__(self, sent: bool = False) -> None:
+        super().__init__("the wizard's backend process stopped")
+        self.sent = sent
+
+
+class BackendStopped(Exception):
+    """The backend died during a write it had been sent. Not done again in the app: it
+    may have been done in part, so the app first finishes it the way a start after a
+    crash does (`recovered`: what that did), then says so."""
+
+    def __init__(self, op: str, recovered: str | None) -> None:
+        super().__init__(
+            f"the wizard's background process stopped during the {op}. "
+            + (recovered or "Nothing had changed yet.")
+        )
 
 
 # ---- framing (both sides) -------------------------------------------------------------
@@ -129,105 +150,37 @@ def _identity(obj: Any) -> Any:
 # ---- the child ---------------------------------------------------------------------------
 
 
-def answer_here(op: str, args: tuple[Any, ...]) -> Any:
-    """Do a request in this process: the child's work, and the app's fallback without one."""
-    if op == "load":
-        root, options, first = args
-        recovered = recover_interrupted(root, untrusted_ok=True) if first else None
-        return load(root, options), recovered
-    if op == "save_manual":
-        from ..service.loader import save_manual
-
-        return save_manual(*args)
-    if op == "docker":
-        from .docker_probe import probe
-
-        return probe()
-    if op == "gate":
-        return gate(*args)
-    raise ValueError(f"unknown backend request {op!r}")
-
-
-def gate(root: Path, options: Options) -> tuple[list[str], list[str]]:
-    """The equivalence gate for the plan as chosen: (blocking differences, calls not judged),
-    each a line. Run by the app in a worker after the state is shown, before apply."""
-    from ..core.snapshot import read_tree
-    from ..judge.check import check_plan
-    from ..plancache import plan_for
-
-    tree = read_tree(root)
-    verdict = check_plan(root, tree, plan_for(tree, root, options), options)
-    return [d.line() for d in verdict.differences], list(verdict.unjudged)
-
-
-def load(root: Path, options: Options) -> RepoState:
-    """The repo's state: from the state cache when nothing it depends on changed.
-
-    Only a miss imports the loader (the planner and its libraries).
-    """
-    from . import statecache
-
-    root = root.resolve()
-    state, key, tree = _cached(root, options)
-    if state is None:
-        from ..core.checklist import load_manual
-        from ..service.loader import load as compute
-
-        state = compute(root, options, tree)
-        statecache.put(key, state)
-        state.manual = load_manual(root)
-    return state
-
-
-def _cached(root: Path, options: Options) -> tuple[RepoState | None, str | None, Tree]:
-    """(the cached state or None, its key, the tree read for the key)."""
-    from ..core.checklist import load_manual
-    from ..core.snapshot import read_tree
-    from . import statecache
-
-    tree = read_tree(root)
-    key = statecache.key(tree, root, options)
-    state = statecache.get(key)
-    if state is not None:
-        state.manual = load_manual(root)  # not in the key: ticks are read fresh every time
-    return state, key, tree
-
-
-def first_load_here(root: Path) -> tuple[RepoState | None, str | None]:
-    """In the UI process, before Textual loads: (the state if cached, what recovery did).
-
-    A repo looked at before and unchanged since needs no backend for its first frame: no
-    second process competes for the CPU while Textual starts. On a miss (None) the app
-    starts the backend to plan. Light: the planner is never imported here.
-    """
-    from ..core.context import Options
-    from ..plancache import enabled
-
-    root = root.resolve()
-    recovered = recover_interrupted(root, untrusted_ok=True)
-    if not enabled():  # DASHTAM_WIZARD_NO_CACHE: nothing to look up
-        return None, recovered
-    return _cached(root, Options())[0], recovered
-
-
 def serve(root: Path, inp: IO[bytes], out: IO[bytes], first: bool = True) -> None:
     """The child's loop: the first load at once (unless `first` is off), then requests."""
     from ..core.context import Options
 
-    lock = threading.Lock()  # Docker probes answer from threads of their own
+    lock = threading.Lock()  # one frame at a time: threads answer too
+    stops: dict[int, threading.Event] = {}  # the requests a "cancel" can reach
+
+    def send(frame: tuple[Any, ...]) -> None:
+        with lock:
+            _write(out, frame)
 
     def answer(seq: int, op: str, args: tuple[Any, ...]) -> None:
+        stop = stops.get(seq) or threading.Event()
         try:
-            reply: tuple[Any, ...] = (seq, True, answer_here(op, args))
+            value = ops.run(op, args, lambda v: send((seq, PROGRESS, v)), stop.is_set)
+            reply: tuple[Any, ...] = (seq, DONE, value)
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the app to show
-            reply = (seq, False, _Portable(exc))
-        with lock:
-            _write(out, reply)
+            reply = (seq, FAILED, _Portable(exc))
+        finally:
+            stops.pop(seq, None)
+        send(reply)
 
     if first:
         answer(FIRST, "load", (root, Options(), True))
     while (request := _read(inp)) is not None:
-        if request[1] == "docker":
+        seq, op, args = request
+        if op == "cancel":
+            if (stop := stops.get(args[0])) is not None:
+                stop.set()
+        elif op in ops.THREADED:
+            stops[seq] = threading.Event()
             threading.Thread(target=answer, args=request, daemon=True).start()
         else:
             answer(*request)
@@ -246,7 +199,9 @@ def main(argv: list[str]) -> int:
 class _Call:
     """One request waiting for its reply."""
 
-    def __init__(self) -> None:
+    def __init__(self, op: str, progress: ops.Progress | None = None) -> None:
+        self.op = op
+        self.progress = progress
         self.done = threading.Event()
         self.ok = False
         self.value: Any = None
@@ -265,7 +220,7 @@ class Backend:
         self._lock = threading.Lock()  # the calls and the sequence numbers
         self._write_lock = threading.Lock()  # one request at a time on the child's stdin
         self._seq = FIRST
-        self._first = _Call()
+        self._first = _Call("load")
         self._calls: dict[int, _Call] = {FIRST: self._first} if first else {}
         self._first_claimed = not first  # no first load: nothing to claim
         self._gone = False
@@ -288,14 +243,24 @@ class Backend:
         assert stdout is not None
         try:
             while (reply := _read(stdout)) is not None:
-                seq, ok, value = reply
-                with self._lock:
-                    call = self._calls.pop(seq, None)  # None: its caller gave up
-                if call is not None:
-                    call.ok, call.value = ok, value
-                    call.done.set()
+                seq, kind, value = reply
+                with self._lock:  # None: its caller gave up
+                    call = self._calls.get(seq) if kind == PROGRESS else self._calls.pop(seq, None)
+                if call is None:
+                    continue
+                if kind == PROGRESS:
+                    if call.progress is not None:
+                        with contextlib.suppress(Exception):  # the app's side: never ours to die of
+                            call.progress(value)
+                    continue
+                call.ok, call.value = kind == DONE, value
+                call.done.set()
         except Exception:  # noqa: BLE001 - a broken stream is a dead backend: fall back
             pass
+        # Reaped before anyone is told: a zombie's pid still looks alive, and the repo lock
+        # it held (file systems without flock) would refuse the app's own recovery.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(timeout=5)
         self._mark_gone()
 
     def _mark_gone(self) -> None:
@@ -305,18 +270,32 @@ class Backend:
         for call in waiting:
             call.done.set()  # ok stays False, value None: BackendGone
 
-    def _wait(self, call: _Call, cancelled: Callable[[], bool]) -> Any:
+    def _send(self, frame: tuple[Any, ...]) -> None:
+        with self._write_lock:
+            assert self._proc.stdin is not None
+            _write(self._proc.stdin, frame)
+
+    def _wait(self, seq: int, call: _Call, cancelled: Callable[[], bool]) -> Any:
         while not call.done.wait(0.05):
             if cancelled():
+                with contextlib.suppress(OSError, ValueError):
+                    self._send((0, "cancel", (seq,)))
                 return None
         if call.ok:
             return call.value
         if isinstance(call.value, BaseException):
             raise call.value
-        raise BackendGone()
+        raise BackendGone(sent=True)
 
-    def call(self, op: str, *args: Any, cancelled: Callable[[], bool] = lambda: False) -> Any:
-        """Run `op` in the child and return its result (None if `cancelled()` turns true)."""
+    def call(
+        self,
+        op: str,
+        *args: Any,
+        progress: ops.Progress | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> Any:
+        """Run `op` in the child and return its result (None if `cancelled()` turns true);
+        `progress` gets each progress value, in the reader thread, before the result."""
         with self._lock:
             if self._gone:
                 raise BackendGone()
@@ -326,18 +305,16 @@ class Backend:
             else:
                 self._seq += 1
                 seq = self._seq
-                call = self._calls[seq] = _Call()
+                call = self._calls[seq] = _Call(op, progress)
         if seq != FIRST:
             try:  # not under self._lock: the reader thread must be able to take replies
-                with self._write_lock:
-                    assert self._proc.stdin is not None
-                    _write(self._proc.stdin, (seq, op, args))
+                self._send((seq, op, args))
             except (OSError, ValueError):
                 with self._lock:
                     self._calls.pop(seq, None)
                 raise BackendGone() from None
         try:
-            return self._wait(call, cancelled)
+            return self._wait(seq, call, cancelled)
         finally:
             with self._lock:
                 self._calls.pop(seq, None)
@@ -352,13 +329,16 @@ class Backend:
             return call.value
 
     def close(self) -> None:
-        """End the child (EOF first; it is killed if it does not exit promptly)."""
+        """End the child: EOF, then it is killed if it does not exit promptly, or, while a
+        write (apply, rollback, report) is in it, once that had time to finish."""
         proc = self._proc
+        with self._lock:
+            writing = any(call.op in ops.WRITES for call in self._calls.values())
         with contextlib.suppress(OSError, ValueError):
             if proc.stdin is not None:
                 proc.stdin.close()
         try:
-            proc.wait(timeout=2)
+            proc.wait(timeout=120 if writing else 2)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

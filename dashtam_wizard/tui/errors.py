@@ -6,6 +6,7 @@ import tempfile
 import traceback
 
 from ..core.errors import BadInput
+from .backend import BackendStopped
 
 TITLES = {
     "plan": "Cannot plan this repo",
@@ -20,6 +21,8 @@ TITLES = {
 def describe(exc: BaseException, job: str = "") -> tuple[str, str]:
     """(title, message with file:line when known) for the job that failed."""
     title = TITLES.get(job, "Error")
+    if isinstance(exc, BackendStopped):  # not "nothing was changed": it may have been
+        return "Interrupted", str(exc)
     if isinstance(exc, BadInput):  # ApplyError is one too: both name the file
         return title, exc.one_line()
     module = type(exc).__module__ or ""

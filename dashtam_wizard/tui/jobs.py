@@ -1,8 +1,9 @@
 """The jobs the user starts: apply, rollback, verify, the report, the Docker probe.
 
-One at a time (`busy`), each in a thread worker that reports back as messages, each
-through the same service door the CLI uses; `on_worker_state_changed` is the one place
-their errors surface. Quitting waits for an apply or a rollback: files are never left
+One at a time (`busy`), each started the one way every job is (`in_backend` from a
+thread worker: `ops.run` in the backend process), each through the same service door the
+CLI uses, reporting back as messages; `on_worker_state_changed` is the one place their
+errors surface. Quitting waits for an apply or a rollback: files are never left
 half-written.
 """
 
@@ -109,20 +110,17 @@ class JobsApp(RepoApp):
             ConfirmModal(f"Apply {len(changes)} change(s) of {which}?", lines, "Apply"), confirmed
         )
 
+    def _activity(self, value: tuple[str, int, int | None]) -> None:
+        self.post_message(msg.Activity(*value))
+
     @work(thread=True, group="apply", exit_on_error=False)
     def run_apply(self, changes: list[Change], phases: list[int]) -> None:
-        from ..service.doors import apply_chosen
-
-        def step(i: int, n: int, change: Change) -> None:
-            self.post_message(msg.Activity(f"{change.kind.value} {change.path}", i, n))
-
         state = self.state
         if state is None:
             return
-        # the same door as `apply`: the gate (a difference stops it, one line), then the
-        # transaction of what the dialog listed
-        self.post_message(msg.Activity("checking with Compose…", 0, len(changes)))
-        record = apply_chosen(self.root, state.plan, state.options, set(phases), on_step=step)
+        record = self.in_backend(
+            "apply", self.root, state.plan, state.options, phases, progress=self._activity
+        )
         self.post_message(msg.Applied(record, len(changes)))
 
     def on_activity(self, message: msg.Activity) -> None:
@@ -184,13 +182,8 @@ class JobsApp(RepoApp):
 
     @work(thread=True, group="rollback", exit_on_error=False)
     def run_rollback(self, to: str | None, everything: bool) -> None:
-        from ..apply import rollback
-
-        def step(i: int, n: int, *_: object) -> None:
-            self.post_message(msg.Activity("restoring…", i, n))
-
-        result = rollback(self.root, to=to, all=everything, on_step=step)
-        self.post_message(msg.RolledBack(result.summary()))
+        summary = self.in_backend("rollback", self.root, to, everything, progress=self._activity)
+        self.post_message(msg.RolledBack(summary))
 
     def on_rolled_back(self, message: msg.RolledBack) -> None:
         self.last_rollback = message.summary
@@ -212,25 +205,27 @@ class JobsApp(RepoApp):
 
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
     def run_verify(self) -> None:
-        from .verify_run import Batcher, Stopped, Unavailable, run
+        from .verify_run import Stopped, Unavailable
 
         worker = get_current_worker()
-        batcher = Batcher(lambda objs: self.post_message(msg.VerifyProgress(objs)))
+
+        def progress(value: list[Any] | str) -> None:  # a batch of events, or the daemon's answer
+            if isinstance(value, str):
+                self.post_message(msg.DockerStatus(value, True))
+            else:
+                self.post_message(msg.VerifyProgress(value))
+
         try:
-            report = run(
-                self.root,
-                batcher,
-                lambda: worker.is_cancelled,
-                lambda text: self.post_message(msg.DockerStatus(text, True)),
+            report = self.in_backend(
+                "verify", self.root, progress=progress, cancelled=lambda: worker.is_cancelled
             )
         except Unavailable as exc:
-            batcher.flush()
             self.post_message(msg.VerifyUnavailable(str(exc)))
             return
         except Stopped:
             return
-        batcher.flush()
-        self.post_message(msg.VerifyDone(report))
+        if not worker.is_cancelled:
+            self.post_message(msg.VerifyDone(report))
 
     def on_verify_progress(self, message: msg.VerifyProgress) -> None:
         self.verify_screen.events(message.objs)
@@ -255,7 +250,7 @@ class JobsApp(RepoApp):
     def probe_docker(self) -> None:
         """Is a daemon reachable? Asked of the backend (the Docker SDK never loads here)."""
         worker = get_current_worker()
-        answer = self._in_backend("docker", cancelled=lambda: worker.is_cancelled)
+        answer = self.in_backend("docker", cancelled=lambda: worker.is_cancelled)
         if answer is not None and not worker.is_cancelled:
             ok, text = answer
             self.post_message(msg.DockerStatus(text, ok))
@@ -270,9 +265,7 @@ class JobsApp(RepoApp):
 
     @work(thread=True, group="report", exit_on_error=False)
     def write_report(self, state: RepoState, manual: dict[str, bool], verify: Any) -> None:
-        from ..service.report import write
-
-        path = write(state, manual, verify)
+        path = self.in_backend("report", state, manual, verify)
         self.post_message(msg.ReportWritten(path))
 
     def on_report_written(self, message: msg.ReportWritten) -> None:

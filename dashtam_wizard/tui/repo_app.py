@@ -1,9 +1,11 @@
 """The repo as the TUI holds it: its planned state, the user's toggles and ticks, the gate.
 
 The base of the app (`WizardApp` adds start-up and navigation, `JobsApp` the jobs).
-Planning, the gate and checklist saves go to the backend process (`backend.py`), so this
-process keeps the GIL for drawing and keys; a worker thread only waits for the answer,
-or does the work itself if the backend is gone. Screens draw `state` whenever
+Every job (planning, the gate, checklist saves, and `JobsApp`'s apply, rollback, report,
+verify) is started by `in_backend` from a worker thread: it goes to the backend process
+(`backend.py`), so this process keeps the GIL for drawing and keys, and the thread only
+waits for the answer (and passes progress on), or does the work itself if the backend
+is gone. Screens draw `state` whenever
 `generation` changes.
 """
 
@@ -22,7 +24,8 @@ from textual.worker import get_current_worker
 
 from ..core.context import Options
 from . import messages as msg
-from .backend import Backend, BackendGone
+from .backend import Backend, BackendGone, BackendStopped
+from .ops import WRITES, Progress, run
 
 if TYPE_CHECKING:
     from ..service.state import RepoState
@@ -77,7 +80,7 @@ class RepoApp(App[int]):
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def reload(self, options: Options, first: bool = False) -> None:
         worker = get_current_worker()
-        answer = self._in_backend(
+        answer = self.in_backend(
             "load", self.root, options, first, cancelled=lambda: worker.is_cancelled
         )
         if worker.is_cancelled:
@@ -85,19 +88,27 @@ class RepoApp(App[int]):
         state, recovered = answer
         self.post_message(msg.StateLoaded(state, recovered))
 
-    def _in_backend(
-        self, op: str, *args: Any, cancelled: Callable[[], bool] = lambda: False
+    def in_backend(
+        self,
+        op: str,
+        *args: Any,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
     ) -> Any:
-        """Run a backend request from a worker thread; in the thread itself if it is gone."""
+        """Run a job (`ops.run`) from a worker thread: in the backend, or in this thread if
+        there is none. The one way every job is started."""
         backend = self._get_backend()
         if backend is not None:
             try:
-                return backend.call(op, *args, cancelled=cancelled)
-            except BackendGone:
+                return backend.call(op, *args, progress=progress, cancelled=cancelled)
+            except BackendGone as gone:
                 self.backend = None  # from now on every job works in this process
-        from .backend import answer_here
+                if gone.sent and op in WRITES:
+                    from ..service.repo import recover_interrupted
 
-        return answer_here(op, args)
+                    recovered = recover_interrupted(self.root, untrusted_ok=True)
+                    raise BackendStopped(op, recovered) from None
+        return run(op, args, progress or (lambda _v: None), cancelled)
 
     def on_state_loaded(self, message: msg.StateLoaded) -> None:
         self._show_state(message.state, message.recovered)
@@ -124,7 +135,7 @@ class RepoApp(App[int]):
         """The gate apply runs, ahead of time: the Overview and the phase screens show what
         it blocks before the user asks to apply."""
         worker = get_current_worker()
-        blocked, unjudged = self._in_backend(
+        blocked, unjudged = self.in_backend(
             "gate", self.root, options, cancelled=lambda: worker.is_cancelled
         )
         if not worker.is_cancelled:
@@ -166,7 +177,7 @@ class RepoApp(App[int]):
     @work(thread=True, group="manual", exit_on_error=False)
     def save_manual(self) -> None:
         with self._save_lock:  # one save at a time, each of the latest ticks: the last wins
-            self._in_backend("save_manual", self.root, dict(self.manual))
+            self.in_backend("save_manual", self.root, dict(self.manual))
 
     def on_unmount(self) -> None:
         with self._backend_lock:
