@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,44 @@ async def test_verify_streams_builds_and_fills_the_results(tmp_path: Path, docke
             + "".join((repo / log_path(log.target)).read_text() for log in logs)
         )
         assert not {s for s in secrets if s in shown}
+
+
+def processes_in(folder: Path) -> list[str]:
+    """The command lines of the processes working in `folder` (their cwd is in it)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and Path(os.readlink(proc / "cwd")).is_relative_to(folder):
+                found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    return found
+
+
+@pytest.mark.docker
+async def test_quitting_during_a_verify_stops_it_and_leaves_no_process(
+    tmp_path: Path,
+    dockerd_client,  # noqa: F811
+) -> None:
+    """Verify runs in the backend process: quitting while it builds ends the build there
+    too, with nothing left running in the repo."""
+    repo = write_sample(tmp_path / "x")
+    app = WizardApp(repo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await docker_checked(pilot)
+        assert app.backend is not None
+        child = app.backend._proc
+        await pilot.press("v")
+        for _ in range(1200):  # until the first stage's log is on screen
+            if app.busy == "verify" and app.screen.query(StageLog):
+                break
+            await pilot.pause(0.05)
+        assert app.busy == "verify" and app.screen.query(StageLog), screen_text(app)
+        await pilot.press("ctrl+q")
+        for _ in range(200):
+            if not app.is_running:
+                break
+            await pilot.pause(0.05)
+        assert not app.is_running
+    assert child.wait(timeout=10) is not None
+    assert processes_in(repo) == []

@@ -228,6 +228,21 @@ def _stderr_error(lines: list[str]) -> str:
     return "docker compose build failed"
 
 
+_running: set[subprocess.Popen[str]] = set()  # the Compose builds this process started
+_running_lock = threading.Lock()
+
+
+def stop_running_builds() -> None:
+    """Terminate every Compose build of this process that still runs. A process about to
+    end (the TUI's backend once the app quit during a verify) must not leave a build going
+    in the user's repo; the thread reading the build then unwinds as after a failure."""
+    with _running_lock:
+        procs = list(_running)
+    for proc in procs:
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, 15)
+
+
 def iter_compose_build(
     cmd: tuple[str, ...],
     repo: Path,
@@ -273,6 +288,8 @@ def iter_compose_build(
         with contextlib.suppress(OSError):
             (scratch / "override.json").unlink(missing_ok=True)
         return
+    with _running_lock:
+        _running.add(proc)
     err_lines: list[str] = []
     reader = threading.Thread(target=lambda: err_lines.extend(proc.stderr or []), daemon=True)
     reader.start()
@@ -300,6 +317,8 @@ def iter_compose_build(
                 os.killpg(proc.pid, 15)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
+        with _running_lock:
+            _running.discard(proc)
         for f in scratch.iterdir():
             f.unlink(missing_ok=True)
         with contextlib.suppress(OSError):

@@ -174,6 +174,7 @@ def serve(root: Path, inp: IO[bytes], out: IO[bytes], first: bool = True) -> Non
 
     if first:
         answer(FIRST, "load", (root, Options(), True))
+    threads: list[threading.Thread] = []
     while (request := _read(inp)) is not None:
         seq, op, args = request
         if op == "cancel":
@@ -181,9 +182,14 @@ def serve(root: Path, inp: IO[bytes], out: IO[bytes], first: bool = True) -> Non
                 stop.set()
         elif op in ops.THREADED:
             stops[seq] = threading.Event()
-            threading.Thread(target=answer, args=request, daemon=True).start()
+            threads = [t for t in threads if t.is_alive()]
+            threads.append(threading.Thread(target=answer, args=request, daemon=True))
+            threads[-1].start()
         else:
             answer(*request)
+    for stop in list(stops.values()):  # EOF: the app is gone, and so is every job's asker
+        stop.set()
+    ops.stop_everything([t for t in threads if t.is_alive()])
 
 
 def main(argv: list[str]) -> int:
@@ -329,8 +335,9 @@ class Backend:
             return call.value
 
     def close(self) -> None:
-        """End the child: EOF, then it is killed if it does not exit promptly, or, while a
-        write (apply, rollback, report) is in it, once that had time to finish."""
+        """End the child: EOF, then it is killed if it has not exited in 10 s (it stops its
+        running jobs first: `ops.stop_everything`), or, while a write (apply, rollback,
+        report) is in it, once that had time to finish."""
         proc = self._proc
         with self._lock:
             writing = any(call.op in ops.WRITES for call in self._calls.values())
@@ -338,7 +345,7 @@ class Backend:
             if proc.stdin is not None:
                 proc.stdin.close()
         try:
-            proc.wait(timeout=120 if writing else 2)
+            proc.wait(timeout=120 if writing else 10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

@@ -12,6 +12,8 @@ Nothing here imports Textual: the backend never loads it.
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +74,27 @@ def run(
     if op == "verify":
         return verify(*args, progress=progress, cancelled=cancelled)
     raise ValueError(f"unknown backend request {op!r}")
+
+
+def stop_everything(jobs: list[threading.Thread]) -> None:
+    """The app is gone: end the running jobs (each told to stop by its `cancelled`) before
+    this process ends, so nothing they started keeps running in the repo. A verify sees
+    its stop at its next event; one waiting on a silent build step gets its build ended.
+    An apply or rollback never gets here: the backend does them one by one, not in a
+    thread, so it is finished before the app's EOF is read."""
+    for job in jobs:
+        job.join(timeout=1)
+    if any(job.is_alive() for job in jobs):
+        stop_builds()
+    for job in jobs:
+        job.join(timeout=5)
+
+
+def stop_builds() -> None:
+    """End the Compose builds this process runs (none if it never built: nothing loaded)."""
+    buildkit = sys.modules.get("dashtam_wizard.docker.buildkit")
+    if buildkit is not None:
+        buildkit.stop_running_builds()
 
 
 def apply(root: Path, plan: Any, options: Options, phases: list[int], *, progress: Progress) -> Any:

@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from ..core.context import Options
 from . import messages as msg
 from .backend import Backend, BackendGone, BackendStopped
-from .ops import WRITES, Progress, run
+from .ops import WRITES, Progress, run, stop_builds
 
 if TYPE_CHECKING:
     from ..service.state import RepoState
@@ -185,3 +185,5 @@ class RepoApp(App[int]):
             backend = self.backend
         if backend is not None:
             backend.close()
+        else:  # jobs ran in this process's threads: a verify's build must not outlive it
+            stop_builds()
