@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .cli_args import COMMANDS, parser, tui_parser
 from .core.errors import BadInput, NothingToMigrate
 from .service.repo import open_repo, recover_interrupted, refuse_unfinished, writable_repo
+from .shell import EXIT_BAD, EXIT_OK, EXIT_PENDING, LazyConsole, catch_sigterm, guarded
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,23 +22,6 @@ if TYPE_CHECKING:
     from .core.context import Options
     from .core.model import Change
     from .core.snapshot import Tree
-
-EXIT_OK, EXIT_PENDING, EXIT_BAD = 0, 1, 2
-
-
-class LazyConsole:
-    """A rich Console made on first use: `plan` prints without rich and should not import it."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        self._kwargs = kwargs
-        self._console: Console | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._kwargs)
-        return getattr(self._console, name)
 
 
 def _recover(root: Path, console: Console) -> None:
@@ -335,29 +319,17 @@ HANDLERS = {
 }
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised where the command is: `finally` blocks run (an in-process apply rolls
-    back, `uv lock`'s scratch folder is removed) instead of the process vanishing."""
-
-
-def _on_sigterm(_signum: int, _frame: Any) -> None:
-    raise Terminated
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     console: Any = LazyConsole(highlight=False, soft_wrap=True)  # a piped command stays one line
-    err: Any = LazyConsole(stderr=True, highlight=False)
-    try:
+
+    def command() -> int:
         if (
             argv
             and argv[0] in COMMANDS
             or any(a in ("-h", "--help", "-V", "--version") for a in argv[:1])
         ):
-            import signal
-
-            if threading_main():
-                signal.signal(signal.SIGTERM, _on_sigterm)
+            catch_sigterm()
             args = parser().parse_args(argv)
             if args.command is None:
                 parser().print_help()
@@ -365,51 +337,8 @@ def main(argv: list[str] | None = None) -> int:
             return HANDLERS[args.command](args, console)
         targs = tui_parser().parse_args(argv)
         return run_tui(targs.path, targs.demo, console, targs.convert)
-    except BadInput as exc:
-        err.print(f"dashtam-wizard: {exc.one_line()}", markup=False, soft_wrap=True)
-        return EXIT_BAD
-    except BrokenPipeError:
-        # `dashtam-wizard plan | head`: the reader left; say nothing, like any filter would
-        import os
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        err.print(f"dashtam-wizard: {where}{exc.strerror or exc}", markup=False, soft_wrap=True)
-        return EXIT_BAD
-    except (KeyboardInterrupt, Terminated) as exc:
-        code = 143 if isinstance(exc, Terminated) else 130
-        err.print(
-            "dashtam-wizard: interrupted; no file is half-written, but an apply or rollback that was "
-            "running is unfinished until `dashtam-wizard rollback --yes` (or the next apply, or the "
-            "wizard's start) finishes it"
-        )
-        return code
-    except Exception as exc:  # noqa: BLE001 - the user gets one line, the traceback goes to a file
-        log = _save_traceback()
-        err.print(
-            f"dashtam-wizard: internal error: {type(exc).__name__}: {exc} (details: {log})",
-            markup=False,
-            soft_wrap=True,
-        )
-        return EXIT_BAD
-
-
-def threading_main() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
-
-
-def _save_traceback() -> str:
-    import tempfile
-    import traceback
-
-    fd, name = tempfile.mkstemp(prefix="dashtam-wizard-crash-", suffix=".log")
-    with open(fd, "w") as fh:
-        fh.write(traceback.format_exc())
-    return name
+    return guarded(command)
 
 
 if __name__ == "__main__":
