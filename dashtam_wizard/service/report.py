@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..core.statedir import COMPARE_FILE, STATE_DIR
 from ..events import STATUS_ICON
 from .ids import split_change_id
 from .state import RepoState, with_ticks
+
+if TYPE_CHECKING:
+    from ..docker.report import VerifyReport
 
 REPORT = "docs/migration-report.md"
 
@@ -75,7 +78,7 @@ def _build_comparison(root: Path) -> list[str]:
     return out + [""]
 
 
-def build(state: RepoState, manual: dict[str, bool], verify: Any = None) -> str:
+def build(state: RepoState, manual: dict[str, bool], verify: VerifyReport | None = None) -> str:
     out = [
         f"# Migration report — {state.plan.project}",
         "",
@@ -154,7 +157,7 @@ def build(state: RepoState, manual: dict[str, bool], verify: Any = None) -> str:
     return "\n".join(out).replace("\n\n\n", "\n\n") + "\n"
 
 
-def write(state: RepoState, manual: dict[str, bool], verify: Any = None) -> str:
+def write(state: RepoState, manual: dict[str, bool], verify: VerifyReport | None = None) -> str:
     """Written as one transaction of the apply engine: History lists it, ctrl+z (and "roll
     back everything") undoes it like an apply."""
     from ..apply import apply_changes

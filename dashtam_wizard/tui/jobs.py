@@ -25,6 +25,7 @@ from .errors import describe
 from .repo_app import RepoApp
 
 if TYPE_CHECKING:
+    from ..docker.report import VerifyReport
     from ..service.state import RepoState
     from .screens.verify import VerifyScreen
 
@@ -46,7 +47,7 @@ class JobsApp(RepoApp):
         super().__init__(root, gate_check=gate_check, backend=backend, state=state)
         self.busy: str | None = None
         self.last_rollback: str | None = None
-        self.last_verify: Any = None  # docker.report.VerifyReport of this session
+        self.last_verify: VerifyReport | None = None  # of this session
         self._quit_when_idle = False
 
     def _idle_state(self) -> RepoState | None:
@@ -264,7 +265,9 @@ class JobsApp(RepoApp):
             self.write_report(self.state, dict(self.manual), self.last_verify)
 
     @work(thread=True, group="report", exit_on_error=False)
-    def write_report(self, state: RepoState, manual: dict[str, bool], verify: Any) -> None:
+    def write_report(
+        self, state: RepoState, manual: dict[str, bool], verify: VerifyReport | None
+    ) -> None:
         path = self.in_backend("report", state, manual, verify)
         self.post_message(msg.ReportWritten(path))
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from ..apply.records import ApplyRecord
+    from ..docker.report import VerifyReport
     from ..events import Progress
     from ..service.state import RepoState
 
@@ -29,7 +31,7 @@ class Activity(Message):
 
 
 class Applied(Message):
-    def __init__(self, record: Any, count: int) -> None:
+    def __init__(self, record: ApplyRecord, count: int) -> None:
         super().__init__()
         self.record = record
         self.count = count
@@ -63,7 +65,7 @@ class VerifyProgress(Message):
 
 
 class VerifyDone(Message):
-    def __init__(self, report: Any) -> None:
+    def __init__(self, report: VerifyReport) -> None:
         super().__init__()
         self.report = report
 

@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 from ..service.repo import recover_interrupted
 
 if TYPE_CHECKING:
+    from ..apply.records import ApplyRecord
     from ..core.context import Options
-    from ..core.model import Change
+    from ..core.model import Change, Plan
     from ..core.snapshot import Tree
+    from ..docker.report import VerifyReport
     from ..service.state import RepoState
 
 Progress = Callable[[Any], None]
@@ -97,7 +99,9 @@ def stop_builds() -> None:
         buildkit.stop_running_builds()
 
 
-def apply(root: Path, plan: Any, options: Options, phases: list[int], *, progress: Progress) -> Any:
+def apply(
+    root: Path, plan: Plan, options: Options, phases: list[int], *, progress: Progress
+) -> ApplyRecord:
     """The same door as `apply`: the gate (a difference stops it, one line), then the
     transaction of what the dialog listed. Progress: (label, done, total) per change."""
     from ..service.doors import apply_chosen
@@ -119,7 +123,7 @@ def rollback(root: Path, to: str | None, everything: bool, *, progress: Progress
     return undo(root, to=to, all=everything, on_step=step).summary()
 
 
-def verify(root: Path, *, progress: Progress, cancelled: Callable[[], bool]) -> Any:
+def verify(root: Path, *, progress: Progress, cancelled: Callable[[], bool]) -> VerifyReport:
     """Build and check `root`. Progress: a batch (list) of `events` objects, or a str when
     the daemon answered (what the status bar shows). Raises verify_run.Unavailable/Stopped."""
     from .verify_run import Batcher

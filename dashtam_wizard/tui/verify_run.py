@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..core.statedir import LOGS, STATE_DIR
 from ..events import (
@@ -24,6 +24,9 @@ from ..events import (
     TestOutput,
 )
 from .docker_probe import describe_version
+
+if TYPE_CHECKING:
+    from ..docker.report import VerifyReport
 
 LOG_DIR = f"{STATE_DIR}/{LOGS}"
 
@@ -104,7 +107,7 @@ def run(
     emit: Callable[[Any], None],
     cancelled: Callable[[], bool],
     connected: Callable[[str], object] = lambda _text: None,
-) -> Any:
+) -> VerifyReport:
     """Build and check `root`; every progress object goes to `emit`. Returns the VerifyReport."""
     try:
         from ..docker.buildkit import builder_name
