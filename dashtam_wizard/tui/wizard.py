@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
@@ -190,6 +191,38 @@ class WizardApp(JobsApp):
         for key in SCREEN_KEYS:
             if key != "overview":
                 make_screen(key)
+        from .widgets.diff_preview import diff_view_class
+
+        diff_view_class()  # the diff widget and its highlighter: ~20 ms of the first preview
+        self.set_timer(0.1, self._warm_css)  # a frame may come between the two
+
+    def _warm_css(self) -> None:
+        """Parse the DEFAULT_CSS of every widget class imported by now (the other screens'
+        too), once, while the user reads the overview. Textual parses a class's CSS when
+        its first instance mounts, and rebuilds its rule map then: 10-20 ms of a first
+        visit's first frame (History's table: most). A class's CSS is the same whenever
+        it is added, so the mount then finds it parsed."""
+        from textual.dom import DOMNode
+        from textual.widget import Widget
+
+        def subclasses(cls: type[Widget]) -> Iterator[type[Widget]]:
+            for sub in cls.__subclasses__():
+                yield sub
+                yield from subclasses(sub)
+
+        sheet = self.stylesheet
+        for cls in set(subclasses(Widget)):
+            # what `Widget._post_register` adds for an instance: it reads only the class
+            bases = SimpleNamespace(_node_bases=DOMNode._css_bases(cls))
+            for read_from, css, tie_breaker, scope in DOMNode._get_default_css(bases):  # type: ignore[arg-type]
+                sheet.add_source(
+                    css,
+                    read_from=read_from,
+                    is_default_css=True,
+                    tie_breaker=tie_breaker,
+                    scope=scope,
+                )
+        sheet.rules_map  # noqa: B018 - parses the new sources and builds the map now
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_repo(self) -> None:

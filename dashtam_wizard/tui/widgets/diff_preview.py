@@ -149,7 +149,7 @@ def cached_lines(key: _Key) -> Lines:
 
 
 @cache
-def _diff_view_class() -> type:
+def diff_view_class() -> type:
     """DiffView, highlighting in a thread with `language_for` (imported on the first preview
     only)."""
     from textual import work
@@ -334,7 +334,7 @@ class DiffPreview(VerticalScroll):
                 # drawn with the rest: a long file is highlighted in a thread (a placeholder
                 # until then) and only the rows on screen are ever rendered
                 widgets.append(
-                    _diff_view_class()(
+                    diff_view_class()(
                         src, change.path, old, new, split=split, annotations=True, wrap=self.wrap
                     )
                 )
