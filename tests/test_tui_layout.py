@@ -4,6 +4,7 @@ one clause, with the whole of it one key away (v), instead of cutting it mid-sen
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,25 @@ async def test_the_footer_names_each_screens_main_keys_first_even_at_80_columns(
         footer = screen_text(app).splitlines()[-1]
         for key in ("space Include/skip", "a Apply phase", "s Secrets", "d Split", "? Help"):
             assert key in footer, footer
+
+
+async def _screenshot(repo: Path, keys: list[str]) -> str:
+    app = WizardApp(repo, docker_probe=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, *keys)
+        await pilot.pause(0.3)
+        return re.sub(r"terminal-\d+", "T", app.export_screenshot())
+
+
+async def test_a_screen_shown_again_looks_as_when_first_shown(sample: Path) -> None:
+    """Round trips between screens and theme flips leave nothing stale: a screen looks as
+    it does in a fresh app (its first showing skips Textual's style refresh)."""
+    fresh_overview = await _screenshot(sample, [])
+    after_trips = await _screenshot(
+        sample, ["1", "o", "h", "o", "question_mark", "escape", "4", "o"]
+    )
+    assert after_trips == fresh_overview
+    fresh_phase = await _screenshot(sample, ["4"])
+    after_themes = await _screenshot(sample, ["t", "4", "t", "o", "4"])
+    assert after_themes == fresh_phase
