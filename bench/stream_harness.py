@@ -158,6 +158,30 @@ def line_text(i: int) -> str:
     return f"#{i:06d} 12.3 Downloading some-package-{i % 997}-1.2.3-py3-none-any.whl (1.2 MB) ........ done"
 
 
+def stream_lines(
+    total: int,
+    logs: Any,
+    emit: Any,
+    step_cls: Any,
+    output_cls: Any,
+    finished_cls: Any,
+    result_cls: Any,
+) -> None:  # noqa: ANN401
+    """What a verify's build does with each line, in either process: log it, then emit it
+    (a StepStarted every 5,000 lines, a BuildFinished at the end). The classes are the
+    checkout's (or the harness's stand-ins without the Docker SDK)."""
+    for i in range(total):
+        if i % 5000 == 0:
+            step = step_cls(i // 5000 + 1, total // 5000 + 1, f"RUN step {i // 5000 + 1}")
+            logs.write(f"Step {step.n}/{step.total} : {step.text}")
+            emit(step)
+        o = output_cls(line_text(i))
+        logs.write(o.line)
+        emit(o)
+    logs.close()
+    emit(finished_cls(result_cls(TARGET, "sha256:bench", None, total // 5000 + 1, 0, 1.0)))
+
+
 # --- the wizard ------------------------------------------------------------------------------
 
 
@@ -288,16 +312,7 @@ def run_wizard(repo: Path, out: Path, total: int, budget: float, in_child: bool 
             while not app.call_from_thread(mounted):
                 time.sleep(0.005)
             app.probe.extra["stage_mount_wait_s"] = time.perf_counter() - t_wait
-        for i in range(total):
-            if i % 5000 == 0:
-                step = StepStarted(i // 5000 + 1, total // 5000 + 1, f"RUN step {i // 5000 + 1}")
-                logs.write(f"Step {step.n}/{step.total} : {step.text}")
-                emit(step)
-            o = Output(line_text(i))
-            logs.write(o.line)
-            emit(o)
-        logs.close()
-        emit(BuildFinished(BuildResult(TARGET, "sha256:bench", None, total // 5000 + 1, 0, 1.0)))
+        stream_lines(total, logs, emit, StepStarted, Output, BuildFinished, BuildResult)
         if BATCHED:
             emit.flush()
 
@@ -343,16 +358,7 @@ def child_produce(repo: Path, total: int) -> None:
     logs = LogFiles(repo)
     logs.open(TARGET)
     emit(BuildStarted(TARGET, 0, 1))
-    for i in range(total):
-        if i % 5000 == 0:
-            step = StepStarted(i // 5000 + 1, total // 5000 + 1, f"RUN step {i // 5000 + 1}")
-            logs.write(f"Step {step.n}/{step.total} : {step.text}")
-            emit(step)
-        o = Output(line_text(i))
-        logs.write(o.line)
-        emit(o)
-    logs.close()
-    emit(BuildFinished(BuildResult(TARGET, "sha256:bench", None, total // 5000 + 1, 0, 1.0)))
+    stream_lines(total, logs, emit, StepStarted, Output, BuildFinished, BuildResult)
     emit.flush()
 
 
