@@ -3,9 +3,10 @@
 Why a process and not a worker thread: reading and planning a repo is pure Python for
 hundreds of milliseconds (the planner's libraries to import, round-trip YAML), and a
 verify parses thousands of build lines. In a thread they hold the GIL, so frames are late
-and keys wait behind them. The UI process only unpickles results and progress (a few ms),
-never imports the planner, and loads the Docker SDK only to read a verify's result. What each job does is `ops.run`,
-the same function the app calls in a thread when there is no backend.
+and keys wait behind them. The UI process only unpickles results and progress (a few
+ms), never imports the planner, and loads the Docker SDK only to read a verify's result.
+What each job does is `ops.run`, the same function the app calls in a thread when there
+is no backend.
 
 At launch (`app.run`, before Textual is imported) the UI process first looks in the state
 cache (`statecache.py`) itself: a repo shown before and unchanged since needs no planning,
