@@ -59,16 +59,15 @@ class WizardScreen(Screen[Any]):
         else:
             self.redraw()
 
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Textual recomputes the style of every node of a screen each time it is shown.
         # The first time, they were computed as the screen mounted, in the same frame:
-        # doing it again was ~20 ms of a first visit's first frame.
+        # doing it again was ~20 ms of a first visit's first frame. (Textual calls one
+        # handler per class along the MRO, subclass first: this runs before Screen's own,
+        # and a subclass's own runs too, without calling this one.)
         if not self._resumed:
             self._resumed = True
             event.refresh_styles = False
-        super()._on_screen_resume(event)
-
-    def on_screen_resume(self) -> None:
         if self._shown != self.wizard.generation:
             self.redraw()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -130,8 +131,8 @@ class PhaseScreen(WizardScreen):
         )
         self._preview()
 
-    def on_screen_resume(self) -> None:
-        super().on_screen_resume()
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # WizardScreen's runs too, after this one: Textual calls one handler per class
         self.call_after_refresh(self.focus_main)
 
     def focus_main(self) -> None:
