@@ -47,10 +47,11 @@ def _never() -> bool:
 def run(
     op: str,
     args: tuple[Any, ...],
-    progress: Progress = _ignore,
+    progress: Progress | None = None,
     cancelled: Callable[[], bool] = _never,
 ) -> Any:
     """Do one job; its result is pickled back to the app when run in the backend."""
+    progress = progress or _ignore
     if op == "load":
         root, options, first = args
         recovered = recover_interrupted(root, untrusted_ok=True) if first else None

@@ -108,7 +108,7 @@ class RepoApp(App[int]):
 
                     recovered = recover_interrupted(self.root, untrusted_ok=True)
                     raise BackendStopped(op, recovered) from None
-        return run(op, args, progress or (lambda _v: None), cancelled)
+        return run(op, args, progress, cancelled)
 
     def on_state_loaded(self, message: msg.StateLoaded) -> None:
         self._show_state(message.state, message.recovered)
