@@ -293,3 +293,56 @@ def test_verify_format_sarif_is_one_document_of_the_failures(repo: Path) -> None
     failed = json.loads(unreachable.stdout)["runs"][0]["invocations"][0]
     assert failed["executionSuccessful"] is False
     assert "cannot reach" in failed["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_a_container_that_stops_as_its_probe_starts_is_said_stopped_not_failed(
+    dockerd_client,  # noqa: F811
+) -> None:
+    """The production container of the sample stops about a second after it starts (no
+    database beside it). If it stops between the status read and the probe's exec, the
+    daemon answers the exec with 409 "is not running": that is the container stopping, the
+    same warning with its exit and last line, not a check that "could not run" (❌). The
+    daemon's refusal is real; only its timing is forced, by stopping the container for real
+    right before the exec (a race a test cannot hit on demand)."""
+    import io
+
+    from dashtam_wizard.docker.healthcheck import check_healthcheck_runs
+
+    client = dockerd_client
+    tag = "dashtam-wizard-test/stops-at-probe:1"
+    dockerfile = (
+        "FROM python:3.13-slim\n"
+        "HEALTHCHECK CMD false\n"
+        'CMD ["sh", "-c", "echo RuntimeError: no database here; exec sleep 60"]\n'
+    )
+    client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True)
+    started: list[object] = []
+
+    class Containers:
+        def run(self, image: str, **kwargs: object) -> object:
+            container = client.containers.run(image, **kwargs)
+            real_exec = container.exec_run
+
+            def exec_after_it_stopped(*args: object, **kw: object) -> object:
+                container.kill()
+                container.wait(timeout=30)
+                return real_exec(*args, **kw)
+
+            container.exec_run = exec_after_it_stopped
+            started.append(container)
+            return container
+
+    class Client:
+        containers = Containers()
+
+    try:
+        attrs = client.api.inspect_image(tag)
+        result = check_healthcheck_runs(Client(), tag, attrs, "production", "Dockerfile:2")  # type: ignore[arg-type]
+    finally:
+        client.images.remove(tag, force=True)
+    assert result is not None and started
+    assert result.passed and result.warning, result
+    assert "not executed" in result.evidence and "exit 137" in result.evidence, result
+    assert "no database here" in result.evidence, result
+    # and the container is gone
+    assert not client.containers.list(all=True, filters={"id": started[0].id})  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from contextlib import suppress
 from typing import Any
 
 import docker
-from docker.errors import DockerException
+from docker.errors import APIError, DockerException
 
 from dashtam_wizard.core.secrets import mask_value
 
@@ -79,7 +79,15 @@ def check_healthcheck_runs(
                     where,
                     warning=True,
                 )
-            ran = container.exec_run(cmd)
+            try:
+                ran = container.exec_run(cmd)
+            except APIError:
+                # it stopped between the status read and the exec (the daemon answers 409
+                # "is not running"): the next turn reports it as stopped, with its logs
+                container.reload()
+                if container.status != "running":
+                    continue
+                raise
             output = ran.output if isinstance(ran.output, bytes) else b""
             out = mask_value("", output.decode(errors="replace").strip())
             if ran.exit_code == 0:
