@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from dashtam_wizard.tui.app import WizardApp
 
@@ -85,3 +86,36 @@ async def test_a_screen_shown_again_looks_as_when_first_shown(sample: Path) -> N
     fresh_phase = await _screenshot(sample, ["4"])
     after_themes = await _screenshot(sample, ["t", "4", "t", "o", "4"])
     assert after_themes == fresh_phase
+
+
+async def test_a_wrapped_change_row_hangs_under_its_summary(sample: Path) -> None:
+    """In phase 4 at 80×24 the change summaries take two or three lines each: the wrapped
+    lines start under the summary, so the box and the kind of each change stand alone in
+    their column and each change reads as one item (the checklist's items likewise)."""
+    app = WizardApp(sample, docker_probe=False, gate_check=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "4")
+        await pilot.pause(0.3)
+        heads, tails = _rows(app, "ChangeList", r"[☑☐] edit ")
+        assert len(heads) >= 2 and tails, heads + tails  # the summaries wrap at this width
+        column = heads[0].index("edit") + len("edit   ")
+        assert all(r[:column].strip() == "" and r[column] != " " for r in tails), heads + tails
+        await press(pilot, "c")
+        await pilot.pause(0.3)
+        sections = {"Pre-Migration", "Migration", "Testing", "Documentation", "Cleanup"}
+        heads, tails = _rows(app, "ChecklistList", r"(✅|⬜|❔|☐) ")
+        tails = [r for r in tails if r.strip() not in sections]
+        assert tails, heads  # some items wrap at 80 columns
+        text_at = heads[0].index(heads[0].split()[1])
+        column = cell_len(heads[0][:text_at])  # the cell an item's text starts at (✅ is 2)
+        assert all(r[:column].strip() == "" and r[column] != " " for r in tails), heads + tails
+
+
+def _rows(app: WizardApp, widget: str, head: str) -> tuple[list[str], list[str]]:
+    """The rows a list shows, less its one-cell focus gutter: (first rows, wrapped rows)."""
+    lst = app.screen.query_one(widget)
+    rows = [s.text[1:] for s in lst.render_lines(lst.content_region.reset_offset)]  # type: ignore[attr-defined]
+    rows = [r for r in rows if r.strip()]
+    heads = [r for r in rows if re.match(rf"\s*{head}", r)]
+    return heads, [r for r in rows if r not in heads]

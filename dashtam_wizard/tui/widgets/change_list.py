@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...core.context import Options
 from ...core.model import Change, Kind
+from .hanging import Hanging
 
 KIND_STYLE = {
     Kind.DELETE: "$text-error",
@@ -24,14 +25,18 @@ KIND_STYLE = {
 }
 
 
-def applied_prompt(change: Change) -> Content:
-    kind = f"[{KIND_STYLE[change.kind]}]{change.kind.value:<6}[/]"
-    return Content.from_markup(f"[b $text-success]✓[/] {kind} {Content(change.summary).markup}")
+def _kind(change: Change) -> str:
+    return f"[{KIND_STYLE[change.kind]}]{change.kind.value:<6}[/]"
 
 
-def prompt(change: Change, selected: bool) -> Content:
+def applied_prompt(change: Change) -> Hanging:
+    return Hanging(
+        Content.from_markup(f"[b $text-success]✓[/] {_kind(change)} "), Content(change.summary)
+    )
+
+
+def prompt(change: Change, selected: bool) -> Hanging:
     box = "[b $text-success]☑[/]" if selected else "[b $text-error]☐[/]"
-    kind = f"[{KIND_STYLE[change.kind]}]{change.kind.value:<6}[/]"
     summary = Content(change.summary).markup
     if not change.default:  # one word on it, not "(review) (off by default — review) skipped"
         flag = (
@@ -41,7 +46,9 @@ def prompt(change: Change, selected: bool) -> Content:
         )
     else:
         flag = "" if selected else "  [dim]skipped[/]"
-    return Content.from_markup(f"{box} {kind} {summary}{flag}")
+    return Hanging(
+        Content.from_markup(f"{box} {_kind(change)} "), Content.from_markup(summary + flag)
+    )
 
 
 class ChangeList(OptionList):

@@ -11,11 +11,12 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...core.model import ChecklistItem
+from .hanging import Hanging
 
 ICON = {True: "✅", False: "⬜", None: "❔"}
 
 
-def prompt(item: ChecklistItem, ticked: bool | None) -> Content:
+def prompt(item: ChecklistItem, ticked: bool | None) -> Hanging:
     if item.manual:
         icon = "✅" if ticked else "☐ "
         ev = "[dim]you tick this one (space)[/]" if not ticked else "[dim]ticked by you[/]"
@@ -29,7 +30,10 @@ def prompt(item: ChecklistItem, ticked: bool | None) -> Content:
                 if where and where not in item.evidence.text
                 else ""
             )
-    return Content.from_markup(f"{icon} {Content(item.text).markup}" + (f"  {ev}" if ev else ""))
+    return Hanging(
+        Content(f"{icon} "),
+        Content.from_markup(Content(item.text).markup + (f"  {ev}" if ev else "")),
+    )
 
 
 class ChecklistList(OptionList):
