@@ -160,7 +160,8 @@ class OverviewScreen(WizardScreen):
         )
         blocked = "\n".join(gate[0]) if gate and gate[0] else ""
         problems.tooltip = "\n".join(x for x in (blocked, problems_detail(state)) if x) or None
-        phases = ", ".join(map(str, state.pending_phases())) or "—"
+        phases = ", ".join(map(str, state.pending_phases()))
+        pending = f"{len(changes)} change(s) in phase(s) {phases}" if phases else "nothing"
         self.query_one("#stage", Static).update(
             Text.assemble(
                 ("Repo: ", "bold"),
@@ -169,6 +170,6 @@ class OverviewScreen(WizardScreen):
                 state.stage(),
                 "\n",
                 ("Pending: ", "bold"),
-                f"{len(changes)} change(s) in phase(s) {phases}",
+                pending,
             )
         )
