@@ -12,6 +12,7 @@ from rich.cells import cell_len
 
 from dashtam_wizard.tui.app import WizardApp
 
+from .conftest import run_cli
 from .test_tui_support import press, screen_text, settle
 
 
@@ -119,3 +120,27 @@ def _rows(app: WizardApp, widget: str, head: str) -> tuple[list[str], list[str]]
     rows = [r for r in rows if r.strip()]
     heads = [r for r in rows if re.match(rf"\s*{head}", r)]
     return heads, [r for r in rows if r not in heads]
+
+
+async def test_the_rollback_buttons_are_whole_at_80_columns(sample: Path) -> None:
+    assert run_cli("apply", str(sample), "--phase", "1", "--yes").returncode == 0
+    app = WizardApp(sample, docker_probe=False, gate_check=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "h")
+        row = next(ln for ln in screen_text(app).splitlines() if "Roll back:" in ln)
+        for label in ("latest (ctrl+z)", "to selected (enter)", "everything"):
+            assert label in row, row
+
+
+async def test_a_long_rollback_dialog_keeps_its_buttons_on_an_80x24_screen(sample: Path) -> None:
+    """Rolling back a whole migration lists 31 changes: the list scrolls, and the buttons
+    and the line saying what enter does stay on screen."""
+    assert run_cli("apply", str(sample), "--yes").returncode == 0
+    app = WizardApp(sample, docker_probe=False, gate_check=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+z")
+        text = screen_text(app)
+        assert "Roll back (y)" in text and "Cancel (n)" in text, text
+        assert "enter: Cancel · y: Roll back · n or esc: Cancel" in text, text

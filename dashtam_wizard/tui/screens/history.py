@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, DataTable, Label, Static
 
 from ..messages import RollbackAsked
 from .base import WizardScreen
@@ -52,9 +52,11 @@ class HistoryScreen(WizardScreen):
             yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
             yield Static("", id="history-empty")
             with Horizontal(id="history-buttons"):
-                yield Button("Roll back latest (ctrl+z)", id="rollback-latest", variant="warning")
-                yield Button("Roll back to selected (enter)", id="rollback-to")
-                yield Button("Roll back everything", id="rollback-all", variant="error")
+                # "Roll back" said once: three full labels cut the last one at 80 columns
+                yield Label("Roll back:", id="history-buttons-label")
+                yield Button("latest (ctrl+z)", id="rollback-latest", variant="warning")
+                yield Button("to selected (enter)", id="rollback-to")
+                yield Button("everything", id="rollback-all", variant="error")
             yield Static("", id="rollback-result")
 
     def commands(self) -> Iterable[SystemCommand]:
