@@ -117,3 +117,46 @@ async def test_the_tui_keeps_the_same_phase_order(sample: Path) -> None:
         await press(pilot, "1", "a")  # phase 1 itself is not held back
         assert isinstance(app.screen, ConfirmModal)
     assert manifest(sample) == before
+
+
+def test_skipping_a_folder_that_chosen_changes_write_into_is_refused(sample: Path) -> None:
+    """Moves into env/ would create it anyway: skipping `create env/` alone is refused in
+    one line naming what writes into it; skipping everything that goes there too is a
+    choice apply keeps (no env/, the env files where they were)."""
+    before = manifest(sample)
+    res = run_cli("apply", str(sample), "--skip", "p2:mkdir:env", "--yes")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert res.stdout.strip().splitlines() == [
+        "'create env/' (p2:mkdir:env) is skipped, but chosen changes write into env/ "
+        "(p2:move:env/.env.ci and 8 more): skip those too, or include the folder"
+    ]
+    assert manifest(sample) == before and not (sample / ".dashtam-wizard").exists()
+    plan = json.loads(run_cli("plan", str(sample), "--json").stdout)
+    into_env = [
+        c["id"]
+        for p in plan["phases"]
+        for c in p["changes"]
+        if c["path"].startswith("env/") and not c["id"].startswith("p4:")
+    ]  # phase 4's edits of env/ files are planned only when they are moved there
+    skips = [a for i in ("p2:mkdir:env", *into_env) for a in ("--skip", i)]
+    res = run_cli("apply", str(sample), "--phase", "1", "--phase", "2", *skips, "--yes")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert not (sample / "env").exists() and (sample / ".env.dev").is_file()
+    assert (sample / "compose/docker-compose.dev.yml").is_file()
+
+
+async def test_the_tui_keeps_a_folder_that_chosen_changes_need(sample: Path) -> None:
+    """Space on "create env/" in phase 2: the same rule, said as a warning; the row stays
+    switched on and nothing is re-planned or skipped."""
+    app = WizardApp(sample, docker_probe=False, gate_check=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        changes = app.screen.query_one("ChangeList")
+        ids = [c.id for c in changes.changes]  # type: ignore[attr-defined]
+        await press(pilot, *["down"] * ids.index("p2:mkdir:env"), "space")
+        said = [n.message for n in app._notifications]  # noqa: SLF001
+        assert any(m.startswith("'create env/' (p2:mkdir:env) is skipped, but") for m in said)
+        assert "p2:mkdir:env" not in app.options.skip
+        row = str(changes.get_option("p2:mkdir:env").prompt)  # type: ignore[attr-defined]
+        assert row.startswith("☑") and "skipped" not in row, row

@@ -15,10 +15,10 @@ from pathlib import Path
 from ..apply import apply_changes
 from ..apply.records import ApplyRecord
 from ..core.context import Options, chosen
-from ..core.model import Change, Plan
+from ..core.model import Change, Kind, Plan
 from ..judge.check import require_equivalent
 
-__all__ = ["apply_chosen", "chosen", "earlier_pending", "refusal"]
+__all__ = ["apply_chosen", "chosen", "earlier_pending", "refusal", "skipped_folder_needed"]
 
 
 def refusal(plan: Plan, options: Options, phases: set[int] | None = None) -> str | None:
@@ -27,9 +27,30 @@ def refusal(plan: Plan, options: Options, phases: set[int] | None = None) -> str
     unknown = [i for i in [*options.skip, *options.include] if i not in known]
     if unknown:
         return f"unknown change id: {sorted(unknown)[0]} (see `dashtam-wizard plan` for ids)"
+    folder = skipped_folder_needed(plan, options)
+    if folder is not None:
+        return folder
     first = earlier_pending(plan, options, phases)
     if first is not None:
         return f"phase {first} has pending changes: apply it first (or add --phase {first})"
+    return None
+
+
+def skipped_folder_needed(plan: Plan, options: Options) -> str | None:
+    """A skipped `create DIR` that chosen changes still write into, in one line, or None.
+    Applying them would create the folder anyway (a move into env/ needs env/), so the skip
+    would be silently undone: the user is told to skip what goes in it too, or keep it."""
+    picked = [c for c in plan.changes() if options.selected(c)]
+    for folder in plan.changes():
+        if folder.kind is not Kind.MKDIR or options.selected(folder):
+            continue
+        inside = [c for c in picked if c.path.startswith(folder.path.rstrip("/") + "/")]
+        if inside:
+            more = f" and {len(inside) - 1} more" if len(inside) > 1 else ""
+            return (
+                f"'{folder.summary}' ({folder.id}) is skipped, but chosen changes write into "
+                f"{folder.path.rstrip('/')}/ ({inside[0].id}{more}): skip those too, or include the folder"
+            )
     return None
 
 

@@ -165,7 +165,15 @@ class RepoApp(App[int]):
             (skip.discard if event.selected else skip.add)(change.id)
         else:
             (include.add if event.selected else include.discard)(change.id)
-        self.options = replace(o, skip=frozenset(skip), include=frozenset(include))
+        options = replace(o, skip=frozenset(skip), include=frozenset(include))
+        from ..service.doors import skipped_folder_needed  # loads the apply layer: on use
+
+        why = skipped_folder_needed(self.state.plan, options) if self.state else None
+        if why is not None:  # apply would refuse this choice: say so now, keep the row
+            event.control.undo_toggle(change)
+            self.notify(why, severity="warning", timeout=6, markup=False)
+            return
+        self.options = options
         self.reload(self.options)
 
     def on_checklist_list_ticked(self, event: ChecklistList.Ticked) -> None:

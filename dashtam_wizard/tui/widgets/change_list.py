@@ -58,10 +58,15 @@ class ChangeList(OptionList):
         """The user switched `change` on (`selected`) or off; shown at once, the app
         records it and re-plans (which redraws the list)."""
 
-        def __init__(self, change: Change, selected: bool) -> None:
+        def __init__(self, changes: ChangeList, change: Change, selected: bool) -> None:
             super().__init__()
+            self.changes = changes
             self.change = change
             self.selected = selected
+
+        @property
+        def control(self) -> ChangeList:
+            return self.changes
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -97,7 +102,12 @@ class ChangeList(OptionList):
             change = self.current
             now = self.selected[change.id] = not self.selected[change.id]
             self.replace_option_prompt(change.id, prompt(change, now))
-            self.post_message(self.Toggled(change, now))
+            self.post_message(self.Toggled(self, change, now))
+
+    def undo_toggle(self, change: Change) -> None:
+        """The app refused the switch (the rule is in service.doors): show it as it was."""
+        now = self.selected[change.id] = not self.selected[change.id]
+        self.replace_option_prompt(change.id, prompt(change, now))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
