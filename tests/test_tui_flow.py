@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable
 
 from dashtam_wizard.apply import apply_changes, last_point_count
 from dashtam_wizard.apply.faults import ENV
@@ -63,7 +64,13 @@ def select(app: WizardApp, change_id: str) -> ChangeList:
     return changes
 
 
-async def test_walk_every_phase_in_order_skipping_one_change(repo: Path) -> None:
+async def test_walk_every_phase_in_order_skipping_one_change(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The review the product exists for, end to end: read the overview, skip a change,
+    apply phase by phase, verify (no daemon here: the screen says so), roll everything back."""
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{repo}/no-such-docker.sock")
+    before = manifest(repo)
     app = WizardApp(repo, docker_probe=False)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
@@ -95,6 +102,29 @@ async def test_walk_every_phase_in_order_skipping_one_change(repo: Path) -> None
         assert app.state.stage().startswith("migrated")
         failed = [n for n, check in AFTER.items() if not check(repo)]
         assert not failed, f"phases whose files are not as the plan says: {failed}"
+
+        await press(pilot, "n")  # after phase 7: Verify
+        assert app.screen.name == "verify"
+        await press(pilot, "v")
+        for _ in range(100):
+            if app.busy is None and "Cannot verify" in screen_text(app):
+                break
+            await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "Cannot verify" in text and "cannot reach a Docker daemon" in text, text
+
+        await press(pilot, "h")
+        table = app.screen.query_one("#history", DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        assert [(r[2], r[4]) for r in rows] == [(str(n), "applied") for n in range(7, 0, -1)]
+        await pilot.click("#rollback-all")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "Roll back 7 applies?" in screen_text(app)
+        await press(pilot, "y")
+        assert "Rolled back" in screen_text(app)
+        assert app.state.stage().startswith("not started")
+    assert manifest(repo) == before, "rollback did not restore every byte"
 
 
 async def test_apply_all_then_roll_everything_back_byte_for_byte(repo: Path) -> None:
