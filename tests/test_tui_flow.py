@@ -589,6 +589,9 @@ async def test_long_lines_are_marked_wrap_on_w_and_split_falls_back_when_narrow(
         await press(pilot, "5")
         text = screen_text(app)
         assert "line(s) run past the pane's edge: w wraps them" in text, text
+        # the two docs are off by default, not skipped by the user: the header says which
+        header = text.splitlines()[1]
+        assert header.rstrip().endswith("· 2 off by default") and "skipped" not in header
         # cut lines end in ›; ←/→ in the preview move the code under fixed line numbers
         echo = next(ln for ln in text.splitlines() if '@echo "Development (compose/' in ln)
         assert echo.rstrip(" │▅▁").endswith("›") and "env/.env.dev" not in echo, echo

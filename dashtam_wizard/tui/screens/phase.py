@@ -96,8 +96,12 @@ class PhaseScreen(WizardScreen):
             status = f"[$text-warning]{len(chosen)} change(s) to apply; phase {earlier[0]} first[/]"
         else:
             status = f"[$text-warning]{len(chosen)} change(s) to apply — press a[/]"
-        skipped = len(phase.changes) - len(chosen)
-        extra = f" · {skipped} skipped" if skipped else ""
+        left = [c for c in phase.changes if not options.selected(c)]
+        skipped = sum(c.default for c in left)  # switched off by the user
+        off = len(left) - skipped  # off by default, never switched on: not the user's skip
+        extra = (f" · {skipped} skipped" if skipped else "") + (
+            f" · {off} off by default" if off else ""
+        )
         self.query_one("#phase-title", Static).update(
             Content.from_markup(f"[b]{Content(phase.heading).markup}[/b]  {status}{extra}")
         )
