@@ -486,6 +486,10 @@ async def test_help_explains_the_phases_the_keys_the_state_and_undo(repo: Path) 
             *PHASE_TITLES.values(),
         ):
             assert expected in help_text, expected
+        # the screen's own keys in the footer's order come first, Textual's tab/^c last
+        keys = help_text.split("Keys on Phase 4", 1)[1].split("The phases", 1)[0]
+        order = [keys.index(word) for word in ("Include/skip", "Apply phase", "Focus Next")]
+        assert order == sorted(order), keys
         await press(pilot, "escape")
         assert isinstance(app.screen, PhaseScreen)
         await press(pilot, "f1")

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 WATCH_INTERVAL = 2.0  # s between looks at the repo for changes made outside the wizard
 IDLE_GC_EVERY = 2.0  # s: a full GC runs this often, when no key or click came for as long
+# Textual's own keys, the same on every screen: listed after the wizard's in help
+GENERIC_ACTIONS = frozenset({"focus_next", "focus_previous", "copy_text"})
 BACKGROUND_DELAY = 0.5  # s after the first frame: the Docker probe (and a cached start's backend)
 
 
@@ -261,17 +263,24 @@ class WizardApp(JobsApp):
 
         if isinstance(self.screen, HelpScreen):
             return
-        seen: dict[str, tuple[str, str]] = {}
+        seen: dict[str, tuple[int, str, str]] = {}
         for active in self.active_bindings.values():
             b = active.binding
             own = active.node is self or active.node is self.screen  # not a widget's scroll keys
-            if not b.description or b.action in ("help", "command_palette") or not (b.show or own):
+            if (
+                not b.description
+                or b.action.split(".")[-1] in ("help", "command_palette")
+                or not (b.show or own)
+            ):
                 continue
             if b.description.startswith("Phase ") and b.description != "Phase":
                 continue  # "1-7 Phase" says them all
             shown = b.key_display or self.get_key_display(b)
-            seen.setdefault(b.description, (shown, b.description))
-        self.push_screen(HelpScreen(label(self.current_key), list(seen.values()), str(self.root)))
+            # this screen's footer keys first, Textual's own (tab, ^c) last
+            rank = 0 if b.show else 2 if b.action.split(".")[-1] in GENERIC_ACTIONS else 1
+            seen.setdefault(b.description, (rank, shown, b.description))
+        keys = [(k, d) for _, k, d in sorted(seen.values(), key=lambda row: row[0])]
+        self.push_screen(HelpScreen(label(self.current_key), keys, str(self.root)))
 
     def action_keys(self) -> None:
         """Every binding of this screen, with its description, in a side panel."""
