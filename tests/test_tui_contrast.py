@@ -104,3 +104,24 @@ async def test_the_theme_chosen_is_the_next_starts(tmp_path: Path) -> None:
     third = WizardApp(repo, docker_probe=False, gate_check=False)
     async with third.run_test(size=(80, 24)) as pilot:
         assert third.current_theme.dark
+
+
+@pytest.mark.parametrize("theme_keys", [(), ("t",)], ids=["dark", "light"])
+async def test_tab_on_the_overview_shows_which_tree_it_scrolls(tmp_path: Path, theme_keys) -> None:
+    """The two trees scroll with the arrows once focused: tab moves between them, and the
+    focused one's border stands out (3:1 on the screen, unlike the other's)."""
+    app = WizardApp(write_sample(tmp_path / "x"), docker_probe=False, gate_check=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, *theme_keys)
+        panes = list(app.screen.query(".tree-pane"))
+        for n in range(2):
+            await press(pilot, "tab")
+            focused = app.focused
+            assert focused in panes, focused
+            other = next(p for p in panes if p is not focused)
+            base, _ = focused.background_colors  # type: ignore[union-attr]
+            _, border = focused.styles.border_top  # type: ignore[union-attr]
+            _, dull = other.styles.border_top
+            assert ratio(base + border, base) >= 3, (n, border)
+            assert ratio(base + dull, base) < ratio(base + border, base), (n, dull, border)
