@@ -10,8 +10,8 @@ placeholder). Keys that change nothing on screen (`home` at the top) are left ou
 
 Each round walks the same path: overview (down, tab) -> checklist (down) -> each phase 1-7
 (first visit from the overview by its number, then down x8, tab, split on/off, tab x2
-through the preview pane back to the changes, the first change skipped and included
-again) -> history -> help -> back. The floor is the
+through the preview pane back to the changes, the last change switched and switched
+back) -> history -> help -> back. The floor is the
 smallest Textual app (one Static, `c` updates it) driven by the same driver in the same
 rounds, interleaved. p99 is the highest of the samples when fewer than 100 were taken.
 
@@ -139,8 +139,8 @@ def wizard_round(repo: Path) -> dict[str, list[tuple[float, float]]]:
                 await key(f"phase {n}", "tab")
                 await key(f"phase {n}", "d", 2)  # split view on and off again
                 await key(f"phase {n}", "tab", 2)  # the preview pane, then the change list
-                await key(f"phase {n}", "home")
-                await key(f"phase {n}", "space", 2)  # skip the first change, include it again
+                await key(f"phase {n}", "end")  # phase 2's first, `create compose/`, is needed
+                await key(f"phase {n}", "space", 2)  # switch the last change, then back
                 await _until_idle(pilot)
             await key("any screen → history", "h")
             await key("history", "down", 4)
