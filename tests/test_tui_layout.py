@@ -144,3 +144,38 @@ async def test_a_long_rollback_dialog_keeps_its_buttons_on_an_80x24_screen(sampl
         text = screen_text(app)
         assert "Roll back (y)" in text and "Cancel (n)" in text, text
         assert "enter: Cancel · y: Roll back · n or esc: Cancel" in text, text
+
+
+async def test_a_problem_the_repo_never_had_is_not_said_fixed(tmp_path: Path) -> None:
+    """ "fixed" only where the repo had the problem before the wizard's first apply: this
+    repo runs as a non-root user from the start, so that problem is "not found", before and
+    after its migration, while the hard-coded values it had are "fixed"."""
+    from .legacy_repos import write_repo
+
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            "app.py": "print(1)\n",
+            "requirements.txt": "fastapi==0.115.0\n",
+            "Dockerfile": "FROM python:3.13-slim\nRUN useradd -m app\nUSER app\n"
+            'WORKDIR /app\nCOPY . .\nCMD ["python", "app.py"]\n',
+            "docker-compose.dev.yml": "services:\n  app:\n    build: .\n"
+            "    environment:\n      MODE: dev\n",
+            "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml up -d\n",
+        },
+    )
+
+    async def problems() -> str:
+        app = WizardApp(repo, docker_probe=False, gate_check=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            return str(app.screen.query_one("#problem-list").render())
+
+    text = await problems()
+    assert "✅ No non-root user in dev/test  not found" in text, text
+    assert "🔴 Environment variables hardcoded in compose files" in text, text
+    assert "fixed" not in text, text
+    assert run_cli("apply", str(repo), "--yes").returncode == 0
+    text = await problems()
+    assert "✅ No non-root user in dev/test  not found" in text, text
+    assert "✅ Environment variables hardcoded in compose files  fixed" in text, text

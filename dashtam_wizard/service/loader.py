@@ -8,6 +8,7 @@ worker thread of the app. Importing this module loads the planner and its librar
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from ..apply import history, trust
@@ -17,12 +18,12 @@ from ..apply.trust import seal
 from ..core import changes as ch
 from ..core.checklist import load_manual, load_verify, status
 from ..core.context import Options
-from ..core.detect import detect
+from ..core.detect import Facts, detect
 from ..core.snapshot import Tree, read_tree
 from ..core.statedir import MANUAL_FILE
 from ..plancache import plan_for
 from .problems import find
-from .state import Record, RepoState
+from .state import Problem, Record, RepoState
 
 
 def load(root: Path, options: Options, tree: Tree | None = None) -> RepoState:
@@ -47,12 +48,27 @@ def load(root: Path, options: Options, tree: Tree | None = None) -> RepoState:
         tree,
         target,
         facts,
-        find(tree, facts),
+        _problems(root, tree, facts, records),
         items,
         records,
         load_verify(root, tree),
         load_manual(root),
     )
+
+
+def _problems(root: Path, tree: Tree, facts: Facts, records: list[Record]) -> list[Problem]:
+    """The plan's problems the repo has now; one it no longer has is `fixed` only if the
+    repo had it before the wizard's first apply (a problem it never had was not fixed)."""
+    now = find(tree, facts)
+    if not any(r.status == "applied" for r in records) or all(p.present for p in now):
+        return now
+    from ..apply.baseline import load_baseline
+
+    baseline = load_baseline(root, tree)
+    if baseline is None:
+        return now
+    before = {p.title for p in find(baseline.tree, detect(baseline.tree, root.name)) if p.present}
+    return [p if p.present else replace(p, fixed=p.title in before) for p in now]
 
 
 def save_manual(root: Path, ticks: dict[str, bool]) -> None:

@@ -43,6 +43,7 @@ class Problem:
     icon: str  # 🔴 or 🟡, as the plan ranks it
     title: str  # the plan's wording
     evidence: list[str]  # "path:line — what"; empty when the repo no longer has the problem
+    fixed: bool = False  # absent now, present before the wizard's first apply: "fixed" is true
 
     @property
     def present(self) -> bool:

@@ -49,7 +49,10 @@ def problems_text(state: RepoState, colors: dict[str, str] = trees.STYLE) -> Tex
             text.append(f"{more}\n", style="dim")
         else:
             text.append(f"✅ {p.title}", style="dim")
-            text.append("  fixed\n", style=colors["new"])
+            if p.fixed:
+                text.append("  fixed\n", style=colors["new"])
+            else:  # the repo never had it: nothing was fixed
+                text.append("  not found\n", style="dim")
     text.rstrip()
     return text
 
