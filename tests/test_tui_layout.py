@@ -179,3 +179,40 @@ async def test_a_problem_the_repo_never_had_is_not_said_fixed(tmp_path: Path) ->
     text = await problems()
     assert "✅ No non-root user in dev/test  not found" in text, text
     assert "✅ Environment variables hardcoded in compose files  fixed" in text, text
+
+
+async def test_a_held_back_phase_is_never_said_done(tmp_path: Path) -> None:
+    """A plain-requirements repo: phase 1 (no conversion asked) and phase 3 (the template
+    needs uv.lock) change nothing, but the repo is not as the plan wants it. They are
+    marked `!` and "held back", never ✓ or "done", before and after the rest is applied."""
+    from .legacy_repos import write_repo
+
+    repo = write_repo(
+        tmp_path / "shop",
+        {
+            "manage.py": "print(1)\n",
+            "requirements.txt": "django==5.1\n",
+            "Dockerfile": 'FROM python:3.13-slim\nWORKDIR /code\nCOPY . .\nCMD ["python", "manage.py"]\n',
+            "docker-compose.yml": "services:\n  web:\n    build: .\n    environment:\n      DEBUG: 1\n",
+            "Makefile": "up:\n\tdocker compose up -d\n",
+        },
+    )
+
+    async def look(*keys: str) -> tuple[str, str, str]:
+        app = WizardApp(repo, docker_probe=False, gate_check=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            status = str(app.screen.query_one("#stage").render())
+            await press(pilot, "3")
+            text = screen_text(app)
+            return text.splitlines()[0], text.splitlines()[1], status
+
+    nav, header, status = await look()
+    assert " 1! " in nav and " 2• " in nav and " 3! " in nav, nav
+    assert "held back — the Dockerfile stays as it is" in header and "done" not in header
+    assert "not started — phase 2 is next; phase 1 held back" in status, status
+    assert run_cli("apply", str(repo), "--yes").returncode == 0
+    nav, header, status = await look()
+    assert " 1! " in nav and " 2✓ " in nav and " 3! " in nav, nav
+    assert "migrated except phases 1, 3 — held back, their screen says why" in status, status
+    assert "✅" not in status

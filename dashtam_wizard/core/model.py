@@ -106,6 +106,9 @@ class PhasePlan:
     # this phase's changes an earlier apply made, as planned then (diffs included): what an
     # applied phase shows for review instead of "nothing to change"
     applied: list[Change] = field(default_factory=list)
+    # why the phase changes nothing though the repo is not as the plan wants it (a warning
+    # note says it whole): "" when it has changes, or when nothing is left to do
+    held: str = ""
 
     @property
     def heading(self) -> str:

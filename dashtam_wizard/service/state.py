@@ -96,17 +96,35 @@ class RepoState:
         return [p.number for p in self.plan.phases if self.selected({p.number})]
 
     def stage(self) -> str:
-        """Where the repo stands: not started / phases done / migrated."""
+        """Where the repo stands: not started / phases done / migrated; a phase that is held
+        back (it changes nothing, though the repo is not as the plan wants) is never "done"."""
         pending = self.pending_phases()
+        held = [p.number for p in self.plan.phases if p.held]
+        if not pending and held:  # not "migrated ✅": part of the plan is not done
+            return f"migrated except {_phases(held)} — held back, {_its(held)} screen says why"
         if not pending:
             return "migrated ✅ — every phase is applied"
-        done = [p.number for p in self.plan.phases if p.number < pending[0]]
+        before = [p for p in self.plan.phases if p.number < pending[0]]
+        done = [p.number for p in before if not p.held]
+        held = [p.number for p in before if p.held]
+        tail = f"; {_phases(held)} held back" if held else ""
         live = [r for r in self.history if r.status == "applied"]
         undone = " (earlier applies rolled back)" if self.history and not live else ""
         if not done:
-            return f"not started — phase {pending[0]} is next{undone}"
-        head = f"phase {done[0]} done" if len(done) == 1 else f"phases 1–{done[-1]} done"
-        return f"{head} — phase {pending[0]} is next"
+            return f"not started — phase {pending[0]} is next{undone}{tail}"
+        return f"{_phases(done)} done — phase {pending[0]} is next{tail}"
+
+
+def _phases(numbers: list[int]) -> str:
+    """ "phase 3", "phases 1–4" (a run), "phases 1, 3"."""
+    if len(numbers) == 1:
+        return f"phase {numbers[0]}"
+    run = numbers == list(range(numbers[0], numbers[-1] + 1))
+    return f"phases {numbers[0]}–{numbers[-1]}" if run else f"phases {', '.join(map(str, numbers))}"
+
+
+def _its(numbers: list[int]) -> str:
+    return "its" if len(numbers) == 1 else "their"
 
 
 def load(root: Path, options: Options) -> RepoState:

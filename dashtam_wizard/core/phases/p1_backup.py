@@ -181,6 +181,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     text = tree.text("pyproject.toml")
     has_lock = "uv.lock" in tree.files
     if other is not None:
+        pp.held = f"managed with {other}: `--convert` shows the conversion to uv"
         pp.notes.append(
             Note(
                 "warn",
@@ -191,6 +192,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
             )
         )
     elif text is None:
+        pp.held = "pyproject.toml is missing: `dashtam-wizard extract` first"
         pp.notes.append(
             Note(
                 "warn",

@@ -207,6 +207,7 @@ def plan(ctx: Ctx, tree: Tree) -> PhasePlan:
     path, old, stages, new, why = _decide(ctx, tree)
     target = "docker/Dockerfile"
     if why:
+        pp.held = "the Dockerfile stays as it is"
         pp.notes.append(
             Note(
                 "warn",

@@ -47,7 +47,8 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(
                     Content.from_markup(
                         "[b $text-accent]The phases[/]  (review each one's changes, then [b]a[/b]; "
-                        "[b]A[/b] applies every pending phase)"
+                        "[b]A[/b] applies every pending phase; at the top, [b]•[/b] has changes to "
+                        "apply, [b]✓[/b] is done, [b]![/b] is held back: its screen says why)"
                     )
                 )
                 for n in sorted(PHASE_TITLES):

@@ -90,7 +90,9 @@ class PhaseScreen(WizardScreen):
         chosen = [c for c in phase.changes if options.selected(c)]
         pending = state.pending_phases()
         earlier = [n for n in pending if n < self.number]
-        if not chosen:
+        if not chosen and phase.held:  # nothing to apply, but not done either
+            status = f"[$text-warning]held back — {Content(phase.held).markup}[/]"
+        elif not chosen:
             status = "[$text-success]done — nothing left to apply[/]"
         elif earlier:
             status = f"[$text-warning]{len(chosen)} change(s) to apply; phase {earlier[0]} first[/]"
@@ -114,7 +116,11 @@ class PhaseScreen(WizardScreen):
         review = not phase.changes and bool(phase.applied)  # what an earlier apply did, read-only
         empty = self.query_one("#no-changes", Static)
         empty.display = not phase.changes and not review
-        empty.update("Nothing to change: the repo already matches this phase.")
+        empty.update(
+            "Nothing is changed in this phase: it is held back (the warning above says why)."
+            if phase.held
+            else "Nothing to change: the repo already matches this phase."
+        )
         self.query_one("#changes-title", Label).update(
             Content.from_markup(
                 f"Applied  [dim]({len(phase.applied)}, read-only)[/]"

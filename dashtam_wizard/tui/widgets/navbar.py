@@ -25,7 +25,7 @@ def label(key: str) -> str:
 
 
 class NavBar(Static):
-    """`Overview 1✓ 2• … Verify Checklist Rollback`, the current screen highlighted."""
+    """`Overview 1✓ 2• 3! … Verify Checklist Rollback`, the current screen highlighted."""
 
     def __init__(self, current: str) -> None:
         super().__init__(classes="navbar")
@@ -33,11 +33,13 @@ class NavBar(Static):
 
     def show_state(self, state: RepoState | None) -> None:
         pending = set(state.pending_phases()) if state else set()
+        held = {p.number for p in state.plan.phases if p.held} if state else set()
         parts = []
         for key in SCREENS:
             name = LABELS.get(key) or key.removeprefix("phase-")
             if key.startswith("phase-") and state is not None:
-                name += "•" if int(key.removeprefix("phase-")) in pending else "✓"
+                n = int(key.removeprefix("phase-"))  # • to apply, ! held back, ✓ done
+                name += "•" if n in pending else "!" if n in held else "✓"
             style = "reverse bold" if key == self.current else ""
             parts.append(f"[{style} @click=app.goto('{key}')] {name} [/]")
         title = f"  [b]{Content(state.name).markup}[/b]" if state else ""
