@@ -194,7 +194,9 @@ def test_a_change_that_breaks_only_a_fresh_clone_is_refused(tmp_path: Path) -> N
     assert "dashtam-wizard-gate" not in res.stderr and not (repo / ".dashtam-wizard").exists()
 
 
-@pytest.mark.parametrize("shape", ["poetry", "workdir", "entrypoint", "flask", "env"])
+@pytest.mark.parametrize(
+    "shape", ["poetry", "workdir", "entrypoint", "flask", "env", "appuser-requirements"]
+)
 def test_a_dockerfile_the_template_cannot_replace_is_left_alone(tmp_path: Path, shape: str) -> None:
     """Never write a Dockerfile that cannot build or run what the old one did."""
     files = {
@@ -217,6 +219,12 @@ def test_a_dockerfile_the_template_cannot_replace_is_left_alone(tmp_path: Path, 
     elif shape == "env":
         files["Dockerfile"] = files["Dockerfile"].replace(
             "COPY . .", "ENV FLASK_APP=src.main PYTHONPATH=/app\nCOPY . ."
+        )
+    elif shape == "appuser-requirements":  # non-root already (an editor's template), no uv
+        del files["pyproject.toml"], files["uv.lock"]
+        files["requirements.txt"] = "fastapi==0.115.0\n"
+        files["Dockerfile"] = files["Dockerfile"].replace(
+            "COPY . .", "RUN useradd -m appuser\nCOPY . .\nUSER appuser"
         )
     repo = write_repo(tmp_path / "svc", files)
     dockerfile = (repo / "Dockerfile").read_bytes()
