@@ -673,3 +673,16 @@ def test_an_env_file_chosen_at_run_time_is_not_taken_for_a_disagreement(tmp_path
     res = run_cli("plan", str(repo))
     assert res.returncode == 0, res.stderr
     assert "interpolating from" not in res.stderr
+
+
+def test_a_dockerfile_the_wizard_generated_is_never_rewritten(sample: Path) -> None:
+    """Migrated, its state folder deleted (a fresh clone of the migrated repo) and the
+    generated Dockerfile edited by hand: planning again leaves the Dockerfile alone."""
+    import shutil
+
+    _apply(sample)
+    shutil.rmtree(sample / ".dashtam-wizard")
+    df = sample / "docker/Dockerfile"
+    df.write_text(df.read_text() + "LABEL team=payments\n")
+    plan = json.loads(run_cli("plan", str(sample), "--json", "--no-diff").stdout)
+    assert plan["phases"][2]["changes"] == [], plan["phases"][2]
