@@ -686,3 +686,24 @@ def test_a_dockerfile_the_wizard_generated_is_never_rewritten(sample: Path) -> N
     df.write_text(df.read_text() + "LABEL team=payments\n")
     plan = json.loads(run_cli("plan", str(sample), "--json", "--no-diff").stdout)
     assert plan["phases"][2]["changes"] == [], plan["phases"][2]
+
+
+def test_a_dockerfile_in_a_subfolder_is_named_and_left_alone(tmp_path: Path) -> None:
+    """Images built from docker/web/Dockerfile: phase 3 (which refactors a root Dockerfile
+    or docker/Dockerfile) says which file it leaves alone, not that there is none."""
+    repo = write_repo(
+        tmp_path / "svc",
+        {
+            **UV_PROJECT,
+            "docker/web/Dockerfile": FASTAPI_DOCKERFILE,
+            "docker-compose.dev.yml": "services:\n  app:\n    build:\n      context: .\n"
+            "      dockerfile: docker/web/Dockerfile\n",
+            "Makefile": "up:\n\tdocker compose -f docker-compose.dev.yml up -d\n",
+        },
+    )
+    plan = json.loads(run_cli("plan", str(repo), "--json", "--no-diff").stdout)
+    notes = " ".join(n["text"] for n in plan["phases"][2]["notes"])
+    assert "the Dockerfile is docker/web/Dockerfile, not the root Dockerfile" in notes, notes
+    _apply(repo)
+    assert (repo / "docker/web/Dockerfile").read_text() == FASTAPI_DOCKERFILE
+    assert not (repo / "docker/Dockerfile").exists()

@@ -140,10 +140,18 @@ def held_back(ctx: Ctx, tree: Tree, path: str, stages: list[df.Stage], new: str)
     would). Never write a Dockerfile that cannot build: the phase is then left out."""
     why: list[str] = []
     if ctx.facts.dockerfile is None:
-        why.append(
-            "there is no Dockerfile to replace (the images are built from something else), so a new "
-            "docker/Dockerfile would build nothing anyone runs"
-        )
+        others = sorted(p for p in tree.files if _is_dockerfile(p.rsplit("/", 1)[-1]))
+        if others:
+            more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+            why.append(
+                f"the Dockerfile is {others[0]}{more}, not the root Dockerfile or docker/Dockerfile "
+                "the plan refactors, so a new docker/Dockerfile would build nothing anyone runs"
+            )
+        else:
+            why.append(
+                "there is no Dockerfile to replace (the images are built from something else), so a "
+                "new docker/Dockerfile would build nothing anyone runs"
+            )
         return why
     missing = [f for f in ("pyproject.toml", "uv.lock") if f not in tree.files]
     if missing:
@@ -185,6 +193,11 @@ def held_back(ctx: Ctx, tree: Tree, path: str, stages: list[df.Stage], new: str)
     if lost:
         why.append(f"{path}: the template would drop ENV {', '.join(lost)}")
     return why
+
+
+def _is_dockerfile(name: str) -> bool:
+    low = name.lower()
+    return low == "dockerfile" or low.startswith("dockerfile.") or low.endswith(".dockerfile")
 
 
 def _decide(ctx: Ctx, tree: Tree) -> tuple[str, str, list[df.Stage], str, list[str]]:
