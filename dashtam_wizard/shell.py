@@ -76,7 +76,7 @@ def guarded(command: Callable[[], int]) -> int:
         )
         return code
     except Exception as exc:  # noqa: BLE001 - the user gets one line, the traceback goes to a file
-        log = _save_traceback()
+        log = save_traceback(exc)
         err.print(
             f"dashtam-wizard: internal error: {type(exc).__name__}: {exc} (details: {log})",
             markup=False,
@@ -85,11 +85,13 @@ def guarded(command: Callable[[], int]) -> int:
         return EXIT_BAD
 
 
-def _save_traceback() -> str:
+def save_traceback(exc: BaseException, kind: str = "crash") -> str:
+    """Where the traceback the user is spared went (a private temp file): the CLI's one-line
+    internal error and the TUI's toast both name it."""
     import tempfile
     import traceback
 
-    fd, name = tempfile.mkstemp(prefix="dashtam-wizard-crash-", suffix=".log")
+    fd, name = tempfile.mkstemp(prefix=f"dashtam-wizard-{kind}-", suffix=".log")
     with open(fd, "w") as fh:
-        fh.write(traceback.format_exc())
+        fh.write("".join(traceback.format_exception(exc)))
     return name

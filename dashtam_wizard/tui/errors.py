@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
-import traceback
-
 from ..core.errors import BadInput
+from ..shell import save_traceback
 from .backend import BackendStopped
 
 TITLES = {
@@ -31,16 +29,12 @@ def describe(exc: BaseException, job: str = "") -> tuple[str, str]:
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return title, f"{where}{exc.strerror or _first_line(exc)}"
-    return "Internal error", f"{type(exc).__name__}: {_first_line(exc)} (details: {_save(exc)})"
+    return (
+        "Internal error",
+        f"{type(exc).__name__}: {_first_line(exc)} (details: {save_traceback(exc, 'tui')})",
+    )
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return " ".join(text.splitlines()[0].split())[:300]
-
-
-def _save(exc: BaseException) -> str:
-    fd, name = tempfile.mkstemp(prefix="dashtam-wizard-tui-", suffix=".log")
-    with open(fd, "w") as fh:
-        fh.write("".join(traceback.format_exception(exc)))
-    return name
