@@ -216,3 +216,21 @@ async def test_a_held_back_phase_is_never_said_done(tmp_path: Path) -> None:
     assert " 1! " in nav and " 2✓ " in nav and " 3! " in nav, nav
     assert "migrated except phases 1, 3 — held back, their screen says why" in status, status
     assert "✅" not in status
+
+
+async def test_a_copy_says_identical_at_80x24(sample: Path) -> None:
+    """A backup has no diff to show, only what it is: at 80×24, where notes are one cut
+    line to leave room for diffs, that line wraps so "identical copy, N lines" is read."""
+    lines = len((sample / "pyproject.toml").read_text().splitlines())
+    app = WizardApp(sample, docker_probe=False, gate_check=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "1")
+        await pilot.pause(0.3)
+        what = next(
+            w for w in app.screen.query("#preview .preview-note") if "copy" in str(w.render())
+        )
+        shown = " ".join(
+            s.text.strip() for s in what.render_lines(what.content_region.reset_offset)
+        )
+        assert f"(identical copy, {lines} lines)" in " ".join(shown.split()), shown

@@ -294,7 +294,8 @@ class DiffPreview(VerticalScroll):
             )
         text = describe(change)
         if text:
-            widgets.append(Static(Content.from_markup(text), classes="preview-note"))
+            # no diff under it: it may wrap, even where notes are one cut line (24 rows)
+            widgets.append(Static(Content.from_markup(text), classes="preview-note -what"))
         else:
             old, new = before_after(change, self.show_secrets)
             if "\0" in old[:8192] or "\0" in new[:8192]:
