@@ -11,9 +11,9 @@ placeholder). Keys that change nothing on screen (`home` at the top) are left ou
 Each round walks the same path: overview (down, tab) -> checklist (down) -> each phase 1-7
 (first visit from the overview by its number, then down x8, tab, split on/off, tab x2
 through the preview pane back to the changes, the last change switched and switched
-back) -> history -> help -> back. The floor is the
-smallest Textual app (one Static, `c` updates it) driven by the same driver in the same
-rounds, interleaved. p99 is the highest of the samples when fewer than 100 were taken.
+back) -> history -> help -> back -> phase 1 applied, the overview, rolled back. The floor
+is the smallest Textual app (one Static, `c` updates it) driven by the same driver in the
+same rounds, interleaved. p99 is the highest of the samples when fewer than 100 were taken.
 
     bench/bench_keys.py [--rounds N] [--show-slow MS]
 """
@@ -147,6 +147,17 @@ def wizard_round(repo: Path) -> dict[str, list[tuple[float, float]]]:
             await key("any screen → help", "question_mark")
             await key("help", "down", 4)
             await key("help", "escape")
+            # the issue's "`o` after an apply": phase 1 applied, the overview shown with the
+            # re-planned state, then rolled back so every round starts from the same repo
+            await key("any screen → phase 1", "1")
+            await key("apply dialog", "a")
+            await key("apply (y)", "y")
+            await _until_idle(pilot)
+            await key("after an apply → overview", "o")
+            await _until_idle(pilot)
+            await key("rollback dialog", "ctrl+z")
+            await key("rollback (y)", "y")
+            await _until_idle(pilot)
 
     asyncio.run(walk())
     return got
