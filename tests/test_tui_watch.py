@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from dashtam_wizard.tui.app import WizardApp
 
 from .conftest import run_cli
@@ -45,3 +47,22 @@ async def test_an_apply_from_another_shell_and_an_editor_are_noticed(sample: Pat
         await settle(pilot)
         assert app.state is not None
         assert "ci.yml" in (app.state.tree.text("Makefile") or "")
+
+
+async def test_a_change_before_the_first_look_is_noticed(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watch starts a moment after the first frame (the first keys come first). An
+    editor saving in that moment, after the repo was read, is noticed too: the watch
+    compares with the repo as it was when read, not with its own first look."""
+    from dashtam_wizard.tui import wizard
+
+    monkeypatch.setattr(wizard, "BACKGROUND_DELAY", 2.0)  # the first look comes late
+    app = WizardApp(sample, docker_probe=False, gate_check=False, watch_interval=0.2)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        makefile = sample / "Makefile"
+        makefile.write_text(makefile.read_text().replace("docker-compose.ci.yml", "ci.yml"))
+        await _wait_for(pilot, "The repo changed outside the wizard")
+        await settle(pilot)
+        assert app.state is not None and "ci.yml" in (app.state.tree.text("Makefile") or "")

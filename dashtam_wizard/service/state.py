@@ -83,6 +83,9 @@ class RepoState:
     history: list[Record] = field(default_factory=list)  # oldest first
     verify: dict[str, Any] | None = None  # the last `verify` results saved in the repo, if any
     manual: dict[str, bool] = field(default_factory=dict)  # ticks saved in the state dir
+    # the repo's `core.snapshot.fingerprint` just before `tree` was read: a change made after
+    # the read, even before the TUI's first look, is then noticed ("" where unknown)
+    seen: str = ""
 
     @property
     def name(self) -> str:

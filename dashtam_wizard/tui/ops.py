@@ -157,7 +157,7 @@ def load(root: Path, options: Options) -> RepoState:
     from . import statecache
 
     root = root.resolve()
-    state, key, tree = _cached(root, options)
+    state, key, tree, seen = _cached(root, options)
     if state is None:
         from ..core.checklist import load_manual
         from ..service.loader import load as compute
@@ -165,21 +165,25 @@ def load(root: Path, options: Options) -> RepoState:
         state = compute(root, options, tree)
         statecache.put(key, state)
         state.manual = load_manual(root)
+        state.seen = seen
     return state
 
 
-def _cached(root: Path, options: Options) -> tuple[RepoState | None, str | None, Tree]:
-    """(the cached state or None, its key, the tree read for the key)."""
+def _cached(root: Path, options: Options) -> tuple[RepoState | None, str | None, Tree, str]:
+    """(the cached state or None, its key, the tree read for the key, the repo's
+    fingerprint just before that read)."""
     from ..core.checklist import load_manual
-    from ..core.snapshot import read_tree
+    from ..core.snapshot import fingerprint, read_tree
     from . import statecache
 
+    seen = fingerprint(root)
     tree = read_tree(root)
     key = statecache.key(tree, root, options)
     state = statecache.get(key)
     if state is not None:
         state.manual = load_manual(root)  # not in the key: ticks are read fresh every time
-    return state, key, tree
+        state.seen = seen
+    return state, key, tree, seen
 
 
 def first_load_here(root: Path) -> tuple[RepoState | None, str | None]:

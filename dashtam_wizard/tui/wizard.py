@@ -122,6 +122,7 @@ class WizardApp(JobsApp):
         self._first_taken = False  # the first load (started by the backend itself) asked for
         self._followups_started = False  # after the first load: GC back on, Docker probe
         self._seen: str | None = None  # the repo's fingerprint at the last look (watch_repo)
+        self._seen_state: RepoState | None = None  # the state whose `seen` it started from
 
     # ---- screens and navigation -------------------------------------------------------
 
@@ -232,9 +233,12 @@ class WizardApp(JobsApp):
         and say so, rather than show (and apply) a plan of files that are gone."""
         from ..core.snapshot import fingerprint
 
-        if self.busy is not None or self.state is None:
+        state = self.state
+        if self.busy is not None or state is None:
             self._seen = None  # the wizard's own writes are not "changed outside"
             return
+        if state is not self._seen_state:  # a state just read: compare with the repo it read
+            self._seen_state, self._seen = state, state.seen or self._seen
         now = fingerprint(self.root)
         seen, self._seen = self._seen, now
         if seen is not None and now != seen:
