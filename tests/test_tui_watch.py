@@ -9,6 +9,7 @@ screen says the repo changed and shows the plan of the repo as it now is.
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,32 @@ async def test_a_change_before_the_first_look_is_noticed(
         await _wait_for(pilot, "The repo changed outside the wizard")
         await settle(pilot)
         assert app.state is not None and "ci.yml" in (app.state.tree.text("Makefile") or "")
+
+
+async def test_git_status_in_another_shell_is_not_a_change(sample: Path) -> None:
+    """`git status` rewrites .git/index (its cached stat data), which the watch sees; the
+    repo read again is the same, so nothing says it changed. An edit still does."""
+    import subprocess
+
+    from dashtam_wizard.core.snapshot import fingerprint
+
+    app = WizardApp(sample, docker_probe=False, gate_check=False, watch_interval=0.2)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.pause(1.0)  # the watch has looked
+        before = fingerprint(sample)
+        subprocess.run(["git", "-C", str(sample), "status", "-s"], check=True, capture_output=True)
+        if fingerprint(sample) == before:  # git left the index alone this time: as it does
+            os.utime(sample / ".git/index")  # when it refreshes it, the rest the same
+        assert fingerprint(sample) != before  # the watch sees something move
+        loads = app._loads  # noqa: SLF001
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if app._loads > loads:  # noqa: SLF001 - read again
+                break
+        assert app._loads > loads, "the watch did not read the repo again"  # noqa: SLF001
+        await settle(pilot)
+        said = [n.message for n in app._notifications]  # noqa: SLF001
+        assert not [m for m in said if "changed outside" in m], said
+        (sample / "Makefile").write_text((sample / "Makefile").read_text() + "\n# edited\n")
+        await _wait_for(pilot, "The repo changed outside the wizard")

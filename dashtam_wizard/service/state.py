@@ -86,6 +86,9 @@ class RepoState:
     # the repo's `core.snapshot.fingerprint` just before `tree` was read: a change made after
     # the read, even before the TUI's first look, is then noticed ("" where unknown)
     seen: str = ""
+    # the state cache's key of what it was computed from (the files, the records, the code):
+    # equal keys, the same state, whatever a `git status` did to .git/index (None: unknown)
+    source: str | None = None
 
     @property
     def name(self) -> str:

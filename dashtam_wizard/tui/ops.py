@@ -165,7 +165,7 @@ def load(root: Path, options: Options) -> RepoState:
         state = compute(root, options, tree)
         statecache.put(key, state)
         state.manual = load_manual(root)
-        state.seen = seen
+        state.seen, state.source = seen, key
     return state
 
 
@@ -182,7 +182,7 @@ def _cached(root: Path, options: Options) -> tuple[RepoState | None, str | None,
     state = statecache.get(key)
     if state is not None:
         state.manual = load_manual(root)  # not in the key: ticks are read fresh every time
-        state.seen = seen
+        state.seen, state.source = seen, key
     return state, key, tree, seen
 
 

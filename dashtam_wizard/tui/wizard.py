@@ -123,6 +123,7 @@ class WizardApp(JobsApp):
         self._followups_started = False  # after the first load: GC back on, Docker probe
         self._seen: str | None = None  # the repo's fingerprint at the last look (watch_repo)
         self._seen_state: RepoState | None = None  # the state whose `seen` it started from
+        self._outside: RepoState | None = None  # shown when a change outside was seen
 
     # ---- screens and navigation -------------------------------------------------------
 
@@ -245,12 +246,20 @@ class WizardApp(JobsApp):
             self.call_from_thread(self._changed_outside)
 
     def _changed_outside(self) -> None:
+        """Something under the repo moved: read it again, and say so once the answer shows
+        a different repo (`git status` in another shell rewrites .git/index: no news)."""
         if self.busy is None:
+            self._outside = self.state
+            self.reload(self.options)
+
+    def _show_state(self, state: RepoState, recovered: str | None) -> None:
+        before, self._outside = self._outside, None
+        super()._show_state(state, recovered)
+        if before is not None and (state.source is None or state.source != before.source):
             self.notify(
                 "The repo changed outside the wizard (an editor, another shell): planned again.",
                 timeout=4,
             )
-            self.reload(self.options)
 
     def action_goto(self, key: str) -> None:
         if key in SCREEN_KEYS and key != self.current_key:
