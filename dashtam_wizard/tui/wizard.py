@@ -255,7 +255,9 @@ class WizardApp(JobsApp):
     def _show_state(self, state: RepoState, recovered: str | None) -> None:
         before, self._outside = self._outside, None
         super()._show_state(state, recovered)
-        if before is not None and (state.source is None or state.source != before.source):
+        if before is None or state.options != before.options:
+            return  # not the answer to a change seen outside (a toggle's came first)
+        if state.source is None or state.source != before.source:
             self.notify(
                 "The repo changed outside the wizard (an editor, another shell): planned again.",
                 timeout=4,
