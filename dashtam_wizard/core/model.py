@@ -106,8 +106,8 @@ class PhasePlan:
     # this phase's changes an earlier apply made, as planned then (diffs included): what an
     # applied phase shows for review instead of "nothing to change"
     applied: list[Change] = field(default_factory=list)
-    # why the phase changes nothing though the repo is not as the plan wants it (a warning
-    # note says it whole): "" when it has changes, or when nothing is left to do
+    # why the phase's aim is held back (a warning note says it whole), though its other
+    # changes, if any, apply: "" when the phase can do what the plan asks
     held: str = ""
 
     @property

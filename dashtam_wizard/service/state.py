@@ -101,18 +101,22 @@ class RepoState:
     def pending_phases(self) -> list[int]:
         return [p.number for p in self.plan.phases if self.selected({p.number})]
 
+    def held_phases(self) -> list[int]:
+        """Phases whose aim the repo will not reach as planned (phase 1 without a conversion,
+        phase 3 when the template cannot replace the Dockerfile), whatever else they change."""
+        return [p.number for p in self.plan.phases if p.held]
+
     def stage(self) -> str:
         """Where the repo stands: not started / phases done / migrated; a phase that is held
         back (it changes nothing, though the repo is not as the plan wants) is never "done"."""
         pending = self.pending_phases()
-        held = [p.number for p in self.plan.phases if p.held]
+        held = self.held_phases()
         if not pending and held:  # not "migrated ✅": part of the plan is not done
             return f"migrated except {_phases(held)} — held back, {_its(held)} screen says why"
         if not pending:
             return "migrated ✅ — every phase is applied"
-        before = [p for p in self.plan.phases if p.number < pending[0]]
-        done = [p.number for p in before if not p.held]
-        held = [p.number for p in before if p.held]
+        done = [p.number for p in self.plan.phases if p.number < pending[0] and not p.held]
+        held = [n for n in held if n < pending[0]]
         tail = f"; {_phases(held)} held back" if held else ""
         live = [r for r in self.history if r.status == "applied"]
         undone = " (earlier applies rolled back)" if self.history and not live else ""

@@ -33,7 +33,7 @@ class NavBar(Static):
 
     def show_state(self, state: RepoState | None) -> None:
         pending = set(state.pending_phases()) if state else set()
-        held = {p.number for p in state.plan.phases if p.held} if state else set()
+        held = set(state.held_phases()) if state else set()
         parts = []
         for key in SCREENS:
             name = LABELS.get(key) or key.removeprefix("phase-")
