@@ -58,15 +58,15 @@ class ChangeList(OptionList):
         """The user switched `change` on (`selected`) or off; shown at once, the app
         records it and re-plans (which redraws the list)."""
 
-        def __init__(self, changes: ChangeList, change: Change, selected: bool) -> None:
+        def __init__(self, change_list: ChangeList, change: Change, selected: bool) -> None:
             super().__init__()
-            self.changes = changes
+            self.change_list = change_list
             self.change = change
             self.selected = selected
 
         @property
         def control(self) -> ChangeList:
-            return self.changes
+            return self.change_list
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -100,14 +100,16 @@ class ChangeList(OptionList):
             self.notify("Already applied: ctrl+z rolls it back.", timeout=4)
         elif self.current is not None:
             change = self.current
-            now = self.selected[change.id] = not self.selected[change.id]
-            self.replace_option_prompt(change.id, prompt(change, now))
-            self.post_message(self.Toggled(self, change, now))
+            self.post_message(self.Toggled(self, change, self._flip(change)))
 
     def undo_toggle(self, change: Change) -> None:
         """The app refused the switch (the rule is in service.doors): show it as it was."""
+        self._flip(change)
+
+    def _flip(self, change: Change) -> bool:
         now = self.selected[change.id] = not self.selected[change.id]
         self.replace_option_prompt(change.id, prompt(change, now))
+        return now
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
