@@ -281,18 +281,15 @@ class WizardApp(JobsApp):
         seen: dict[str, tuple[int, str, str]] = {}
         for active in self.active_bindings.values():
             b = active.binding
+            action = b.action.split(".")[-1]  # "app.help" is help
             own = active.node is self or active.node is self.screen  # not a widget's scroll keys
-            if (
-                not b.description
-                or b.action.split(".")[-1] in ("help", "command_palette")
-                or not (b.show or own)
-            ):
+            if not b.description or action in ("help", "command_palette") or not (b.show or own):
                 continue
             if b.description.startswith("Phase ") and b.description != "Phase":
                 continue  # "1-7 Phase" says them all
             shown = b.key_display or self.get_key_display(b)
             # this screen's footer keys first, Textual's own (tab, ^c) last
-            rank = 0 if b.show else 2 if b.action.split(".")[-1] in GENERIC_ACTIONS else 1
+            rank = 0 if b.show else 2 if action in GENERIC_ACTIONS else 1
             seen.setdefault(b.description, (rank, shown, b.description))
         keys = [(k, d) for _, k, d in sorted(seen.values(), key=lambda row: row[0])]
         self.push_screen(HelpScreen(label(self.current_key), keys, str(self.root)))
